@@ -1,0 +1,515 @@
+//! Serde mirror of Kong's `ai-proxy` config schema (kong-ai-proxy.md §2.1–§2.5, the 3.14/3.15
+//! schema): types, defaults and enums. Entity checks (§2.6) live in `validate.rs`.
+//!
+//! Every struct refuses unknown fields, so a typo is a refusal that names the field.
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::RouteType;
+
+/// The whole filter config (Kong's `config` record).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// `route_type` (required).
+    pub route_type: RouteType,
+    /// `auth`.
+    #[serde(default)]
+    pub auth: Option<AuthConfig>,
+    /// `model` (required).
+    pub model: ModelConfig,
+    /// `logging`.
+    #[serde(default)]
+    pub logging: LoggingConfig,
+    /// `response_streaming`: `allow` (default), `deny`, `always`.
+    #[serde(default)]
+    pub response_streaming: ResponseStreaming,
+    /// `max_request_body_size`: default 1 MiB, `0` = unlimited (DESIGN.md decision 6).
+    #[serde(default = "default_max_request_body_size")]
+    pub max_request_body_size: u64,
+    /// `model_name_header`: add `X-Kong-LLM-Model` (default true).
+    #[serde(default = "default_true")]
+    pub model_name_header: bool,
+    /// `llm_format`: what the client speaks.
+    #[serde(default)]
+    pub llm_format: LlmFormat,
+    /// `genai_category`.
+    #[serde(default)]
+    pub genai_category: GenaiCategory,
+    /// Extension (not in Kong): a regex with named groups matched against the request path,
+    /// whose groups feed `$(uri_captures.NAME)` (hosts do not expose Kong's route captures).
+    #[serde(default)]
+    pub uri_captures: Option<String>,
+    /// Extension (not in Kong): the largest single stream event, in bytes (default 1 MiB).
+    #[serde(default)]
+    pub max_stream_event_size: Option<u64>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_max_request_body_size() -> u64 {
+    1_048_576
+}
+
+/// `response_streaming`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResponseStreaming {
+    /// The client chooses.
+    #[default]
+    Allow,
+    /// `stream: true` is refused.
+    Deny,
+    /// Streaming is forced.
+    Always,
+}
+
+/// `llm_format`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LlmFormat {
+    /// OpenAI-style (translated).
+    #[default]
+    Openai,
+    /// Bedrock native.
+    Bedrock,
+    /// Gemini native.
+    Gemini,
+    /// Cohere native.
+    Cohere,
+    /// Hugging Face native.
+    Huggingface,
+    /// Anthropic Messages.
+    Anthropic,
+}
+
+/// `genai_category`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GenaiCategory {
+    /// `text/generation`
+    #[default]
+    #[serde(rename = "text/generation")]
+    TextGeneration,
+    /// `text/embeddings`
+    #[serde(rename = "text/embeddings")]
+    TextEmbeddings,
+    /// `audio/speech`
+    #[serde(rename = "audio/speech")]
+    AudioSpeech,
+    /// `audio/transcription`
+    #[serde(rename = "audio/transcription")]
+    AudioTranscription,
+    /// `image/generation`
+    #[serde(rename = "image/generation")]
+    ImageGeneration,
+    /// `video/generation`
+    #[serde(rename = "video/generation")]
+    VideoGeneration,
+}
+
+/// `auth`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Header carrying the key.
+    #[serde(default)]
+    pub header_name: Option<String>,
+    /// Its value.
+    #[serde(default)]
+    pub header_value: Option<String>,
+    /// Query/body parameter carrying the key.
+    #[serde(default)]
+    pub param_name: Option<String>,
+    /// Its value.
+    #[serde(default)]
+    pub param_value: Option<String>,
+    /// `query` or `body`.
+    #[serde(default)]
+    pub param_location: Option<ParamLocation>,
+    /// Keep a client-sent credential of the same name.
+    #[serde(default)]
+    pub allow_override: bool,
+    /// Azure managed identity (needs a token service: see README host limits).
+    #[serde(default)]
+    pub azure_use_managed_identity: bool,
+    /// Azure client id.
+    #[serde(default)]
+    pub azure_client_id: Option<String>,
+    /// Azure client secret.
+    #[serde(default)]
+    pub azure_client_secret: Option<String>,
+    /// Azure tenant id.
+    #[serde(default)]
+    pub azure_tenant_id: Option<String>,
+    /// GCP service-account OAuth.
+    #[serde(default)]
+    pub gcp_use_service_account: bool,
+    /// Service-account JSON.
+    #[serde(default)]
+    pub gcp_service_account_json: Option<String>,
+    /// Metadata endpoint override.
+    #[serde(default)]
+    pub gcp_metadata_url: Option<String>,
+    /// OAuth token endpoint override.
+    #[serde(default)]
+    pub gcp_oauth_token_url: Option<String>,
+    /// AWS access key id (Bedrock SigV4).
+    #[serde(default)]
+    pub aws_access_key_id: Option<String>,
+    /// AWS secret access key.
+    #[serde(default)]
+    pub aws_secret_access_key: Option<String>,
+    /// AWS session token (extension: Kong reads it from the environment only).
+    #[serde(default)]
+    pub aws_session_token: Option<String>,
+}
+
+/// `auth.param_location`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamLocation {
+    /// Query string.
+    Query,
+    /// JSON body.
+    Body,
+}
+
+/// `model`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    /// `provider` (required).
+    pub provider: ProviderName,
+    /// Model name (templatable).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Request model name that maps to `name`.
+    #[serde(default)]
+    pub model_alias: Option<String>,
+    /// Options (every string templatable).
+    #[serde(default)]
+    pub options: Option<ModelOptions>,
+}
+
+/// `model.provider`: Kong's provider strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderName {
+    /// OpenAI.
+    Openai,
+    /// Azure OpenAI.
+    Azure,
+    /// Anthropic.
+    Anthropic,
+    /// Cohere.
+    Cohere,
+    /// Mistral.
+    Mistral,
+    /// Llama2 (self-hosted).
+    Llama2,
+    /// Gemini (AI Studio or Vertex).
+    Gemini,
+    /// Amazon Bedrock.
+    Bedrock,
+    /// Hugging Face.
+    Huggingface,
+    /// Cerebras.
+    Cerebras,
+    /// Alibaba DashScope.
+    Dashscope,
+    /// xAI.
+    Xai,
+    /// Databricks.
+    Databricks,
+    /// DeepSeek.
+    Deepseek,
+    /// Ollama.
+    Ollama,
+    /// vLLM.
+    Vllm,
+}
+
+impl ProviderName {
+    /// Kong's string for the provider.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderName::Openai => "openai",
+            ProviderName::Azure => "azure",
+            ProviderName::Anthropic => "anthropic",
+            ProviderName::Cohere => "cohere",
+            ProviderName::Mistral => "mistral",
+            ProviderName::Llama2 => "llama2",
+            ProviderName::Gemini => "gemini",
+            ProviderName::Bedrock => "bedrock",
+            ProviderName::Huggingface => "huggingface",
+            ProviderName::Cerebras => "cerebras",
+            ProviderName::Dashscope => "dashscope",
+            ProviderName::Xai => "xai",
+            ProviderName::Databricks => "databricks",
+            ProviderName::Deepseek => "deepseek",
+            ProviderName::Ollama => "ollama",
+            ProviderName::Vllm => "vllm",
+        }
+    }
+}
+
+/// `model.options`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelOptions {
+    /// Default `max_tokens`.
+    #[serde(default)]
+    pub max_tokens: Option<u64>,
+    /// Default temperature, 0..=5.
+    #[serde(default)]
+    pub temperature: Option<f64>,
+    /// Default top_p, 0..=1.
+    #[serde(default)]
+    pub top_p: Option<f64>,
+    /// Default top_k, 0..=500.
+    #[serde(default)]
+    pub top_k: Option<u64>,
+    /// Cost per 1M prompt tokens.
+    #[serde(default)]
+    pub input_cost: Option<f64>,
+    /// Cost per 1M completion tokens.
+    #[serde(default)]
+    pub output_cost: Option<f64>,
+    /// Cost per 1M cache-read tokens.
+    #[serde(default)]
+    pub cache_read_cost: Option<f64>,
+    /// Cost per 1M cache-write tokens.
+    #[serde(default)]
+    pub cache_write_cost: Option<f64>,
+    /// Cache-write cost per TTL.
+    #[serde(default)]
+    pub cache_write_cost_list: Option<Vec<CacheWriteCost>>,
+    /// Price factors above an input-token threshold.
+    #[serde(default)]
+    pub context_window_factor: Option<Vec<ContextWindowFactor>>,
+    /// Price factor per service tier.
+    #[serde(default)]
+    pub service_tier_factor: Option<Vec<ServiceTierFactor>>,
+    /// Embedding dimensions to request.
+    #[serde(default)]
+    pub embeddings_dimensions: Option<u32>,
+    /// Full upstream URL override.
+    #[serde(default)]
+    pub upstream_url: Option<String>,
+    /// Path override (deprecated in Kong; used with `preserve`).
+    #[serde(default)]
+    pub upstream_path: Option<String>,
+    /// `anthropic-version` header value.
+    #[serde(default)]
+    pub anthropic_version: Option<String>,
+    /// Azure resource name.
+    #[serde(default)]
+    pub azure_instance: Option<String>,
+    /// Azure deployment.
+    #[serde(default)]
+    pub azure_deployment_id: Option<String>,
+    /// Azure `api-version` (default `2023-05-15`).
+    #[serde(default = "default_azure_api_version")]
+    pub azure_api_version: Option<String>,
+    /// Llama2 wire format.
+    #[serde(default)]
+    pub llama2_format: Option<Llama2Format>,
+    /// Mistral wire format.
+    #[serde(default)]
+    pub mistral_format: Option<MistralFormat>,
+    /// Gemini / Vertex options.
+    #[serde(default)]
+    pub gemini: Option<GeminiOptions>,
+    /// Bedrock options.
+    #[serde(default)]
+    pub bedrock: Option<BedrockOptions>,
+    /// Hugging Face options.
+    #[serde(default)]
+    pub huggingface: Option<HuggingfaceOptions>,
+    /// Cohere options.
+    #[serde(default)]
+    pub cohere: Option<CohereOptions>,
+    /// DashScope options.
+    #[serde(default)]
+    pub dashscope: Option<DashscopeOptions>,
+    /// Databricks options.
+    #[serde(default)]
+    pub databricks: Option<DatabricksOptions>,
+}
+
+fn default_azure_api_version() -> Option<String> {
+    Some("2023-05-15".to_string())
+}
+
+/// One `cache_write_cost_list` entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheWriteCost {
+    /// Cache TTL, e.g. `5m`.
+    pub ttl: String,
+    /// Cost per 1M tokens.
+    pub cost: f64,
+}
+
+/// One `context_window_factor` entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextWindowFactor {
+    /// Input-token threshold (a string in Kong's schema).
+    pub above: String,
+    /// Input price factor.
+    pub input_factor: f64,
+    /// Output price factor.
+    pub output_factor: f64,
+}
+
+/// One `service_tier_factor` entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceTierFactor {
+    /// Tier name (substring match).
+    pub tier: String,
+    /// Factor.
+    pub factor: f64,
+}
+
+/// `llama2_format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Llama2Format {
+    /// Raw prompt format.
+    Raw,
+    /// OpenAI-compatible.
+    Openai,
+    /// Ollama.
+    Ollama,
+}
+
+/// `mistral_format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MistralFormat {
+    /// OpenAI-compatible.
+    Openai,
+    /// Ollama.
+    Ollama,
+}
+
+/// `model.options.gemini`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeminiOptions {
+    /// Vertex regional endpoint host.
+    #[serde(default)]
+    pub api_endpoint: Option<String>,
+    /// GCP project.
+    #[serde(default)]
+    pub project_id: Option<String>,
+    /// GCP location.
+    #[serde(default)]
+    pub location_id: Option<String>,
+    /// Vertex Model Garden endpoint id.
+    #[serde(default)]
+    pub endpoint_id: Option<String>,
+}
+
+/// `model.options.bedrock`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BedrockOptions {
+    /// AWS region.
+    #[serde(default)]
+    pub aws_region: Option<String>,
+    /// Role to assume.
+    #[serde(default)]
+    pub aws_assume_role_arn: Option<String>,
+    /// Assumed-role session name.
+    #[serde(default)]
+    pub aws_role_session_name: Option<String>,
+    /// STS endpoint override.
+    #[serde(default)]
+    pub aws_sts_endpoint_url: Option<String>,
+    /// Normalise embeddings.
+    #[serde(default)]
+    pub embeddings_normalize: bool,
+    /// Forced `performanceConfig.latency`.
+    #[serde(default)]
+    pub performance_config_latency: Option<String>,
+    /// Video output location.
+    #[serde(default)]
+    pub video_output_s3_uri: Option<String>,
+    /// Batch bucket prefix.
+    #[serde(default)]
+    pub batch_bucket_prefix: Option<String>,
+    /// Batch role.
+    #[serde(default)]
+    pub batch_role_arn: Option<String>,
+}
+
+/// `model.options.huggingface`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HuggingfaceOptions {
+    /// Use the inference cache.
+    #[serde(default)]
+    pub use_cache: Option<bool>,
+    /// Wait for a cold model.
+    #[serde(default)]
+    pub wait_for_model: Option<bool>,
+}
+
+/// `model.options.cohere`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CohereOptions {
+    /// Embed `input_type` (default `classification`).
+    #[serde(default = "default_cohere_input_type")]
+    pub embedding_input_type: Option<String>,
+    /// Wait for the model.
+    #[serde(default)]
+    pub wait_for_model: Option<bool>,
+}
+
+fn default_cohere_input_type() -> Option<String> {
+    Some("classification".to_string())
+}
+
+/// `model.options.dashscope`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DashscopeOptions {
+    /// `true` → dashscope-intl.aliyuncs.com.
+    #[serde(default = "default_true")]
+    pub international: bool,
+}
+
+impl Default for DashscopeOptions {
+    fn default() -> Self {
+        DashscopeOptions {
+            international: true,
+        }
+    }
+}
+
+/// `model.options.databricks`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabricksOptions {
+    /// Workspace host prefix (`dbc-xxx-yyy`).
+    #[serde(default)]
+    pub workspace_instance_id: Option<String>,
+}
+
+/// `logging`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoggingConfig {
+    /// Log usage statistics.
+    #[serde(default)]
+    pub log_statistics: bool,
+    /// Log request and response bodies.
+    #[serde(default)]
+    pub log_payloads: bool,
+}

@@ -1,0 +1,1 @@
+//! The per-request state machine (placeholder).

@@ -1,0 +1,274 @@
+//! Providers: where a request goes, how its body is encoded for the provider, how the answer
+//! is decoded back to OpenAI's shape, and how a stream is translated.
+//!
+//! One folder per provider with the same file roles (`mod.rs`, `wire.rs`, `encode.rs`,
+//! `decode.rs`, `stream.rs`); the OpenAI-compatible family is one implementation driven by a
+//! table of profiles (`openai_compat/profiles.rs`). [`for_name`] is the one dispatch point.
+
+pub mod anthropic;
+pub mod bedrock;
+pub mod cohere;
+pub mod gemini;
+pub mod huggingface;
+pub mod ollama;
+pub mod openai_compat;
+
+use serde_json::Value;
+
+use crate::api::{LlmRequest, LlmResponse, RouteType};
+use crate::config::{ModelOptions, ProviderName};
+use crate::env::Env;
+use crate::error::{ProxyError, TranslateError};
+use crate::stream::{Framing, ProviderStream};
+
+/// `http` or `https`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// Plain HTTP.
+    Http,
+    /// TLS.
+    Https,
+}
+
+impl Scheme {
+    /// `http` / `https`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        }
+    }
+
+    /// Default port.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Scheme::Http => 80,
+            Scheme::Https => 443,
+        }
+    }
+}
+
+/// Where the upstream request goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpstreamTarget {
+    /// Scheme.
+    pub scheme: Scheme,
+    /// Host name (no port).
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Path, starting with `/`, without the query string.
+    pub path: String,
+    /// Query arguments the provider needs (e.g. Azure's `api-version`, Gemini's `alt=sse`),
+    /// raw (already percent-encoded where needed). The client's own query args are kept too.
+    pub query: Vec<(String, String)>,
+}
+
+impl UpstreamTarget {
+    /// Parses `scheme://host[:port][/path][?query]` (used for `upstream_url` and base URLs).
+    pub fn from_url(url: &str) -> Option<UpstreamTarget> {
+        let (scheme, rest) = if let Some(r) = url.strip_prefix("https://") {
+            (Scheme::Https, r)
+        } else if let Some(r) = url.strip_prefix("http://") {
+            (Scheme::Http, r)
+        } else {
+            return None;
+        };
+        let (authority, path_query) = match rest.find('/') {
+            Some(i) => (rest.get(..i)?, rest.get(i..)?),
+            None => match rest.find('?') {
+                Some(i) => (rest.get(..i)?, rest.get(i..)?),
+                None => (rest, ""),
+            },
+        };
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) if !h.ends_with(']') || p.is_empty() => {
+                (h.to_string(), p.parse::<u16>().ok()?)
+            }
+            _ => (authority.to_string(), scheme.default_port()),
+        };
+        if host.is_empty() {
+            return None;
+        }
+        let (path, query) = match path_query.split_once('?') {
+            Some((p, q)) => (p, q),
+            None => (path_query, ""),
+        };
+        let query = query
+            .split('&')
+            .filter(|kv| !kv.is_empty())
+            .map(|kv| match kv.split_once('=') {
+                Some((k, v)) => (k.to_string(), v.to_string()),
+                None => (kv.to_string(), String::new()),
+            })
+            .collect();
+        Some(UpstreamTarget {
+            scheme,
+            host,
+            port,
+            path: if path.is_empty() {
+                "/".into()
+            } else {
+                path.into()
+            },
+            query,
+        })
+    }
+
+    /// `host` or `host:port` when the port is not the scheme's default (the `Host` header).
+    pub fn authority(&self) -> String {
+        if self.port == self.scheme.default_port() {
+            self.host.clone()
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// What a provider needs to know about one request.
+pub struct RequestCtx<'a> {
+    /// Route type of the config.
+    pub route: RouteType,
+    /// The resolved model name (config or request).
+    pub model: &'a str,
+    /// `model.options` after templating.
+    pub options: &'a ModelOptions,
+    /// Whether the upstream is asked to stream.
+    pub stream: bool,
+    /// The client's request path (without query).
+    pub client_path: &'a str,
+    /// Clock and ids.
+    pub env: &'a dyn Env,
+}
+
+/// What a provider needs to know about one answer.
+pub struct ResponseCtx<'a> {
+    /// Route type of the config.
+    pub route: RouteType,
+    /// The model the request was sent for.
+    pub model: &'a str,
+    /// `model.options` after templating.
+    pub options: &'a ModelOptions,
+    /// Whether the answer is a stream.
+    pub stream: bool,
+    /// Clock and ids.
+    pub env: &'a dyn Env,
+}
+
+/// An encoded provider request.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Encoded {
+    /// The body to send (JSON).
+    pub body: Vec<u8>,
+    /// Headers to set on the upstream request (e.g. `anthropic-version`).
+    pub headers: Vec<(String, String)>,
+}
+
+/// The outgoing request as it will be sent, for providers that sign it (Bedrock SigV4).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing<'a> {
+    /// HTTP method.
+    pub method: &'a str,
+    /// Where it goes (query includes everything that will be sent).
+    pub target: &'a UpstreamTarget,
+    /// Headers that will be sent and that the signature may cover.
+    pub headers: &'a [(String, String)],
+    /// Body bytes.
+    pub body: &'a [u8],
+}
+
+/// Credentials a signing provider needs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Credentials<'a> {
+    /// AWS access key id.
+    pub aws_access_key_id: Option<&'a str>,
+    /// AWS secret.
+    pub aws_secret_access_key: Option<&'a str>,
+    /// AWS session token.
+    pub aws_session_token: Option<&'a str>,
+}
+
+/// A decoded answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decoded {
+    /// Translated into OpenAI's shape; the shell writes the new body.
+    Translated(LlmResponse),
+    /// The provider already speaks OpenAI's format: the body goes out unchanged.
+    Unchanged,
+}
+
+/// How a streamed answer is handled.
+pub enum StreamPlan {
+    /// The provider streams OpenAI chunks already: bytes go through (usage is still read).
+    Passthrough,
+    /// Frames are decoded with `framing` and translated by `translator`.
+    Translate {
+        /// The upstream framing.
+        framing: Framing,
+        /// Fresh per-stream translator.
+        translator: Box<dyn ProviderStream>,
+    },
+}
+
+/// One provider. Implementations are stateless unit values shared by every request.
+pub trait Provider: Sync {
+    /// Kong's provider name.
+    fn name(&self) -> ProviderName;
+
+    /// Whether the route type is in the capability matrix for this provider.
+    fn supports(&self, route: RouteType) -> bool;
+
+    /// Whether the provider can stream this route type.
+    fn supports_stream(&self, route: RouteType) -> bool;
+
+    /// Where the request goes (before `upstream_url` overrides, which the exchange applies).
+    fn upstream(&self, ctx: &RequestCtx<'_>) -> Result<UpstreamTarget, ProxyError>;
+
+    /// Encodes the client's request. `raw` is the client's JSON body (with model and option
+    /// defaults already applied), for providers that forward it mostly unchanged.
+    fn encode(
+        &self,
+        req: &LlmRequest,
+        raw: &Value,
+        ctx: &RequestCtx<'_>,
+    ) -> Result<Encoded, ProxyError>;
+
+    /// Decodes a 2xx non-streamed answer.
+    fn decode(&self, body: &[u8], ctx: &ResponseCtx<'_>) -> Result<Decoded, TranslateError>;
+
+    /// How a streamed 2xx answer is handled.
+    fn stream(&self, ctx: &ResponseCtx<'_>) -> StreamPlan;
+
+    /// Headers to add after everything else is final (SigV4 signing); default none.
+    fn sign(
+        &self,
+        _out: &Outgoing<'_>,
+        _creds: &Credentials<'_>,
+        _ctx: &RequestCtx<'_>,
+    ) -> Result<Vec<(String, String)>, ProxyError> {
+        Ok(Vec::new())
+    }
+}
+
+/// The provider implementation for a config's `model.provider`.
+pub fn for_name(name: ProviderName, options: &ModelOptions) -> &'static dyn Provider {
+    use crate::config::schema::{Llama2Format, MistralFormat};
+    match name {
+        ProviderName::Anthropic => &anthropic::Anthropic,
+        ProviderName::Bedrock => &bedrock::Bedrock,
+        ProviderName::Cohere => &cohere::Cohere,
+        ProviderName::Gemini => &gemini::Gemini,
+        ProviderName::Huggingface => &huggingface::Huggingface,
+        ProviderName::Ollama => &ollama::OLLAMA,
+        ProviderName::Mistral => match options.mistral_format {
+            Some(MistralFormat::Ollama) => &ollama::MISTRAL,
+            _ => openai_compat::for_name(name),
+        },
+        ProviderName::Llama2 => match options.llama2_format {
+            Some(Llama2Format::Ollama) => &ollama::LLAMA2,
+            Some(Llama2Format::Raw) => &ollama::LLAMA2_RAW,
+            _ => openai_compat::for_name(name),
+        },
+        _ => openai_compat::for_name(name),
+    }
+}

@@ -1,0 +1,34 @@
+//! Placeholder SSE decoder.
+use super::{Frame, FrameDecoder, FrameError};
+
+/// SSE decoder.
+pub struct SseDecoder {
+    buf: Vec<u8>,
+    max: usize,
+}
+
+impl SseDecoder {
+    /// New decoder with an event-size cap.
+    pub fn new(max: usize) -> Self {
+        SseDecoder {
+            buf: Vec::new(),
+            max,
+        }
+    }
+}
+
+impl FrameDecoder for SseDecoder {
+    fn feed(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+    fn next_frame(&mut self) -> Option<Result<Frame, FrameError>> {
+        let _ = self.max;
+        None
+    }
+    fn finish(&mut self) -> Option<Result<Frame, FrameError>> {
+        None
+    }
+    fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+}
