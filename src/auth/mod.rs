@@ -1,4 +1,140 @@
-//! Credentials: header, query or body parameter with `allow_override` (kong-ai-proxy.md §4.9),
-//! and AWS SigV4 signing (`sigv4`).
+//! Credentials from `config.auth`: a header, or a query or body parameter, with
+//! `allow_override` (kong-ai-proxy.md §4.9, kong-translation.md §2.6); and AWS SigV4 signing
+//! (`sigv4`). Values are never logged.
 
 pub mod sigv4;
+
+use serde_json::Value;
+
+use crate::config::schema::AuthConfig;
+use crate::config::ParamLocation;
+
+/// The auth header to set, if any. With `allow_override`, a header the client already sent
+/// under the same name is kept (then nothing is returned).
+pub fn header(auth: &AuthConfig, client_has: impl Fn(&str) -> bool) -> Option<(String, String)> {
+    let (Some(name), Some(value)) = (auth.header_name.as_deref(), auth.header_value.as_deref())
+    else {
+        return None;
+    };
+    if auth.allow_override && client_has(name) {
+        return None;
+    }
+    Some((name.to_ascii_lowercase(), value.to_string()))
+}
+
+/// Adds or replaces the query parameter (`param_location: query`).
+pub fn apply_query(auth: &AuthConfig, query: &mut Vec<(String, String)>) {
+    let Some((name, value)) = param(auth, ParamLocation::Query) else {
+        return;
+    };
+    let existing = query.iter().position(|(k, _)| k == name);
+    match existing {
+        Some(_) if auth.allow_override => {}
+        Some(i) => {
+            if let Some(slot) = query.get_mut(i) {
+                slot.1 = encode_query_value(value);
+            }
+        }
+        None => query.push((name.to_string(), encode_query_value(value))),
+    }
+}
+
+/// Sets the body parameter (`param_location: body`) in an encoded JSON object body. Unlike
+/// Kong, this works for every provider, not only those whose body is the client's table
+/// (kong-translation.md §6 item 12).
+pub fn apply_body(auth: &AuthConfig, body: &mut Vec<u8>) {
+    let Some((name, value)) = param(auth, ParamLocation::Body) else {
+        return;
+    };
+    let Ok(Value::Object(mut map)) = serde_json::from_slice::<Value>(body) else {
+        return;
+    };
+    if auth.allow_override && map.contains_key(name) {
+        return;
+    }
+    map.insert(name.to_string(), Value::String(value.to_string()));
+    if let Ok(bytes) = serde_json::to_vec(&Value::Object(map)) {
+        *body = bytes;
+    }
+}
+
+fn param(auth: &AuthConfig, at: ParamLocation) -> Option<(&str, &str)> {
+    match (
+        auth.param_name.as_deref(),
+        auth.param_value.as_deref(),
+        auth.param_location,
+    ) {
+        (Some(n), Some(v), Some(loc)) if loc == at => Some((n, v)),
+        _ => None,
+    }
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters kept).
+pub fn encode_query_value(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(json: &str) -> AuthConfig {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn header_replaces_client_value_unless_override_allowed() {
+        let a = cfg(r#"{"header_name":"Authorization","header_value":"Bearer k"}"#);
+        assert_eq!(
+            header(&a, |_| true),
+            Some(("authorization".into(), "Bearer k".into()))
+        );
+        let b = cfg(r#"{"header_name":"x-api-key","header_value":"k","allow_override":true}"#);
+        assert_eq!(header(&b, |n| n == "x-api-key"), None);
+        assert_eq!(
+            header(&b, |_| false),
+            Some(("x-api-key".into(), "k".into()))
+        );
+    }
+
+    #[test]
+    fn query_param_added_replaced_or_kept() {
+        let a = cfg(r#"{"param_name":"key","param_value":"a b","param_location":"query"}"#);
+        let mut q = vec![("x".to_string(), "1".to_string())];
+        apply_query(&a, &mut q);
+        assert_eq!(
+            q,
+            vec![("x".into(), "1".into()), ("key".into(), "a%20b".into())]
+        );
+        let mut q = vec![("key".to_string(), "client".to_string())];
+        apply_query(&a, &mut q);
+        assert_eq!(q, vec![("key".into(), "a%20b".into())]);
+        let b = cfg(
+            r#"{"param_name":"key","param_value":"v","param_location":"query","allow_override":true}"#,
+        );
+        let mut q = vec![("key".to_string(), "client".to_string())];
+        apply_query(&b, &mut q);
+        assert_eq!(q, vec![("key".into(), "client".into())]);
+    }
+
+    #[test]
+    fn body_param_set_in_json_object() {
+        let a = cfg(r#"{"param_name":"api_key","param_value":"s","param_location":"body"}"#);
+        let mut body = br#"{"model":"m"}"#.to_vec();
+        apply_body(&a, &mut body);
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v, serde_json::json!({"model":"m","api_key":"s"}));
+        let q = cfg(r#"{"param_name":"api_key","param_value":"s","param_location":"query"}"#);
+        let mut body = br#"{"model":"m"}"#.to_vec();
+        apply_body(&q, &mut body);
+        assert_eq!(body, br#"{"model":"m"}"#.to_vec());
+    }
+}

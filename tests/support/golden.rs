@@ -2,7 +2,13 @@
 //! with `upstream-request.json`, then decode `upstream-response.json` and compare with
 //! `expected-response.json`. Comparison is on JSON values, never bytes.
 
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::Path;
 

@@ -10,7 +10,13 @@
 //! - `expected-response.json` (optional): the OpenAI answer the client must get
 //! - `expected-error.json` (optional): `{"status": 400, "message": "..."}` when encoding must fail
 
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 pub mod golden;
 

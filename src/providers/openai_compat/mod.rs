@@ -1,18 +1,29 @@
-//! The OpenAI-compatible family: one implementation, one profile per provider.
+//! The OpenAI-compatible family (openai, azure, mistral/llama2 `openai` format, cerebras, xai,
+//! deepseek, databricks, vllm, dashscope compatible mode): one implementation, one row per
+//! provider in [`profiles`].
+//!
+//! Requests keep the client's JSON as sent — every field we do not model included — with only
+//! Kong's edits (kong-translation.md §4.1): `model` set to the resolved name, `stream` always
+//! present, `top_k` removed where the upstream rejects it. Answers go back byte for byte
+//! (`Decoded::Unchanged`) once checked to be the expected shape; streams pass through.
 
 pub mod profiles;
+pub mod stream;
 
 use serde_json::Value;
 
-use super::{Decoded, Encoded, Provider, RequestCtx, ResponseCtx, StreamPlan, UpstreamTarget};
+use super::{
+    Decoded, Encoded, Provider, RequestCtx, ResponseCtx, Scheme, StreamPlan, UpstreamTarget,
+};
 use crate::api::{LlmRequest, RouteType};
 use crate::config::ProviderName;
 use crate::error::{ProxyError, TranslateError};
+use profiles::{Base, Profile};
 
 /// An OpenAI-compatible provider.
 pub struct Compat {
     /// Its profile.
-    pub profile: &'static profiles::Profile,
+    pub profile: &'static Profile,
 }
 
 /// The implementation for a provider of the family.
@@ -24,27 +35,122 @@ impl Provider for Compat {
     fn name(&self) -> ProviderName {
         self.profile.name
     }
-    fn supports(&self, _route: RouteType) -> bool {
-        false
+
+    fn supports(&self, route: RouteType) -> bool {
+        route == RouteType::Preserve || self.profile.path(route).is_some()
     }
-    fn supports_stream(&self, _route: RouteType) -> bool {
-        false
+
+    fn supports_stream(&self, route: RouteType) -> bool {
+        self.profile.streams && matches!(route, RouteType::Chat | RouteType::Completions)
     }
-    fn upstream(&self, _ctx: &RequestCtx<'_>) -> Result<UpstreamTarget, ProxyError> {
-        Err(ProxyError::Internal("provider not built yet".into()))
+
+    fn upstream(&self, ctx: &RequestCtx<'_>) -> Result<UpstreamTarget, ProxyError> {
+        let op = self.profile.path(ctx.route).unwrap_or("/");
+        let o = ctx.options;
+        let fixed = |url: &str| {
+            UpstreamTarget::from_url(url)
+                .ok_or_else(|| ProxyError::Internal(format!("invalid upstream url {url}")))
+        };
+        let mut target = match self.profile.base {
+            Base::Fixed(url) => fixed(url)?,
+            Base::Azure => {
+                let instance = o.azure_instance.as_deref().unwrap_or_default();
+                let deployment = o.azure_deployment_id.as_deref().unwrap_or_default();
+                let mut t = host(&format!("{instance}.openai.azure.com"));
+                t.path = format!("/openai/deployments/{deployment}");
+                let version = o.azure_api_version.as_deref().unwrap_or("2023-05-15");
+                t.query.push(("api-version".into(), version.into()));
+                t
+            }
+            Base::Dashscope => {
+                let intl = o
+                    .dashscope
+                    .as_ref()
+                    .map(|d| d.international)
+                    .unwrap_or(true);
+                host(if intl {
+                    "dashscope-intl.aliyuncs.com"
+                } else {
+                    "dashscope.aliyuncs.com"
+                })
+            }
+            Base::Databricks => {
+                let ws = o
+                    .databricks
+                    .as_ref()
+                    .and_then(|d| d.workspace_instance_id.as_deref())
+                    .unwrap_or_default();
+                host(&format!("{ws}.cloud.databricks.com"))
+            }
+            // The exchange replaces this with `upstream_url` (required by config validation).
+            Base::UpstreamUrl => host("localhost"),
+        };
+        if target.path == "/" {
+            target.path.clear();
+        }
+        target.path.push_str(op);
+        Ok(target)
     }
+
     fn encode(
         &self,
         _req: &LlmRequest,
-        _raw: &Value,
-        _ctx: &RequestCtx<'_>,
+        raw: &Value,
+        ctx: &RequestCtx<'_>,
     ) -> Result<Encoded, ProxyError> {
-        Err(ProxyError::Internal("provider not built yet".into()))
+        let mut body = raw.clone();
+        if let Value::Object(map) = &mut body {
+            map.insert("model".into(), Value::String(ctx.model.to_string()));
+            if ctx.route != RouteType::Embeddings {
+                map.insert("stream".into(), Value::Bool(ctx.stream));
+            }
+            if !self.profile.keeps_top_k {
+                map.remove("top_k");
+            }
+        }
+        let body = serde_json::to_vec(&body).map_err(|e| ProxyError::Internal(e.to_string()))?;
+        Ok(Encoded {
+            body,
+            headers: Vec::new(),
+        })
     }
-    fn decode(&self, _body: &[u8], _ctx: &ResponseCtx<'_>) -> Result<Decoded, TranslateError> {
+
+    fn decode(&self, body: &[u8], ctx: &ResponseCtx<'_>) -> Result<Decoded, TranslateError> {
+        check_shape(body, ctx.route)?;
         Ok(Decoded::Unchanged)
     }
+
     fn stream(&self, _ctx: &ResponseCtx<'_>) -> StreamPlan {
         StreamPlan::Passthrough
     }
+}
+
+fn host(name: &str) -> UpstreamTarget {
+    UpstreamTarget {
+        scheme: Scheme::Https,
+        host: name.to_string(),
+        port: 443,
+        path: String::new(),
+        query: Vec::new(),
+    }
+}
+
+/// Kong's check on OpenAI-format answers: chat and completions need `choices`, embeddings
+/// `data` (kong-translation.md §4.1; the texts are Kong's).
+pub fn check_shape(body: &[u8], route: RouteType) -> Result<(), TranslateError> {
+    let v: Value = serde_json::from_slice(body).map_err(|_| {
+        TranslateError::new(format!("failed to decode {} response", route.as_str()))
+    })?;
+    let key = match route {
+        RouteType::Chat | RouteType::Completions => "choices",
+        RouteType::Embeddings => "data",
+        RouteType::Preserve => return Ok(()),
+    };
+    if v.get(key).is_none() {
+        return Err(TranslateError::new(format!(
+            "'{key}' not in {} response",
+            route.as_str()
+        )));
+    }
+    Ok(())
 }

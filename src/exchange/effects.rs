@@ -1,0 +1,98 @@
+//! Plain data the exchange returns and the shell applies with each host's rules.
+
+use crate::providers::UpstreamTarget;
+
+/// The request head as the host delivered it.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestHead<'a> {
+    /// `:method`.
+    pub method: &'a str,
+    /// `:path` including the query string.
+    pub path: &'a str,
+    /// All headers (pseudo-headers may be included; they are ignored).
+    pub headers: &'a [(String, String)],
+}
+
+/// A response the filter produces itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalReply {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers.
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: Vec<u8>,
+}
+
+/// Changes to the upstream request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestEdits {
+    /// Where the request goes (query complete, client args included).
+    pub target: UpstreamTarget,
+    /// Headers to set (replacing any value).
+    pub set_headers: Vec<(String, String)>,
+    /// Headers to remove.
+    pub remove_headers: Vec<String>,
+    /// New body (`None` = unchanged).
+    pub body: Option<Vec<u8>>,
+}
+
+impl RequestEdits {
+    /// `path?query` for the upstream request line.
+    pub fn path_and_query(&self) -> String {
+        let mut p = self.target.path.clone();
+        if !self.target.query.is_empty() {
+            p.push('?');
+            let mut first = true;
+            for (k, v) in &self.target.query {
+                if !first {
+                    p.push('&');
+                }
+                first = false;
+                p.push_str(k);
+                if !v.is_empty() {
+                    p.push('=');
+                    p.push_str(v);
+                }
+            }
+        }
+        p
+    }
+}
+
+/// The outcome of the request head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeadStep {
+    /// A body follows: wait for it. `early` is the upstream host already known (Kong must set
+    /// its target in the access phase, before the body).
+    WaitBody {
+        /// Scheme/host/port known from config and headers.
+        early: Option<UpstreamTarget>,
+    },
+    /// No body will be inspected: forward now with these edits.
+    Forward(RequestEdits),
+    /// Answer locally.
+    Reply(LocalReply),
+}
+
+/// Header changes on the response.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponseHeadEdits {
+    /// Headers to set.
+    pub set_headers: Vec<(String, String)>,
+    /// Headers to remove.
+    pub remove_headers: Vec<String>,
+}
+
+/// The outcome of a response body chunk.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BodyStep {
+    /// Replace this chunk with these bytes (`None` = leave the chunk as it is).
+    pub replace: Option<Vec<u8>>,
+    /// Change the status (only possible where the host still holds the headers).
+    pub status: Option<u16>,
+    /// The final body length, when the whole body is known (for `content-length`).
+    pub content_length: Option<usize>,
+    /// The response is complete (analytics are ready).
+    pub done: bool,
+}

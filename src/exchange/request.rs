@@ -1,0 +1,523 @@
+//! Request side: head, body, checks and the upstream request (kong-translation.md §2).
+
+use serde_json::{Map, Value};
+
+use super::effects::{HeadStep, LocalReply, RequestEdits, RequestHead};
+use super::{ClientRequest, Exchange};
+use crate::api::{LlmRequest, RouteType};
+use crate::auth;
+use crate::config::{RequestView, ResponseStreaming};
+use crate::error::{text, ProxyError};
+use crate::providers::{Credentials, Outgoing, RequestCtx, UpstreamTarget};
+
+impl Exchange {
+    /// The request head arrived.
+    pub fn on_request_head(&mut self, head: RequestHead<'_>) -> HeadStep {
+        self.started_ms = self.env.now_millis();
+        match self.request_head(head) {
+            Ok(step) => step,
+            Err(e) => HeadStep::Reply(self.error_reply(&e)),
+        }
+    }
+
+    /// The whole request body arrived (the shell buffers it; called once).
+    pub fn on_request_body(&mut self, body: &[u8]) -> Result<RequestEdits, LocalReply> {
+        self.request_body(body).map_err(|e| self.error_reply(&e))
+    }
+
+    /// A local reply for an error, in the client's format.
+    pub fn error_reply(&self, e: &ProxyError) -> LocalReply {
+        LocalReply {
+            status: e.status(),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: e.body(self.cfg.raw.llm_format),
+        }
+    }
+
+    fn request_head(&mut self, head: RequestHead<'_>) -> Result<HeadStep, ProxyError> {
+        let (path, query) = match head.path.split_once('?') {
+            Some((p, q)) => (p, q),
+            None => (head.path, ""),
+        };
+        let headers: Vec<(String, String)> = head
+            .headers
+            .iter()
+            .filter(|(k, _)| !k.starts_with(':'))
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+            .collect();
+        let mut client = ClientRequest {
+            method: head.method.to_string(),
+            path: path.to_string(),
+            query: query.to_string(),
+            headers,
+            ..ClientRequest::default()
+        };
+        client.accepts_gzip = client
+            .header("accept-encoding")
+            .map(accepts_gzip)
+            .unwrap_or(false);
+        client.multipart = client
+            .header("content-type")
+            .map(|ct| ct.to_ascii_lowercase().contains("multipart/form-data"))
+            .unwrap_or(false);
+        if let Some(re) = &self.cfg.uri_captures {
+            if let Some(caps) = re.captures(path) {
+                for name in re.capture_names().flatten() {
+                    if let Some(m) = caps.name(name) {
+                        client
+                            .captures
+                            .push((name.to_string(), m.as_str().to_string()));
+                    }
+                }
+            }
+        }
+        self.client = client;
+
+        // Templates resolve against the head only (kong-ai-proxy.md §6).
+        let resolved = {
+            let c = &self.client;
+            let header = |n: &str| c.header(n).map(str::to_string);
+            let query = |n: &str| query_arg(&c.query, n);
+            let capture = |n: &str| {
+                c.captures
+                    .iter()
+                    .find(|(k, _)| k == n)
+                    .map(|(_, v)| v.clone())
+            };
+            let view = RequestView {
+                header: &header,
+                query: &query,
+                capture: &capture,
+            };
+            self.cfg.resolve_model(&view)?
+        };
+        self.options = resolved.options;
+        self.model = resolved.name.filter(|n| !n.is_empty());
+        self.analytics.request_model = self.model.clone();
+        self.analytics.costs = crate::analytics::Costs::from_options(&self.options);
+
+        // DESIGN.md decision 6: a declared length over the limit is refused before buffering.
+        let limit = self.cfg.raw.max_request_body_size;
+        let declared = self
+            .client
+            .header("content-length")
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let json_route = self.route != RouteType::Preserve && !self.client.multipart;
+        if limit > 0 && json_route && declared.is_some_and(|n| n > limit) {
+            return Err(ProxyError::PayloadTooLarge);
+        }
+        let has_body = declared.map(|n| n > 0).unwrap_or(false)
+            || self.client.header("transfer-encoding").is_some();
+
+        if json_route {
+            if !has_body {
+                return Err(ProxyError::bad_request(self.no_input_text()));
+            }
+            return Ok(HeadStep::WaitBody {
+                early: self.target(None).ok(),
+            });
+        }
+        // Preserve with a body: its model is still pinned (Kong), so look at it — unless it is
+        // multipart (forwarded byte for byte, kong-ai-proxy.md §8.1).
+        if has_body && !self.client.multipart {
+            return Ok(HeadStep::WaitBody {
+                early: self.target(None).ok(),
+            });
+        }
+        self.forward(None).map(HeadStep::Forward)
+    }
+
+    fn no_input_text(&self) -> &'static str {
+        match self.route {
+            RouteType::Embeddings => "request body doesn't contain valid input",
+            _ => text::NO_PROMPTS,
+        }
+    }
+
+    fn request_body(&mut self, body: &[u8]) -> Result<RequestEdits, ProxyError> {
+        let limit = self.cfg.raw.max_request_body_size;
+        let json_route = self.route != RouteType::Preserve && !self.client.multipart;
+        if limit > 0 && json_route && body.len() as u64 > limit {
+            return Err(ProxyError::PayloadTooLarge);
+        }
+        if !json_route {
+            // Preserve: the body is not translated; the model is still pinned when it is JSON.
+            if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
+                let body_model = map
+                    .get("model")
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty());
+                self.check_model(body_model)?;
+            }
+            return self.forward(None);
+        }
+
+        // DESIGN.md decisions 4 and 5: parsed as JSON whatever the Content-Type says.
+        let mut raw: Value =
+            serde_json::from_slice(body).map_err(|_| ProxyError::bad_request(text::BAD_JSON))?;
+        let Value::Object(map) = &mut raw else {
+            return Err(ProxyError::bad_request(text::BAD_JSON));
+        };
+
+        self.check_shape(map)?;
+        let body_model = map
+            .get("model")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        self.check_model(body_model.as_deref())?;
+        let model = match (&self.model, body_model) {
+            (Some(m), _) => m.clone(),
+            (None, Some(m)) => m,
+            (None, None) => return Err(ProxyError::bad_request(text::NO_MODEL)),
+        };
+        self.model = Some(model.clone());
+        self.analytics.request_model = Some(model.clone());
+        map.insert("model".into(), Value::String(model));
+
+        // Streaming decision (kong-translation.md §2.3 step 8).
+        let asked = map.get("stream").and_then(Value::as_bool).unwrap_or(false);
+        let streaming = self.cfg.raw.response_streaming;
+        if asked && streaming == ResponseStreaming::Deny {
+            return Err(ProxyError::bad_request(text::STREAMING_DENIED));
+        }
+        let stream = self.route != RouteType::Embeddings
+            && (asked || streaming == ResponseStreaming::Always);
+        if stream && !self.provider.supports_stream(self.route) {
+            return Err(ProxyError::bad_request(format!(
+                "streaming is not supported by {} for {}",
+                self.cfg.provider().as_str(),
+                self.route.as_str()
+            )));
+        }
+        if self.route != RouteType::Embeddings {
+            map.insert("stream".into(), Value::Bool(stream));
+        }
+        self.stream = stream;
+        self.analytics.stream = stream;
+
+        merge_defaults(map, self.route, &self.options);
+
+        let req = parse_typed(self.route, &raw)?;
+        self.include_usage = match &req {
+            LlmRequest::Chat(r) => r.include_usage(),
+            LlmRequest::Completions(r) => r.include_usage(),
+            LlmRequest::Embeddings(_) => false,
+        };
+        if !self.provider.supports(self.route) {
+            return Err(ProxyError::bad_request(format!(
+                "no transformer for {}://{}",
+                self.cfg.provider().as_str(),
+                self.route.as_str()
+            )));
+        }
+        self.analytics.estimate_prompt(&req);
+        let edits = self.forward(Some((&req, &raw)))?;
+        if self.cfg.raw.logging.log_payloads {
+            self.analytics.request_payload = edits
+                .body
+                .as_ref()
+                .map(|b| String::from_utf8_lossy(b).into_owned());
+        }
+        self.request = Some(req);
+        Ok(edits)
+    }
+
+    /// Kong's shape checks (kong-translation.md §2.3 steps 2 and 7).
+    fn check_shape(&self, map: &Map<String, Value>) -> Result<(), ProxyError> {
+        let messages = map
+            .get("messages")
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty());
+        let prompt = matches!(map.get("prompt"), Some(Value::String(_) | Value::Array(_)));
+        match self.route {
+            RouteType::Chat | RouteType::Completions => {
+                if !messages && !prompt {
+                    return Err(ProxyError::bad_request(text::NO_PROMPTS));
+                }
+                if messages && prompt {
+                    return Err(ProxyError::bad_request(text::MULTIPLE_FORMATS));
+                }
+                let detected = if messages {
+                    RouteType::Chat
+                } else {
+                    RouteType::Completions
+                };
+                if detected != self.route {
+                    return Err(ProxyError::bad_request(format!(
+                        "[{}] message format is not compatible with [{}] route type",
+                        detected.as_str(),
+                        self.route.as_str()
+                    )));
+                }
+            }
+            RouteType::Embeddings => {
+                if map.get("input").is_none() {
+                    return Err(ProxyError::bad_request(self.no_input_text()));
+                }
+            }
+            RouteType::Preserve => {}
+        }
+        Ok(())
+    }
+
+    /// Model pinning: a request model that differs from the configured one is refused, unless
+    /// it is the configured `model_alias`.
+    fn check_model(&self, body_model: Option<&str>) -> Result<(), ProxyError> {
+        let (Some(want), Some(got)) = (self.model.as_deref(), body_model) else {
+            return Ok(());
+        };
+        if got == want || self.cfg.raw.model.model_alias.as_deref() == Some(got) {
+            return Ok(());
+        }
+        Err(ProxyError::bad_request(format!(
+            "cannot use own model - must be: {want}"
+        )))
+    }
+
+    /// The upstream target: provider default, then `upstream_url`, then `upstream_path`,
+    /// then preserve's client path (kong-translation.md §2.7).
+    pub(crate) fn target(
+        &self,
+        ctx: Option<&RequestCtx<'_>>,
+    ) -> Result<UpstreamTarget, ProxyError> {
+        let model = self.model.clone().unwrap_or_default();
+        let fallback;
+        let ctx = match ctx {
+            Some(c) => c,
+            None => {
+                fallback = RequestCtx {
+                    route: self.route,
+                    model: &model,
+                    options: &self.options,
+                    stream: self.stream,
+                    client_path: &self.client.path,
+                    env: self.env.as_ref(),
+                };
+                &fallback
+            }
+        };
+        let provider_target = self.provider.upstream(ctx);
+        let mut target = match self.options.upstream_url.as_deref() {
+            Some(url) => {
+                let mut t = UpstreamTarget::from_url(url).ok_or_else(|| {
+                    ProxyError::Internal(format!("invalid model.options.upstream_url {url}"))
+                })?;
+                // A bare base URL gets the provider's operation path (what users expect from
+                // `http://vllm:8000`); a URL with a path is used as is (Kong).
+                if t.path == "/" {
+                    if let Ok(p) = &provider_target {
+                        t.path = p.path.clone();
+                        for q in &p.query {
+                            t.query.push(q.clone());
+                        }
+                    }
+                }
+                t
+            }
+            None => provider_target?,
+        };
+        if let Some(p) = self.options.upstream_path.as_deref() {
+            target.path = normalize_path(p);
+        } else if self.route == RouteType::Preserve {
+            target.path = normalize_path(&self.client.path);
+        }
+        Ok(target)
+    }
+
+    /// Builds the upstream request: target, query, auth, encoded body, signature.
+    fn forward(&mut self, req: Option<(&LlmRequest, &Value)>) -> Result<RequestEdits, ProxyError> {
+        let model = self.model.clone().unwrap_or_default();
+        let ctx = RequestCtx {
+            route: self.route,
+            model: &model,
+            options: &self.options,
+            stream: self.stream,
+            client_path: &self.client.path,
+            env: self.env.as_ref(),
+        };
+        let mut target = self.target(Some(&ctx))?;
+        let auth_cfg = self.cfg.raw.auth.clone().unwrap_or_default();
+        let signs = self.cfg.provider() == crate::config::ProviderName::Bedrock;
+
+        // Query: the client's args, then the provider's (a client value wins for the same
+        // name, as with Azure's api-version), then the auth param.
+        let mut query: Vec<(String, String)> = parse_query(&self.client.query);
+        for (k, v) in std::mem::take(&mut target.query) {
+            if !query.iter().any(|(n, _)| *n == k) {
+                query.push((k, v));
+            }
+        }
+        if !signs {
+            auth::apply_query(&auth_cfg, &mut query);
+        }
+        target.query = query;
+
+        let mut set_headers: Vec<(String, String)> = Vec::new();
+        let mut remove_headers: Vec<String> = Vec::new();
+        let mut body = None;
+        if let Some((typed, raw)) = req {
+            let enc = self.provider.encode(typed, raw, &ctx)?;
+            let mut bytes = enc.body;
+            if !signs {
+                auth::apply_body(&auth_cfg, &mut bytes);
+            }
+            set_headers.push(("content-type".into(), "application/json".into()));
+            set_headers.extend(enc.headers);
+            body = Some(bytes);
+            // We read every answer: keep brotli & co out, and ask for plain streams.
+            let enc = if self.stream {
+                "identity"
+            } else {
+                "gzip, identity"
+            };
+            set_headers.push(("accept-encoding".into(), enc.into()));
+        }
+        if !signs {
+            if let Some(h) = auth::header(&auth_cfg, |n| self.client.header(n).is_some()) {
+                set_headers.push(h);
+            }
+        }
+        set_headers.push(("host".into(), target.authority()));
+
+        if signs {
+            let creds = Credentials {
+                aws_access_key_id: auth_cfg.aws_access_key_id.as_deref(),
+                aws_secret_access_key: auth_cfg.aws_secret_access_key.as_deref(),
+                aws_session_token: auth_cfg.aws_session_token.as_deref(),
+            };
+            // Client credentials must not leak upstream next to the signature.
+            remove_headers.push("authorization".into());
+            let sent_body = body.clone().unwrap_or_default();
+            let out = Outgoing {
+                method: if self.client.method.is_empty() {
+                    "POST"
+                } else {
+                    &self.client.method
+                },
+                target: &target,
+                headers: &set_headers,
+                body: &sent_body,
+            };
+            let signed = self.provider.sign(&out, &creds, &ctx)?;
+            set_headers.extend(signed);
+        }
+        self.sent_body = body.clone();
+        Ok(RequestEdits {
+            target,
+            set_headers,
+            remove_headers,
+            body,
+        })
+    }
+}
+
+/// Option defaults for what the request leaves out (DESIGN.md decision 1: the request wins).
+fn merge_defaults(map: &mut Map<String, Value>, route: RouteType, o: &crate::config::ModelOptions) {
+    if route == RouteType::Embeddings {
+        if let Some(d) = o.embeddings_dimensions {
+            map.entry("dimensions").or_insert(Value::from(d));
+        }
+        return;
+    }
+    if let Some(v) = o.max_tokens {
+        if !map.contains_key("max_tokens") && !map.contains_key("max_completion_tokens") {
+            map.insert("max_tokens".into(), Value::from(v));
+        }
+    }
+    if let Some(v) = o.temperature {
+        map.entry("temperature").or_insert(Value::from(v));
+    }
+    if let Some(v) = o.top_p {
+        map.entry("top_p").or_insert(Value::from(v));
+    }
+    if let Some(v) = o.top_k {
+        map.entry("top_k").or_insert(Value::from(v));
+    }
+}
+
+fn parse_typed(route: RouteType, raw: &Value) -> Result<LlmRequest, ProxyError> {
+    let bad = |e: serde_json::Error| ProxyError::bad_request(format!("invalid request body: {e}"));
+    // `Value` is already parsed: deserialising from a reference clones only what is kept.
+    Ok(match route {
+        RouteType::Chat => LlmRequest::Chat(serde::Deserialize::deserialize(raw).map_err(bad)?),
+        RouteType::Completions => {
+            LlmRequest::Completions(serde::Deserialize::deserialize(raw).map_err(bad)?)
+        }
+        RouteType::Embeddings | RouteType::Preserve => {
+            LlmRequest::Embeddings(serde::Deserialize::deserialize(raw).map_err(bad)?)
+        }
+    })
+}
+
+/// `Accept-Encoding` contains the word `gzip` (Kong's check; `gzip;q=0` refuses it here).
+fn accepts_gzip(v: &str) -> bool {
+    v.split(',').any(|part| {
+        let mut it = part.split(';');
+        let name = it.next().unwrap_or("").trim();
+        let refused = it.any(|p| {
+            let p = p.trim();
+            p == "q=0" || p == "q=0.0" || p == "q=0.00" || p == "q=0.000"
+        });
+        name.eq_ignore_ascii_case("gzip") && !refused
+    })
+}
+
+fn normalize_path(p: &str) -> String {
+    let trimmed = p.trim_start_matches('/');
+    format!("/{trimmed}")
+}
+
+/// Splits a raw query string into (name, value) pairs, kept percent-encoded.
+pub(crate) fn parse_query(q: &str) -> Vec<(String, String)> {
+    q.split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => (kv.to_string(), String::new()),
+        })
+        .collect()
+}
+
+/// One decoded query argument.
+fn query_arg(q: &str, name: &str) -> Option<String> {
+    parse_query(q)
+        .into_iter()
+        .find(|(k, _)| percent_decode(k) == name)
+        .map(|(_, v)| percent_decode(&v))
+}
+
+/// Percent-decoding (`+` is a space, as in forms); invalid escapes are kept as is.
+pub(crate) fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok());
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(v) => {
+                        out.push(v);
+                        i += 3;
+                    }
+                    None => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

@@ -1,0 +1,431 @@
+//! Response side: status and headers decide the mode (passthrough, buffered translation,
+//! stream translation); body chunks go through it (kong-translation.md §3).
+
+use super::effects::{BodyStep, ResponseHeadEdits};
+use super::{Exchange, ResponseMode, StreamPlanKind, StreamState};
+use crate::api::RouteType;
+use crate::config::ProviderName;
+use crate::error::ProxyError;
+use crate::providers::{Decoded, ResponseCtx, StreamPlan};
+use crate::stream::emitter::ChunkEmitter;
+use crate::stream::gzip::{gzip, GzipInflater};
+use crate::stream::{Frame, Framing, StreamEvent, DEFAULT_MAX_EVENT_SIZE};
+
+/// Largest inflated body we accept from an upstream (a gzip bomb ends as an error).
+const MAX_INFLATED: usize = 64 << 20;
+
+impl Exchange {
+    /// The response head arrived (`headers` as the host gives them).
+    pub fn on_response_head(
+        &mut self,
+        status: u16,
+        headers: &[(String, String)],
+    ) -> ResponseHeadEdits {
+        self.status = status;
+        self.analytics.llm_latency_ms = self.env.now_millis().saturating_sub(self.started_ms);
+        let header = |name: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        };
+        let gzip_upstream =
+            header("content-encoding").is_some_and(|v| v.trim().eq_ignore_ascii_case("gzip"));
+        let ok = (200..300).contains(&status);
+        let mut edits = ResponseHeadEdits::default();
+
+        // X-Kong-LLM-Model on 2xx (Kong: 200), with model_name_header or Kong-Debug.
+        if ok && (self.cfg.raw.model_name_header || self.client.header("kong-debug").is_some()) {
+            if let Some(m) = &self.model {
+                edits.set_headers.push((
+                    "x-kong-llm-model".into(),
+                    format!("{}/{}", self.cfg.provider().as_str(), m),
+                ));
+            }
+        }
+
+        let translating = self.request.is_some() && self.route != RouteType::Preserve;
+        if !ok || !translating {
+            // Errors and preserve pass through; inflate only for a client without gzip.
+            if gzip_upstream && !self.client.accepts_gzip && !self.stream {
+                edits.remove_headers.push("content-encoding".into());
+                edits.remove_headers.push("content-length".into());
+                self.response = ResponseMode::Buffer {
+                    body: Vec::new(),
+                    gzip: true,
+                    translate: false,
+                };
+            } else {
+                let keep = ok && !self.stream && self.cfg.raw.logging.log_statistics;
+                self.response = ResponseMode::Passthrough {
+                    keep,
+                    seen: Vec::new(),
+                    sse: None,
+                };
+            }
+            return edits;
+        }
+
+        strip_set_cookie(self.cfg.provider(), &mut edits);
+        edits.remove_headers.push("content-length".into());
+        if self.stream {
+            edits.remove_headers.push("content-encoding".into());
+            edits
+                .set_headers
+                .push(("content-type".into(), "text/event-stream".into()));
+            let inflater = gzip_upstream.then(|| GzipInflater::new(MAX_INFLATED));
+            let max_event = self
+                .cfg
+                .raw
+                .max_stream_event_size
+                .map(|n| n as usize)
+                .unwrap_or(DEFAULT_MAX_EVENT_SIZE);
+            match self.stream_plan() {
+                StreamPlan::Passthrough => {
+                    self.plan = Some(StreamPlanKind::Passthrough);
+                    // OpenAI-format stream: scan it for usage, send the bytes as they are.
+                    self.response = ResponseMode::Passthrough {
+                        keep: false,
+                        seen: Vec::new(),
+                        sse: Some(Framing::Sse.decoder(max_event)),
+                    };
+                    if gzip_upstream {
+                        // Rare (we ask for identity); translate-free inflation still needed.
+                        self.response = ResponseMode::Translate(Box::new(StreamState {
+                            inflater,
+                            decoder: Framing::Sse.decoder(max_event),
+                            translator: Box::new(PassthroughChunks),
+                            emitter: self.emitter(),
+                        }));
+                    }
+                }
+                StreamPlan::Translate {
+                    framing,
+                    translator,
+                } => {
+                    self.plan = Some(StreamPlanKind::Translate);
+                    // The upstream's content type wins when it names a framing we know.
+                    let framing = header("content-type")
+                        .and_then(Framing::from_content_type)
+                        .filter(|f| *f != Framing::JsonArray || framing == Framing::JsonArray)
+                        .unwrap_or(framing);
+                    self.response = ResponseMode::Translate(Box::new(StreamState {
+                        inflater,
+                        decoder: framing.decoder(max_event),
+                        translator,
+                        emitter: self.emitter(),
+                    }));
+                }
+            }
+        } else {
+            edits
+                .set_headers
+                .push(("content-type".into(), "application/json".into()));
+            edits.remove_headers.push("content-encoding".into());
+            if self.client.accepts_gzip {
+                edits
+                    .set_headers
+                    .push(("content-encoding".into(), "gzip".into()));
+            }
+            self.response = ResponseMode::Buffer {
+                body: Vec::new(),
+                gzip: gzip_upstream,
+                translate: true,
+            };
+        }
+        edits
+    }
+
+    fn emitter(&self) -> ChunkEmitter {
+        let id_prefix = if self.route == RouteType::Completions {
+            "cmpl-"
+        } else {
+            "chatcmpl-"
+        };
+        let mut e = ChunkEmitter::new(
+            self.route,
+            self.env.new_id(id_prefix),
+            self.model.clone().unwrap_or_default(),
+            self.env.now_unix(),
+            self.include_usage,
+        );
+        e.set_estimated_prompt_tokens(self.analytics.prompt_estimate);
+        e
+    }
+
+    /// A response body chunk arrived; `eos` marks the last one.
+    pub fn on_response_body(&mut self, chunk: &[u8], eos: bool) -> BodyStep {
+        let mut step = match &mut self.response {
+            ResponseMode::Pending | ResponseMode::Done => BodyStep::default(),
+            ResponseMode::Passthrough { keep, seen, sse } => {
+                if *keep {
+                    seen.extend_from_slice(chunk);
+                }
+                if let Some(dec) = sse {
+                    dec.feed(chunk);
+                    while let Some(frame) = dec.next_frame() {
+                        match frame {
+                            Ok(Frame::Sse { data, .. }) => {
+                                scan_openai_chunk(&data, &mut self.analytics)
+                            }
+                            Ok(_) => {}
+                            Err(_) => break,
+                        }
+                    }
+                }
+                BodyStep::default()
+            }
+            ResponseMode::Buffer { body, .. } => {
+                body.extend_from_slice(chunk);
+                BodyStep {
+                    replace: Some(Vec::new()),
+                    ..BodyStep::default()
+                }
+            }
+            ResponseMode::Translate(state) => {
+                let mut out = Vec::new();
+                let first = self.analytics.time_to_first_token_ms.is_none();
+                translate_chunk(state, chunk, eos, &mut out);
+                if first && !out.is_empty() {
+                    self.analytics.time_to_first_token_ms =
+                        Some(self.env.now_millis().saturating_sub(self.started_ms));
+                }
+                BodyStep {
+                    replace: Some(out),
+                    ..BodyStep::default()
+                }
+            }
+        };
+        if eos {
+            self.finish_response(&mut step);
+        }
+        step
+    }
+
+    fn finish_response(&mut self, step: &mut BodyStep) {
+        step.done = true;
+        match std::mem::replace(&mut self.response, ResponseMode::Done) {
+            ResponseMode::Buffer {
+                body,
+                gzip: gz,
+                translate,
+            } => {
+                let body = if gz {
+                    match GzipInflater::new(MAX_INFLATED).inflate_all(&body) {
+                        Ok(b) => b,
+                        Err(e) => {
+                            let err = ProxyError::Internal(format!("upstream gzip: {e}"));
+                            return self.fail(step, &err);
+                        }
+                    }
+                } else {
+                    body
+                };
+                if !translate {
+                    step.content_length = Some(body.len());
+                    step.replace = Some(body);
+                    return;
+                }
+                self.finish_translation(step, body);
+            }
+            ResponseMode::Passthrough { keep, seen, .. } => {
+                if keep {
+                    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&seen) {
+                        read_openai_usage(&v, &mut self.analytics);
+                    }
+                }
+            }
+            ResponseMode::Translate(state) => {
+                self.analytics.usage = state.emitter.usage().cloned();
+                self.analytics.output_chars = state.emitter.text().chars().count();
+                if self.cfg.raw.logging.log_payloads {
+                    self.analytics.response_payload = Some(state.emitter.text().to_string());
+                }
+                if let Some(m) = state.emitter.model() {
+                    self.analytics.response_model = Some(m.to_string());
+                }
+            }
+            ResponseMode::Pending | ResponseMode::Done => {}
+        }
+    }
+
+    fn finish_translation(&mut self, step: &mut BodyStep, body: Vec<u8>) {
+        let model = self.model.clone().unwrap_or_default();
+        let ctx = ResponseCtx {
+            route: self.route,
+            model: &model,
+            options: &self.options,
+            stream: false,
+            env: self.env.as_ref(),
+        };
+        let out = match self.provider.decode(&body, &ctx) {
+            Ok(Decoded::Unchanged) => {
+                if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body) {
+                    read_openai_usage(&v, &mut self.analytics);
+                }
+                body
+            }
+            Ok(Decoded::Translated(resp)) => {
+                self.analytics.usage = resp.usage().cloned();
+                self.analytics.response_model = resp.model().map(str::to_string);
+                match resp.to_json() {
+                    Ok(b) => b,
+                    Err(e) => return self.fail(step, &ProxyError::Internal(e.to_string())),
+                }
+            }
+            Err(e) => {
+                let err = ProxyError::Transformation {
+                    provider: self.cfg.provider().as_str(),
+                    route: self.route.as_str(),
+                    reason: e.0,
+                };
+                return self.fail(step, &err);
+            }
+        };
+        if self.cfg.raw.logging.log_payloads {
+            self.analytics.response_payload = Some(String::from_utf8_lossy(&out).into_owned());
+        }
+        self.write_body(step, out);
+    }
+
+    fn fail(&mut self, step: &mut BodyStep, err: &ProxyError) {
+        log::warn!("ai-proxy: {err}");
+        step.status = Some(err.status());
+        let body = err.body(self.cfg.raw.llm_format);
+        self.write_body(step, body);
+    }
+
+    /// Final body of a buffered answer: gzip for clients that accept it (headers said so).
+    fn write_body(&mut self, step: &mut BodyStep, body: Vec<u8>) {
+        let body = if self.client.accepts_gzip {
+            gzip(&body)
+        } else {
+            body
+        };
+        step.content_length = Some(body.len());
+        step.replace = Some(body);
+    }
+}
+
+/// `Set-Cookie` from the upstream is dropped for these providers (kong-ai-proxy.md §4.8).
+fn strip_set_cookie(provider: ProviderName, edits: &mut ResponseHeadEdits) {
+    use ProviderName::*;
+    if matches!(provider, Openai | Azure | Mistral | Gemini | Bedrock) {
+        edits.remove_headers.push("set-cookie".into());
+    }
+}
+
+fn translate_chunk(state: &mut StreamState, chunk: &[u8], eos: bool, out: &mut Vec<u8>) {
+    let mut events = Vec::new();
+    let fed = match &mut state.inflater {
+        Some(inf) => match inf.feed(chunk) {
+            Ok(bytes) => {
+                state.decoder.feed(&bytes);
+                true
+            }
+            Err(e) => {
+                events.push(StreamEvent::Error {
+                    message: format!("upstream gzip: {e}"),
+                    kind: None,
+                });
+                false
+            }
+        },
+        None => {
+            state.decoder.feed(chunk);
+            true
+        }
+    };
+    if fed {
+        loop {
+            let next = match state.decoder.next_frame() {
+                Some(n) => n,
+                None if eos => match state.decoder.finish() {
+                    Some(n) => n,
+                    None => break,
+                },
+                None => break,
+            };
+            match next {
+                Ok(frame) => {
+                    if let Err(e) = state.translator.on_frame(frame, &mut events) {
+                        events.push(StreamEvent::Error {
+                            message: e.0,
+                            kind: None,
+                        });
+                        break;
+                    }
+                }
+                Err(e) => {
+                    events.push(StreamEvent::Error {
+                        message: e.to_string(),
+                        kind: None,
+                    });
+                    break;
+                }
+            }
+            if eos && state.decoder.buffered() == 0 {
+                // keep draining frames that the finish call produced
+            }
+        }
+    }
+    if eos {
+        state.translator.on_end(&mut events);
+    }
+    for ev in &events {
+        state.emitter.emit(ev, out);
+    }
+    if eos {
+        state.emitter.finish(out);
+    }
+}
+
+/// An OpenAI-format stream re-emitted through the shared emitter (used only when such a
+/// stream arrives gzip-encoded and must be inflated).
+struct PassthroughChunks;
+
+impl crate::stream::ProviderStream for PassthroughChunks {
+    fn on_frame(
+        &mut self,
+        frame: Frame,
+        out: &mut Vec<StreamEvent>,
+    ) -> Result<(), crate::error::TranslateError> {
+        if let Frame::Sse { data, .. } = frame {
+            crate::providers::openai_compat::stream::chunk_events(&data, out)?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads usage/model/text from one OpenAI chunk of a passthrough stream (analytics only).
+fn scan_openai_chunk(data: &str, a: &mut crate::analytics::Analytics) {
+    if data.trim() == "[DONE]" {
+        return;
+    }
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(data) else {
+        return;
+    };
+    read_openai_usage(&v, a);
+    if let Some(choices) = v.get("choices").and_then(|c| c.as_array()) {
+        for c in choices {
+            let text = c
+                .pointer("/delta/content")
+                .or_else(|| c.get("text"))
+                .and_then(|t| t.as_str());
+            if let Some(t) = text {
+                a.output_chars += t.chars().count();
+            }
+        }
+    }
+}
+
+fn read_openai_usage(v: &serde_json::Value, a: &mut crate::analytics::Analytics) {
+    if let Some(u) = v.get("usage").filter(|u| !u.is_null()) {
+        if let Ok(u) = serde_json::from_value::<crate::api::Usage>(u.clone()) {
+            a.usage = Some(u);
+        }
+    }
+    if let Some(m) = v.get("model").and_then(|m| m.as_str()) {
+        a.response_model = Some(m.to_string());
+    }
+}
