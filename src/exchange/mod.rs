@@ -187,3 +187,29 @@ impl Exchange {
 
 #[cfg(test)]
 mod tests;
+
+/// Checks that cannot be expressed in the config schema: the provider must serve the route
+/// type (kong-ai-proxy.md §3.1), and native formats are not implemented yet.
+pub fn check_config(cfg: &Config) -> Result<(), String> {
+    let options = cfg.raw.model.options.clone().unwrap_or_default();
+    let provider = providers::for_name(cfg.provider(), &options);
+    let route = cfg.raw.route_type;
+    if route != RouteType::Preserve && !provider.supports(route) {
+        return Err(format!(
+            "route_type '{}' is not supported by provider '{}'",
+            route.as_str(),
+            cfg.provider().as_str()
+        ));
+    }
+    if cfg.raw.response_streaming == crate::config::ResponseStreaming::Always
+        && matches!(route, RouteType::Chat | RouteType::Completions)
+        && !provider.supports_stream(route)
+    {
+        return Err(format!(
+            "response_streaming 'always': provider '{}' cannot stream {}",
+            cfg.provider().as_str(),
+            route.as_str()
+        ));
+    }
+    Ok(())
+}
