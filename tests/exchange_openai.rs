@@ -77,7 +77,10 @@ fn chat() -> Value {
 fn error_of(r: Result<RequestEdits, LocalReply>) -> (u16, String) {
     let r = r.expect_err("expected a local reply");
     let v: Value = serde_json::from_slice(&r.body).unwrap();
-    (r.status, v["error"]["message"].as_str().unwrap().to_string())
+    (
+        r.status,
+        v["error"]["message"].as_str().unwrap().to_string(),
+    )
 }
 
 #[test]
@@ -88,13 +91,19 @@ fn openai_chat_url_auth_and_body() {
                "model": {"provider": "openai", "name": "gpt-4o",
                          "options": {"max_tokens": 512, "temperature": 0.5, "top_k": 3}}}),
         "/v1/chat/completions?trace=1",
-        &[("content-type", "application/json"), ("authorization", "Bearer client")],
+        &[
+            ("content-type", "application/json"),
+            ("authorization", "Bearer client"),
+        ],
         &json!({"messages": [{"role": "user", "content": "hi"}], "temperature": 0.9,
                 "tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}],
                 "custom_field": {"kept": true}}),
     );
     let e = r.unwrap();
-    assert_eq!(url(&e), "https://api.openai.com/v1/chat/completions?trace=1");
+    assert_eq!(
+        url(&e),
+        "https://api.openai.com/v1/chat/completions?trace=1"
+    );
     assert_eq!(header(&e, "authorization"), Some("Bearer sk-test"));
     assert_eq!(header(&e, "content-type"), Some("application/json"));
     assert_eq!(header(&e, "host"), Some("api.openai.com"));
@@ -133,26 +142,54 @@ fn azure_deployment_url_api_version_and_client_override() {
 #[test]
 fn every_compatible_provider_url() {
     let cases = [
-        (json!({"provider": "mistral", "name": "mistral-large", "options": {"mistral_format": "openai"}}),
-         "https://api.mistral.ai/v1/chat/completions"),
-        (json!({"provider": "llama2", "name": "llama", "options": {"llama2_format": "openai", "upstream_url": "http://llm.local:8080/v1/chat/completions"}}),
-         "http://llm.local:8080/v1/chat/completions"),
-        (json!({"provider": "cerebras", "name": "llama3.1-8b"}), "https://api.cerebras.ai/v1/chat/completions"),
-        (json!({"provider": "xai", "name": "grok-3"}), "https://api.x.ai/v1/chat/completions"),
-        (json!({"provider": "deepseek", "name": "deepseek-chat"}), "https://api.deepseek.com/v1/chat/completions"),
-        (json!({"provider": "databricks", "name": "dbrx", "options": {"databricks": {"workspace_instance_id": "dbc-1-2"}}}),
-         "https://dbc-1-2.cloud.databricks.com/serving-endpoints/chat/completions"),
-        (json!({"provider": "vllm", "name": "qwen", "options": {"upstream_url": "http://vllm:8000"}}),
-         "http://vllm:8000/v1/chat/completions"),
-        (json!({"provider": "dashscope", "name": "qwen-plus"}),
-         "https://dashscope-intl.aliyuncs.com/compatible-mode/v1/chat/completions"),
-        (json!({"provider": "dashscope", "name": "qwen-plus", "options": {"dashscope": {"international": false}}}),
-         "https://dashscope.aliyuncs.com/compatible-mode/v1/chat/completions"),
-        (json!({"provider": "openai", "name": "m", "options": {"upstream_url": "https://api.deepseek.com/chat/completions"}}),
-         "https://api.deepseek.com/chat/completions"),
+        (
+            json!({"provider": "mistral", "name": "mistral-large", "options": {"mistral_format": "openai"}}),
+            "https://api.mistral.ai/v1/chat/completions",
+        ),
+        (
+            json!({"provider": "llama2", "name": "llama", "options": {"llama2_format": "openai", "upstream_url": "http://llm.local:8080/v1/chat/completions"}}),
+            "http://llm.local:8080/v1/chat/completions",
+        ),
+        (
+            json!({"provider": "cerebras", "name": "llama3.1-8b"}),
+            "https://api.cerebras.ai/v1/chat/completions",
+        ),
+        (
+            json!({"provider": "xai", "name": "grok-3"}),
+            "https://api.x.ai/v1/chat/completions",
+        ),
+        (
+            json!({"provider": "deepseek", "name": "deepseek-chat"}),
+            "https://api.deepseek.com/v1/chat/completions",
+        ),
+        (
+            json!({"provider": "databricks", "name": "dbrx", "options": {"databricks": {"workspace_instance_id": "dbc-1-2"}}}),
+            "https://dbc-1-2.cloud.databricks.com/serving-endpoints/chat/completions",
+        ),
+        (
+            json!({"provider": "vllm", "name": "qwen", "options": {"upstream_url": "http://vllm:8000"}}),
+            "http://vllm:8000/v1/chat/completions",
+        ),
+        (
+            json!({"provider": "dashscope", "name": "qwen-plus"}),
+            "https://dashscope-intl.aliyuncs.com/compatible-mode/v1/chat/completions",
+        ),
+        (
+            json!({"provider": "dashscope", "name": "qwen-plus", "options": {"dashscope": {"international": false}}}),
+            "https://dashscope.aliyuncs.com/compatible-mode/v1/chat/completions",
+        ),
+        (
+            json!({"provider": "openai", "name": "m", "options": {"upstream_url": "https://api.deepseek.com/chat/completions"}}),
+            "https://api.deepseek.com/chat/completions",
+        ),
     ];
     for (model, want) in cases {
-        let (_, r) = send(json!({"route_type": "llm/v1/chat", "model": model}), "/x", &[], &chat());
+        let (_, r) = send(
+            json!({"route_type": "llm/v1/chat", "model": model}),
+            "/x",
+            &[],
+            &chat(),
+        );
         let e = r.unwrap_or_else(|e| panic!("{model}: {:?}", String::from_utf8_lossy(&e.body)));
         assert_eq!(url(&e), want, "{model}");
         assert_eq!(body(&e)["model"], model["name"], "{model}");
@@ -163,16 +200,24 @@ fn every_compatible_provider_url() {
 fn completions_and_embeddings_paths() {
     let (_, r) = send(
         json!({"route_type": "llm/v1/completions", "model": {"provider": "openai", "name": "gpt-3.5-turbo-instruct"}}),
-        "/c", &[], &json!({"prompt": "Say hi"}),
+        "/c",
+        &[],
+        &json!({"prompt": "Say hi"}),
     );
     assert_eq!(url(&r.unwrap()), "https://api.openai.com/v1/completions");
     let (_, r) = send(
         json!({"route_type": "llm/v1/embeddings", "model": {"provider": "openai", "name": "text-embedding-3-small", "options": {"embeddings_dimensions": 256}}}),
-        "/e", &[], &json!({"input": "hello"}),
+        "/e",
+        &[],
+        &json!({"input": "hello"}),
     );
     let e = r.unwrap();
     assert_eq!(url(&e), "https://api.openai.com/v1/embeddings");
-    assert_json_eq(&body(&e), &json!({"model": "text-embedding-3-small", "input": "hello", "dimensions": 256}), "embeddings body");
+    assert_json_eq(
+        &body(&e),
+        &json!({"model": "text-embedding-3-small", "input": "hello", "dimensions": 256}),
+        "embeddings body",
+    );
 }
 
 #[test]
@@ -181,21 +226,30 @@ fn query_and_body_auth_with_override() {
         json!({"route_type": "llm/v1/chat",
                "auth": {"param_name": "key", "param_value": "s3cret", "param_location": "query"},
                "model": {"provider": "openai", "name": "m"}}),
-        "/x?key=client", &[], &chat(),
+        "/x?key=client",
+        &[],
+        &chat(),
     );
-    assert_eq!(url(&r.unwrap()), "https://api.openai.com/v1/chat/completions?key=s3cret");
+    assert_eq!(
+        url(&r.unwrap()),
+        "https://api.openai.com/v1/chat/completions?key=s3cret"
+    );
     let (_, r) = send(
         json!({"route_type": "llm/v1/chat",
                "auth": {"param_name": "api_key", "param_value": "s3cret", "param_location": "body", "allow_override": true},
                "model": {"provider": "openai", "name": "m"}}),
-        "/x", &[], &json!({"messages": [{"role": "user", "content": "hi"}], "api_key": "mine"}),
+        "/x",
+        &[],
+        &json!({"messages": [{"role": "user", "content": "hi"}], "api_key": "mine"}),
     );
     assert_eq!(body(&r.unwrap())["api_key"], "mine");
     let (_, r) = send(
         json!({"route_type": "llm/v1/chat",
                "auth": {"header_name": "x-api-key", "header_value": "cfg", "allow_override": true},
                "model": {"provider": "openai", "name": "m"}}),
-        "/x", &[("x-api-key", "client")], &chat(),
+        "/x",
+        &[("x-api-key", "client")],
+        &chat(),
     );
     // The client's header is kept: we set nothing over it.
     assert_eq!(header(&r.unwrap(), "x-api-key"), None);
@@ -203,12 +257,25 @@ fn query_and_body_auth_with_override() {
 
 #[test]
 fn request_error_texts() {
-    let base = json!({"route_type": "llm/v1/chat", "model": {"provider": "openai", "name": "gpt-4o"}});
+    let base =
+        json!({"route_type": "llm/v1/chat", "model": {"provider": "openai", "name": "gpt-4o"}});
     let cases = [
-        (json!({"messages": []}), "request body doesn't contain valid prompts"),
-        (json!({"messages": [{"role":"user","content":"x"}], "prompt": "y"}), "request matches multiple LLM request formats"),
-        (json!({"prompt": "y"}), "[llm/v1/completions] message format is not compatible with [llm/v1/chat] route type"),
-        (json!({"messages": [{"role":"user","content":"x"}], "model": "other"}), "cannot use own model - must be: gpt-4o"),
+        (
+            json!({"messages": []}),
+            "request body doesn't contain valid prompts",
+        ),
+        (
+            json!({"messages": [{"role":"user","content":"x"}], "prompt": "y"}),
+            "request matches multiple LLM request formats",
+        ),
+        (
+            json!({"prompt": "y"}),
+            "[llm/v1/completions] message format is not compatible with [llm/v1/chat] route type",
+        ),
+        (
+            json!({"messages": [{"role":"user","content":"x"}], "model": "other"}),
+            "cannot use own model - must be: gpt-4o",
+        ),
     ];
     for (b, want) in cases {
         let (_, r) = send(base.clone(), "/x", &[], &b);
@@ -216,25 +283,61 @@ fn request_error_texts() {
     }
     // A matching, empty or null model is accepted (docs FAQ).
     for m in [json!("gpt-4o"), json!(""), Value::Null] {
-        let (_, r) = send(base.clone(), "/x", &[], &json!({"messages": [{"role":"user","content":"x"}], "model": m}));
+        let (_, r) = send(
+            base.clone(),
+            "/x",
+            &[],
+            &json!({"messages": [{"role":"user","content":"x"}], "model": m}),
+        );
         assert!(r.is_ok(), "{m}");
     }
     let no_model = json!({"route_type": "llm/v1/chat", "model": {"provider": "openai"}});
     let (_, r) = send(no_model.clone(), "/x", &[], &chat());
-    assert_eq!(error_of(r), (400, "model parameter not found in request, nor in gateway configuration".into()));
-    let (_, r) = send(no_model, "/x", &[], &json!({"messages": [{"role":"user","content":"x"}], "model": "from-body"}));
+    assert_eq!(
+        error_of(r),
+        (
+            400,
+            "model parameter not found in request, nor in gateway configuration".into()
+        )
+    );
+    let (_, r) = send(
+        no_model,
+        "/x",
+        &[],
+        &json!({"messages": [{"role":"user","content":"x"}], "model": "from-body"}),
+    );
     assert_eq!(body(&r.unwrap())["model"], "from-body");
 
     let (_, r) = send(base.clone(), "/x", &[], &json!("not an object"));
-    assert_eq!(error_of(r), (400, "content-type header does not match request body, or bad JSON formatting".into()));
+    assert_eq!(
+        error_of(r),
+        (
+            400,
+            "content-type header does not match request body, or bad JSON formatting".into()
+        )
+    );
     let mut ex = exchange(base.clone());
     let _ = head(&mut ex, "/x", &[], 5);
     let r = ex.on_request_body(b"{bad");
-    assert_eq!(error_of(r), (400, "content-type header does not match request body, or bad JSON formatting".into()));
+    assert_eq!(
+        error_of(r),
+        (
+            400,
+            "content-type header does not match request body, or bad JSON formatting".into()
+        )
+    );
 
     let deny = json!({"route_type": "llm/v1/chat", "response_streaming": "deny", "model": {"provider": "openai", "name": "m"}});
-    let (_, r) = send(deny, "/x", &[], &json!({"messages": [{"role":"user","content":"x"}], "stream": true}));
-    assert_eq!(error_of(r), (400, "response streaming is not enabled for this LLM".into()));
+    let (_, r) = send(
+        deny,
+        "/x",
+        &[],
+        &json!({"messages": [{"role":"user","content":"x"}], "stream": true}),
+    );
+    assert_eq!(
+        error_of(r),
+        (400, "response streaming is not enabled for this LLM".into())
+    );
 }
 
 #[test]
@@ -249,17 +352,28 @@ fn body_size_limit_before_and_after_buffering() {
     let mut ex = exchange(cfg);
     let h = vec![("transfer-encoding".to_string(), "chunked".to_string())];
     assert!(matches!(
-        ex.on_request_head(RequestHead { method: "POST", path: "/x", headers: &h }),
+        ex.on_request_head(RequestHead {
+            method: "POST",
+            path: "/x",
+            headers: &h
+        }),
         HeadStep::WaitBody { .. }
     ));
-    assert_eq!(ex.on_request_body(&chat().to_string().into_bytes()).unwrap_err().status, 413);
+    assert_eq!(
+        ex.on_request_body(&chat().to_string().into_bytes())
+            .unwrap_err()
+            .status,
+        413
+    );
 }
 
 #[test]
 fn response_streaming_always_forces_stream() {
     let (ex, r) = send(
         json!({"route_type": "llm/v1/chat", "response_streaming": "always", "model": {"provider": "openai", "name": "m"}}),
-        "/x", &[], &chat(),
+        "/x",
+        &[],
+        &chat(),
     );
     assert_eq!(body(&r.unwrap())["stream"], true);
     assert!(ex.is_stream());
@@ -271,7 +385,12 @@ fn preserve_keeps_body_and_client_path() {
         "auth": {"header_name": "Authorization", "header_value": "Bearer k"},
         "model": {"provider": "openai", "name": "whisper-1",
                   "options": {"upstream_url": "http://mock:9000/whatever"}}});
-    let (_, r) = send(cfg.clone(), "/llm/v1/embeddings/good", &[], &json!({"input": "x"}));
+    let (_, r) = send(
+        cfg.clone(),
+        "/llm/v1/embeddings/good",
+        &[],
+        &json!({"input": "x"}),
+    );
     let e = r.unwrap();
     assert_eq!(url(&e), "http://mock:9000/llm/v1/embeddings/good");
     assert_eq!(e.body, None, "preserve never rewrites the body");
@@ -285,14 +404,29 @@ fn multipart_is_forwarded_untouched() {
     let cfg = json!({"route_type": "llm/v1/chat", "auth": {"header_name": "Authorization", "header_value": "Bearer k"},
                      "model": {"provider": "openai", "name": "m"}});
     let mut ex = exchange(cfg);
-    let step = head(&mut ex, "/v1/audio", &[("content-type", "multipart/form-data; boundary=x")], 100);
-    let HeadStep::Forward(e) = step else { panic!("{step:?}") };
+    let step = head(
+        &mut ex,
+        "/v1/audio",
+        &[("content-type", "multipart/form-data; boundary=x")],
+        100,
+    );
+    let HeadStep::Forward(e) = step else {
+        panic!("{step:?}")
+    };
     assert_eq!(e.body, None);
     assert_eq!(header(&e, "authorization"), Some("Bearer k"));
 }
 
-fn respond(ex: &mut Exchange, status: u16, headers: &[(&str, &str)], body: &[u8]) -> (Vec<(String, String)>, Vec<u8>, Option<u16>) {
-    let h: Vec<(String, String)> = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+fn respond(
+    ex: &mut Exchange,
+    status: u16,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (Vec<(String, String)>, Vec<u8>, Option<u16>) {
+    let h: Vec<(String, String)> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let edits = ex.on_response_head(status, &h);
     let step = ex.on_response_body(body, true);
     let out = step.replace.unwrap_or_else(|| body.to_vec());
@@ -303,12 +437,23 @@ fn respond(ex: &mut Exchange, status: u16, headers: &[(&str, &str)], body: &[u8]
 fn openai_answer_passes_through_with_model_header() {
     let (mut ex, r) = send(
         json!({"route_type": "llm/v1/chat", "model": {"provider": "openai", "name": "gpt-4o"}}),
-        "/x", &[], &chat(),
+        "/x",
+        &[],
+        &chat(),
     );
     r.unwrap();
     let answer = br#"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o-2024","choices":[{"index":0,"message":{"role":"assistant","content":"Hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6}}"#;
-    let (set, out, status) = respond(&mut ex, 200, &[("content-type", "application/json"), ("set-cookie", "a=b")], answer);
-    assert_eq!(out, answer.to_vec(), "OpenAI answers are returned byte for byte");
+    let (set, out, status) = respond(
+        &mut ex,
+        200,
+        &[("content-type", "application/json"), ("set-cookie", "a=b")],
+        answer,
+    );
+    assert_eq!(
+        out,
+        answer.to_vec(),
+        "OpenAI answers are returned byte for byte"
+    );
     assert_eq!(status, None);
     assert!(set.contains(&("x-kong-llm-model".into(), "openai/gpt-4o".into())));
 }
@@ -326,7 +471,10 @@ fn untranslatable_200_becomes_500_and_errors_pass_through() {
     let err = br#"{"error":{"message":"Incorrect API key","code":"invalid_api_key"}}"#;
     let (set, out, status) = respond(&mut ex, 401, &[], err);
     assert_eq!((out, status), (err.to_vec(), None));
-    assert!(set.iter().all(|(k, _)| k != "x-kong-llm-model"), "model header only on 2xx");
+    assert!(
+        set.iter().all(|(k, _)| k != "x-kong-llm-model"),
+        "model header only on 2xx"
+    );
 }
 
 #[test]
@@ -346,7 +494,9 @@ fn gzip_answers_inflated_or_regzipped() {
     let (set, out, _) = respond(&mut ex, 200, &[("content-encoding", "gzip")], &gz);
     assert!(set.contains(&("content-encoding".into(), "gzip".into())));
     let mut plain = Vec::new();
-    flate2::read::GzDecoder::new(&out[..]).read_to_end(&mut plain).unwrap();
+    flate2::read::GzDecoder::new(&out[..])
+        .read_to_end(&mut plain)
+        .unwrap();
     assert_eq!(plain, answer.to_vec());
 }
 
@@ -355,11 +505,15 @@ fn streaming_passthrough_and_analytics() {
     let (mut ex, r) = send(
         json!({"route_type": "llm/v1/chat", "logging": {"log_statistics": true},
                "model": {"provider": "openai", "name": "m", "options": {"input_cost": 10.0, "output_cost": 10.0}}}),
-        "/x", &[], &json!({"messages": [{"role":"user","content":"one two"}], "stream": true}),
+        "/x",
+        &[],
+        &json!({"messages": [{"role":"user","content":"one two"}], "stream": true}),
     );
     r.unwrap();
     let edits = ex.on_response_head(200, &[("content-type".into(), "text/event-stream".into())]);
-    assert!(edits.set_headers.contains(&("content-type".into(), "text/event-stream".into())));
+    assert!(edits
+        .set_headers
+        .contains(&("content-type".into(), "text/event-stream".into())));
     let s1 = b"data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"He";
     let s2 = b"llo\"}}]}\n\ndata: {\"id\":\"c\",\"choices\":[],\"usage\":{\"prompt_tokens\":25,\"completion_tokens\":12,\"total_tokens\":37}}\n\ndata: [DONE]\n\n";
     assert_eq!(ex.on_response_body(s1, false).replace, None);

@@ -373,6 +373,9 @@ impl Exchange {
             };
             set_headers.push(("accept-encoding".into(), enc.into()));
         }
+        if req.is_none() {
+            set_headers.extend(self.provider.fixed_headers(&ctx));
+        }
         if !signs {
             if let Some(h) = auth::header(&auth_cfg, |n| self.client.header(n).is_some()) {
                 set_headers.push(h);

@@ -103,7 +103,10 @@ impl Host {
                 );
                 log_refusal(
                     "ngx.upstream_scheme",
-                    raw::set_property(&["ngx", "upstream_scheme"], edits.target.scheme.as_str().as_bytes()),
+                    raw::set_property(
+                        &["ngx", "upstream_scheme"],
+                        edits.target.scheme.as_str().as_bytes(),
+                    ),
                 );
             }
         }
@@ -121,7 +124,10 @@ impl Host {
             Host::Kong => &["kong", "ctx", "shared", "ai_proxy"],
             Host::Envoy => &["ai_proxy"],
         };
-        log_refusal("analytics property", raw::set_property(path, json.as_bytes()));
+        log_refusal(
+            "analytics property",
+            raw::set_property(path, json.as_bytes()),
+        );
     }
 }
 

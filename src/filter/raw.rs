@@ -13,8 +13,12 @@ use proxy_wasm::types::{BufferType, MapType};
 #[cfg(target_arch = "wasm32")]
 #[link(wasm_import_module = "env")]
 extern "C" {
-    fn proxy_set_property(path: *const u8, path_len: usize, value: *const u8, value_len: usize)
-        -> u32;
+    fn proxy_set_property(
+        path: *const u8,
+        path_len: usize,
+        value: *const u8,
+        value_len: usize,
+    ) -> u32;
     fn proxy_replace_header_map_value(
         map: MapType,
         key: *const u8,
@@ -186,7 +190,13 @@ mod tests {
     #[test]
     fn map_encoding_follows_the_abi() {
         let m = serialize_map(&[("a".into(), "bc".into())]);
-        assert_eq!(m, [1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, b'a', 0, b'b', b'c', 0]);
-        assert_eq!(property_path(&["kong", "service", "target"]), b"kong\0service\0target");
+        assert_eq!(
+            m,
+            [1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, b'a', 0, b'b', b'c', 0]
+        );
+        assert_eq!(
+            property_path(&["kong", "service", "target"]),
+            b"kong\0service\0target"
+        );
     }
 }

@@ -239,6 +239,12 @@ pub trait Provider: Sync {
     /// How a streamed 2xx answer is handled.
     fn stream(&self, ctx: &ResponseCtx<'_>) -> StreamPlan;
 
+    /// Headers every request needs, also when the body is not translated (`preserve`,
+    /// multipart), e.g. `anthropic-version`; default none.
+    fn fixed_headers(&self, _ctx: &RequestCtx<'_>) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
     /// Headers to add after everything else is final (SigV4 signing); default none.
     fn sign(
         &self,

@@ -57,6 +57,10 @@ impl Provider for Anthropic {
         )
     }
 
+    fn fixed_headers(&self, ctx: &RequestCtx<'_>) -> Vec<(String, String)> {
+        Self::version_header(ctx)
+    }
+
     fn supports_stream(&self, route: RouteType) -> bool {
         matches!(route, RouteType::Chat | RouteType::Preserve)
     }
