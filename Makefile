@@ -1,0 +1,54 @@
+# ai-proxy-wasm — the commands README.md gives.
+#   make run    build everything and start the dev gateway against the bundled mock provider
+#   make test   every test: native core, dev host rule + end-to-end tests, SDK client tests
+
+CARGO  ?= cargo
+WASM   := target/wasm32-wasip1/release/ai_proxy.wasm
+BIN    := target/debug
+VENV   := .venv
+LISTEN ?= 127.0.0.1:8000
+MOCK   ?= 127.0.0.1:9001
+CONFIG ?= filter-config/dev/mock-openai.json
+PROFILE ?= envoy
+
+.PHONY: all build wasm devhost test test-native test-sdk sdk-venv run bench lint fmt clean
+
+all: build
+
+wasm:
+	$(CARGO) build --release --target wasm32-wasip1 -p ai-proxy
+	@ls -l $(WASM) | awk '{print "ai_proxy.wasm: " $$5 " bytes"}'
+
+devhost:
+	$(CARGO) build -p devhost --bins
+
+build: wasm devhost
+
+test: wasm devhost test-native test-sdk
+
+test-native:
+	$(CARGO) test --workspace
+
+sdk-venv:
+	bash tests/sdk/setup.sh $(VENV)
+
+test-sdk: sdk-venv
+	AI_GATEWAY=$(BIN)/ai-gateway MOCK_UPSTREAM=$(BIN)/mock-upstream AI_PROXY_WASM=$(WASM) \
+		$(VENV)/bin/python -m pytest -q tests/sdk
+
+run: build
+	@bash scripts/run-dev.sh "$(CONFIG)" "$(LISTEN)" "$(MOCK)" "$(PROFILE)"
+
+bench: wasm
+	$(CARGO) bench -p ai-proxy
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --target wasm32-wasip1 -p ai-proxy -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+clean:
+	$(CARGO) clean
