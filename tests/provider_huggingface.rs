@@ -18,7 +18,7 @@ use serde_json::json;
 
 #[test]
 fn golden() {
-    assert!(support::golden::run_provider("huggingface", ProviderName::Huggingface) >= 32);
+    assert!(support::golden::run_provider("huggingface", ProviderName::Huggingface) >= 33);
 }
 
 // ---------------------------------------------------------------- streams
@@ -276,17 +276,50 @@ fn stream_only_first_choice_and_one_finish() {
 }
 
 #[test]
-fn stream_event_error_with_plain_text() {
-    let events = run_frames(vec![Frame::Sse {
+fn stream_named_error_events() {
+    let named = |data: &str| Frame::Sse {
         event: Some("error".into()),
-        data: "upstream went away".into(),
-    }]);
+        data: data.into(),
+    };
     assert_eq!(
-        events,
+        run_frames(vec![named("upstream went away"), sse(r#"{"choices":[]}"#)]),
         vec![StreamEvent::Error {
             message: "upstream went away".into(),
             kind: None
         }]
+    );
+    assert_eq!(
+        run_frames(vec![named(
+            r#"{"error":{"message":"rate limited","type":"rate_limit_error"}}"#
+        )]),
+        vec![StreamEvent::Error {
+            message: "rate limited".into(),
+            kind: Some("rate_limit_error".into())
+        }]
+    );
+    // JSON without an `error` key: the raw payload is the message.
+    assert_eq!(
+        run_frames(vec![named(r#"{"detail":"boom"}"#)]),
+        vec![StreamEvent::Error {
+            message: r#"{"detail":"boom"}"#.into(),
+            kind: None
+        }]
+    );
+}
+
+#[test]
+fn stream_null_choices_and_usage_chunk() {
+    assert_eq!(
+        run_frames(vec![sse(
+            r#"{"id":"","model":"m","choices":null,"usage":{"prompt_tokens":3,"completion_tokens":2}}"#
+        )]),
+        vec![
+            StreamEvent::Meta {
+                id: None,
+                model: Some("m".into())
+            },
+            StreamEvent::Usage(Usage::new(3, 2)),
+        ]
     );
 }
 

@@ -104,7 +104,12 @@ impl HfStream {
             return Ok(());
         }
         self.ensure_meta(&chunk, out);
-        let first = chunk.choices.iter().find(|c| c.index.unwrap_or(0) == 0);
+        let first = chunk
+            .choices
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .find(|c| c.index.unwrap_or(0) == 0);
         if let Some(choice) = first {
             if let Some(delta) = &choice.delta {
                 self.on_delta(delta, out)?;
@@ -221,18 +226,20 @@ impl ProviderStream for HfStream {
             return Ok(());
         }
         match frame {
-            Frame::Sse { event, data } => {
-                // An `event: error` whose data is not JSON is still an error.
-                if event.as_deref() == Some("error") && !data.trim_start().starts_with('{') {
-                    out.push(StreamEvent::Error {
-                        message: data,
-                        kind: None,
-                    });
-                    self.phase = Phase::Closed;
-                    return Ok(());
-                }
-                self.on_data(&data, out)
+            // A named `error` event is an error whatever its payload looks like.
+            Frame::Sse {
+                event: Some(name),
+                data,
+            } if name == "error" => {
+                let (message, kind) = match serde_json::from_str::<wire::ErrorBody>(&data) {
+                    Ok(body) => (body.error.message(), body.error.kind()),
+                    Err(_) => (data, None),
+                };
+                out.push(StreamEvent::Error { message, kind });
+                self.phase = Phase::Closed;
+                Ok(())
             }
+            Frame::Sse { data, .. } => self.on_data(&data, out),
             // Not expected from the router, but a JSON value is a chunk all the same.
             Frame::Json(bytes) => {
                 let text = std::str::from_utf8(&bytes)

@@ -187,9 +187,9 @@ pub struct ChatChunk {
     /// The model.
     #[serde(default)]
     pub model: Option<String>,
-    /// Deltas (empty in TGI's usage chunk).
+    /// Deltas (empty in TGI's usage chunk; `null` from some providers).
     #[serde(default)]
-    pub choices: Vec<ChunkChoice>,
+    pub choices: Option<Vec<ChunkChoice>>,
     /// Usage (TGI: only in the last chunk, with `stream_options.include_usage`).
     #[serde(default)]
     pub usage: Option<WireUsage>,
