@@ -34,7 +34,7 @@ fn only_the_shell_names_proxy_wasm() {
     assert!(files.len() > 20, "core files found: {}", files.len());
     let offenders: Vec<_> = files
         .iter()
-        .filter(|(_, t)| t.contains("proxy_wasm"))
+        .filter(|(_, t)| t.contains("proxy_wasm::") || t.contains("use proxy_wasm"))
         .map(|(p, _)| p.display().to_string())
         .collect();
     assert!(offenders.is_empty(), "proxy_wasm outside src/filter/: {offenders:?}");
