@@ -2,6 +2,8 @@
 //! request → upstream URL, auth, body; upstream answer → client answer; every error text of
 //! kong-ai-proxy.md §4.6 that the request side produces.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 mod support;
 
 use std::rc::Rc;
