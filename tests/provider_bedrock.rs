@@ -547,3 +547,20 @@ fn untranslatable_embeddings_answer_is_a_translate_error() {
     assert!(Bedrock.decode(br#"{"message":"odd"}"#, &ctx).is_err());
     assert!(Bedrock.decode(b"not json", &ctx).is_err());
 }
+
+#[test]
+fn stream_exception_recognised_by_name() {
+    let events = run(vec![Frame::Event(AwsEvent {
+        event_type: Some("validationException".into()),
+        message_type: None,
+        content_type: None,
+        payload: br#"{"message":"The model returned the following errors: bad input"}"#.to_vec(),
+    })]);
+    assert_eq!(
+        events,
+        vec![StreamEvent::Error {
+            message: "The model returned the following errors: bad input".into(),
+            kind: Some("validationException".into()),
+        }]
+    );
+}

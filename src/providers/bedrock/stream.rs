@@ -67,17 +67,22 @@ impl ConverseStream {
         ev: &AwsEvent,
         out: &mut Vec<StreamEvent>,
     ) -> Result<(), TranslateError> {
-        match ev.message_type.as_deref() {
-            Some("exception") => {
-                let p: ExceptionEvent = serde_json::from_slice(&ev.payload).unwrap_or_default();
-                self.fail(p.message.or(p.original_message), ev.event_type.clone(), out);
-                return Ok(());
-            }
-            Some("error") => {
-                self.fail(None, ev.event_type.clone(), out);
-                return Ok(());
-            }
-            _ => {}
+        // `:message-type` `error` (eventstream-level) carries its text in headers we do not
+        // get: a generic message is used.
+        if ev.message_type.as_deref() == Some("error") {
+            self.fail(None, ev.event_type.clone(), out);
+            return Ok(());
+        }
+        // An exception member of the stream union; its name alone is enough when a decoder
+        // left out `:message-type` (`throttlingException`, …).
+        let exception_name = ev
+            .event_type
+            .as_deref()
+            .is_some_and(|t| t.ends_with("Exception"));
+        if ev.message_type.as_deref() == Some("exception") || exception_name {
+            let p: ExceptionEvent = serde_json::from_slice(&ev.payload).unwrap_or_default();
+            self.fail(p.message.or(p.original_message), ev.event_type.clone(), out);
+            return Ok(());
         }
         match ev.event_type.as_deref() {
             Some("contentBlockStart") => {
