@@ -1,0 +1,404 @@
+//! OpenAI → Bedrock: chat and completions become a Converse request (embeddings: see
+//! `embeddings.rs`).
+//!
+//! References: Bedrock API Reference `API_runtime_Converse` (request shapes), "Call a tool with
+//! the Converse API" (toolUse/toolResult turns), "Get validated JSON results from models"
+//! (`outputConfig.textFormat`); kong-translation.md §4.8 for Kong's behaviour, whose quirks (§6 item 10: only the last tool
+//! call kept, `anthropic_version` always added, arrays around `additionalModelRequestFields`)
+//! are deliberately not copied.
+//!
+//! OpenAI chat fields with no Converse equivalent, dropped: `n`, `presence_penalty`,
+//! `frequency_penalty`, `seed`, `user`, `parallel_tool_calls`, `stream_options` (streaming is
+//! the `/converse-stream` path), `response_format: json_object` (Converse structured output
+//! needs a schema), and every unknown top-level field except `guardrailConfig`,
+//! `performanceConfig` and `bedrock.additionalModelRequestFields`.
+
+use serde_json::{json, Map, Value};
+
+use super::wire::{
+    ContentBlock, ConversationRole, ConverseRequest, Empty, ImageBlock, ImageSource,
+    InferenceConfig, InputSchema, JsonSchemaDefinition, Message, OutputConfig, OutputFormat,
+    OutputStructure, SpecificTool, SystemBlock, Tool as WireTool, ToolChoice as WireChoice,
+    ToolConfig, ToolResultBlock, ToolResultContent, ToolSpec, ToolUseBlock,
+};
+use crate::api::chat::{
+    ChatRequest, Content, ContentPart, ImageUrl, ResponseFormat, Role, Tool, ToolCall, ToolChoice,
+    ToolChoiceMode,
+};
+use crate::api::completions::CompletionsRequest;
+use crate::api::Stop;
+use crate::config::ModelOptions;
+use crate::error::ProxyError;
+
+/// The 400 for an `image_url` that is a web address (a filter cannot fetch it).
+pub const HTTP_IMAGE: &str =
+    "Bedrock Converse cannot fetch image URLs; send the image as a data URL (data:<mime>;base64,<data>)";
+
+/// Chat → Converse.
+pub fn encode_chat(
+    req: &ChatRequest,
+    options: &ModelOptions,
+) -> Result<ConverseRequest, ProxyError> {
+    let ChatRequest {
+        model: _,
+        messages,
+        stream: _,
+        stream_options: _,
+        max_tokens: _,
+        max_completion_tokens: _,
+        temperature,
+        top_p,
+        top_k,
+        stop,
+        n: _,
+        presence_penalty: _,
+        frequency_penalty: _,
+        seed: _,
+        tools,
+        tool_choice,
+        parallel_tool_calls: _,
+        response_format,
+        user: _,
+        extra,
+    } = req;
+
+    let mut system = Vec::new();
+    let mut turns = Turns::default();
+    for m in messages {
+        match m.role {
+            // All system prompts, in order; `developer` is OpenAI's newer name for `system`.
+            // SystemContentBlock takes text only: image parts of a system message are dropped.
+            Role::System | Role::Developer => {
+                let text = m.text();
+                if !text.is_empty() {
+                    system.push(SystemBlock { text });
+                }
+            }
+            Role::User => turns.push(ConversationRole::User, content_blocks(&m.content, true)?),
+            Role::Assistant => {
+                let mut blocks = content_blocks(&m.content, false)?;
+                for call in m.tool_calls.iter().flatten() {
+                    blocks.push(ContentBlock::ToolUse(tool_use(call)?));
+                }
+                turns.push(ConversationRole::Assistant, blocks);
+            }
+            // A tool result is a user turn of toolResult blocks; consecutive results merge into
+            // one turn because Converse requires user/assistant alternation.
+            Role::Tool | Role::Function => {
+                let id = m
+                    .tool_call_id
+                    .as_deref()
+                    .or(m.name.as_deref())
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| ProxyError::bad_request("tool message without tool_call_id"))?;
+                let block = ToolResultBlock {
+                    tool_use_id: id.to_string(),
+                    content: tool_result_content(&m.content)?,
+                };
+                turns.push(
+                    ConversationRole::User,
+                    vec![ContentBlock::ToolResult(block)],
+                );
+            }
+        }
+    }
+
+    let inference = InferenceConfig {
+        max_tokens: req.max_output_tokens(),
+        temperature: *temperature,
+        top_p: *top_p,
+        stop_sequences: stop_sequences(stop.as_ref()),
+    };
+    let has_tool_blocks = turns.has_tool_blocks();
+    Ok(ConverseRequest {
+        messages: turns.0,
+        system,
+        inference_config: Some(inference).filter(|i| !i.is_empty()),
+        tool_config: tool_config(tools.as_deref(), tool_choice.as_ref(), has_tool_blocks),
+        guardrail_config: object_field(extra, "guardrailConfig"),
+        additional_model_request_fields: additional_fields(extra, *top_k),
+        performance_config: performance_config(extra, options),
+        output_config: output_config(response_format.as_ref()),
+    })
+}
+
+/// Completions → Converse: the prompt (a list is joined with newlines) is one user turn.
+///
+/// Dropped: `stream_options`, unknown fields except `guardrailConfig`, `performanceConfig` and
+/// `bedrock.additionalModelRequestFields`.
+pub fn encode_completions(
+    req: &CompletionsRequest,
+    options: &ModelOptions,
+) -> Result<ConverseRequest, ProxyError> {
+    let CompletionsRequest {
+        model: _,
+        prompt: _,
+        stream: _,
+        stream_options: _,
+        max_tokens,
+        temperature,
+        top_p,
+        top_k,
+        stop,
+        extra,
+    } = req;
+    let inference = InferenceConfig {
+        max_tokens: *max_tokens,
+        temperature: *temperature,
+        top_p: *top_p,
+        stop_sequences: stop_sequences(stop.as_ref()),
+    };
+    Ok(ConverseRequest {
+        messages: vec![Message {
+            role: ConversationRole::User,
+            content: vec![ContentBlock::Text(req.prompt_text())],
+        }],
+        inference_config: Some(inference).filter(|i| !i.is_empty()),
+        guardrail_config: object_field(extra, "guardrailConfig"),
+        additional_model_request_fields: additional_fields(extra, *top_k),
+        performance_config: performance_config(extra, options),
+        ..ConverseRequest::default()
+    })
+}
+
+/// Turns under construction: consecutive same-role turns merge, empty turns are skipped.
+#[derive(Default)]
+struct Turns(Vec<Message>);
+
+impl Turns {
+    fn push(&mut self, role: ConversationRole, blocks: Vec<ContentBlock>) {
+        if blocks.is_empty() {
+            return;
+        }
+        match self.0.last_mut() {
+            Some(last) if last.role == role => last.content.extend(blocks),
+            _ => self.0.push(Message {
+                role,
+                content: blocks,
+            }),
+        }
+    }
+
+    fn has_tool_blocks(&self) -> bool {
+        self.0
+            .iter()
+            .flat_map(|m| &m.content)
+            .any(|b| matches!(b, ContentBlock::ToolUse(_) | ContentBlock::ToolResult(_)))
+    }
+}
+
+/// Text and image parts → blocks. Empty text is kept for user turns (Bedrock answers it with
+/// its own validation error) and skipped for assistant turns, where OpenAI clients send `""`
+/// next to tool calls.
+fn content_blocks(
+    content: &Option<Content>,
+    keep_empty: bool,
+) -> Result<Vec<ContentBlock>, ProxyError> {
+    let mut out = Vec::new();
+    let keep = |text: &str| keep_empty || !text.is_empty();
+    match content {
+        Some(Content::Text(s)) if keep(s) => out.push(ContentBlock::Text(s.clone())),
+        None | Some(Content::Text(_)) => {}
+        Some(Content::Parts(parts)) => {
+            for part in parts {
+                match part {
+                    ContentPart::Text { text } if keep(text) => {
+                        out.push(ContentBlock::Text(text.clone()));
+                    }
+                    ContentPart::Text { .. } => {}
+                    ContentPart::ImageUrl { image_url } => {
+                        out.push(ContentBlock::Image(image_block(image_url)?));
+                    }
+                    ContentPart::Unsupported => return Err(unsupported_part()),
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn unsupported_part() -> ProxyError {
+    ProxyError::bad_request(
+        "Bedrock Converse: unsupported content part type (text and image_url are supported)",
+    )
+}
+
+/// A data URL → an inline image block; http(s) URLs → 400 (Converse only takes bytes or S3).
+pub fn image_block(img: &ImageUrl) -> Result<ImageBlock, ProxyError> {
+    let Some(data) = img.as_data_url() else {
+        let lower = img.url.to_ascii_lowercase();
+        if lower.starts_with("http://") || lower.starts_with("https://") {
+            return Err(ProxyError::bad_request(HTTP_IMAGE));
+        }
+        return Err(ProxyError::bad_request(
+            "image_url must be a data URL (data:<mime>;base64,<data>)",
+        ));
+    };
+    let format = match data.media_type.to_ascii_lowercase().as_str() {
+        "image/png" => "png",
+        "image/jpeg" | "image/jpg" => "jpeg",
+        "image/gif" => "gif",
+        "image/webp" => "webp",
+        other => {
+            return Err(ProxyError::bad_request(format!(
+                "Bedrock Converse: unsupported image type '{other}' (png, jpeg, gif, webp)"
+            )))
+        }
+    };
+    Ok(ImageBlock {
+        format,
+        source: ImageSource {
+            bytes: data.data.to_string(),
+        },
+    })
+}
+
+/// An assistant tool call → `toolUse`; its arguments string must hold a JSON object (an empty
+/// string counts as `{}`).
+fn tool_use(call: &ToolCall) -> Result<ToolUseBlock, ProxyError> {
+    let args = call.function.arguments.trim();
+    let input = if args.is_empty() {
+        Value::Object(Map::new())
+    } else {
+        match serde_json::from_str::<Value>(args) {
+            Ok(v @ Value::Object(_)) => v,
+            _ => {
+                return Err(ProxyError::bad_request(format!(
+                    "tool call '{}': function.arguments must be a JSON object",
+                    call.id
+                )))
+            }
+        }
+    };
+    Ok(ToolUseBlock {
+        tool_use_id: call.id.clone(),
+        name: call.function.name.clone(),
+        input,
+    })
+}
+
+/// A tool message's content: a string holding a JSON object becomes a `json` block (as Kong
+/// does), any other string a `text` block (Kong's 400 on non-JSON results is not copied);
+/// parts map to text and image blocks.
+fn tool_result_content(content: &Option<Content>) -> Result<Vec<ToolResultContent>, ProxyError> {
+    let mut out = Vec::new();
+    match content {
+        None => out.push(ToolResultContent::Text(String::new())),
+        Some(Content::Text(s)) => match serde_json::from_str::<Value>(s) {
+            Ok(v @ Value::Object(_)) => out.push(ToolResultContent::Json(v)),
+            _ => out.push(ToolResultContent::Text(s.clone())),
+        },
+        Some(Content::Parts(parts)) => {
+            for part in parts {
+                match part {
+                    ContentPart::Text { text } => out.push(ToolResultContent::Text(text.clone())),
+                    ContentPart::ImageUrl { image_url } => {
+                        out.push(ToolResultContent::Image(image_block(image_url)?));
+                    }
+                    ContentPart::Unsupported => return Err(unsupported_part()),
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push(ToolResultContent::Text(String::new()));
+    }
+    Ok(out)
+}
+
+fn stop_sequences(stop: Option<&Stop>) -> Option<Vec<String>> {
+    stop.map(Stop::to_vec).filter(|v| !v.is_empty())
+}
+
+/// `tools` + `tool_choice` → `toolConfig`.
+///
+/// `auto` (or no choice) omits `toolChoice` (auto is Converse's default, and some models reject
+/// an explicit one); `required` → `{"any":{}}`; a named function → `{"tool":{"name"}}`.
+/// Converse has no `none`: the tools are left out, unless the history holds toolUse/toolResult
+/// blocks, where Converse requires `toolConfig`: then the tools go without a `toolChoice`.
+fn tool_config(
+    tools: Option<&[Tool]>,
+    choice: Option<&ToolChoice>,
+    history_has_tools: bool,
+) -> Option<ToolConfig> {
+    let tools = tools.filter(|t| !t.is_empty())?;
+    let tool_choice = match choice {
+        None | Some(ToolChoice::Mode(ToolChoiceMode::Auto)) => None,
+        Some(ToolChoice::Mode(ToolChoiceMode::Required)) => Some(WireChoice::Any(Empty {})),
+        Some(ToolChoice::Named(named)) => Some(WireChoice::Tool(SpecificTool {
+            name: named.function.name.clone(),
+        })),
+        Some(ToolChoice::Mode(ToolChoiceMode::None)) if !history_has_tools => return None,
+        Some(ToolChoice::Mode(ToolChoiceMode::None)) => None,
+    };
+    let tools = tools
+        .iter()
+        .map(|t| WireTool {
+            tool_spec: ToolSpec {
+                name: t.function.name.clone(),
+                description: t.function.description.clone().filter(|d| !d.is_empty()),
+                input_schema: InputSchema {
+                    json: t
+                        .function
+                        .parameters
+                        .clone()
+                        .unwrap_or_else(|| json!({"type": "object", "properties": {}})),
+                },
+            },
+        })
+        .collect();
+    Some(ToolConfig { tools, tool_choice })
+}
+
+/// `response_format: json_schema` → `outputConfig.textFormat` (the schema travels as a string).
+fn output_config(format: Option<&ResponseFormat>) -> Option<OutputConfig> {
+    let format = format.filter(|f| f.kind == "json_schema")?;
+    let js = format.json_schema.as_ref()?;
+    let schema = js.schema.as_ref()?;
+    Some(OutputConfig {
+        text_format: OutputFormat {
+            kind: "json_schema",
+            structure: OutputStructure {
+                json_schema: JsonSchemaDefinition {
+                    schema: schema.to_string(),
+                    name: Some(js.name.clone()).filter(|n| !n.is_empty()),
+                    description: js.description.clone(),
+                },
+            },
+        },
+    })
+}
+
+/// `additionalModelRequestFields`: the client's `bedrock.additionalModelRequestFields` object
+/// (Kong's extension) plus `top_k`, which Converse's `inferenceConfig` lacks (Anthropic, Mistral
+/// and Cohere models on Bedrock name it `top_k`). A `top_k` the client put there wins.
+fn additional_fields(extra: &Map<String, Value>, top_k: Option<u64>) -> Option<Map<String, Value>> {
+    let mut fields = extra
+        .get("bedrock")
+        .and_then(|b| b.get("additionalModelRequestFields"))
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    if let Some(k) = top_k {
+        fields.entry("top_k").or_insert_with(|| json!(k));
+    }
+    Some(fields).filter(|f| !f.is_empty())
+}
+
+/// `performanceConfig`: `bedrock.performance_config_latency` forces the latency; otherwise the
+/// client's own `performanceConfig` object goes through.
+fn performance_config(extra: &Map<String, Value>, options: &ModelOptions) -> Option<Value> {
+    let forced = options
+        .bedrock
+        .as_ref()
+        .and_then(|b| b.performance_config_latency.as_deref())
+        .filter(|l| !l.is_empty());
+    match forced {
+        Some(latency) => Some(json!({ "latency": latency })),
+        None => object_field(extra, "performanceConfig"),
+    }
+}
+
+fn object_field(extra: &Map<String, Value>, key: &str) -> Option<Value> {
+    extra.get(key).filter(|v| v.is_object()).cloned()
+}

@@ -1,0 +1,489 @@
+//! Amazon Bedrock Runtime wire types of Converse / ConverseStream (chat and completions). The
+//! InvokeModel embeddings bodies live in `embeddings.rs`.
+//!
+//! References: Bedrock API Reference `API_runtime_Converse`, `API_runtime_ConverseStream`
+//! (shapes `Message`, `ContentBlock`, `ToolConfiguration`, `InferenceConfiguration`,
+//! `OutputConfig`, `TokenUsage`, `ConverseStreamOutput` and its events).
+//!
+//! Converse unions (`ContentBlock`, `ToolChoice`, …) are one-key JSON objects. Request-side
+//! unions are externally tagged enums (serialise only); response-side unions are structs of
+//! optional members, so a member we do not know is ignored instead of failing the answer.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+// ---------------------------------------------------------------------------------------
+// Converse request
+// ---------------------------------------------------------------------------------------
+
+/// `POST /model/{modelId}/converse` (and `/converse-stream`) body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConverseRequest {
+    /// The conversation (alternating user/assistant turns).
+    pub messages: Vec<Message>,
+    /// System prompts, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub system: Vec<SystemBlock>,
+    /// Base inference parameters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inference_config: Option<InferenceConfig>,
+    /// Tools and tool choice.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_config: Option<ToolConfig>,
+    /// Guardrail to apply (Kong's top-level `guardrailConfig`, passed as sent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guardrail_config: Option<Value>,
+    /// Model-specific parameters (e.g. `top_k`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub additional_model_request_fields: Option<Map<String, Value>>,
+    /// Latency-optimised inference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub performance_config: Option<Value>,
+    /// Structured output.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_config: Option<OutputConfig>,
+}
+
+/// One turn.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Message {
+    /// `user` or `assistant`.
+    pub role: ConversationRole,
+    /// Content blocks.
+    pub content: Vec<ContentBlock>,
+}
+
+/// `ConversationRole`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConversationRole {
+    /// The user (also carries tool results).
+    User,
+    /// The model.
+    Assistant,
+    /// Anything else.
+    #[serde(other)]
+    Unknown,
+}
+
+/// A request content block (`ContentBlock` union).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ContentBlock {
+    /// `{"text": …}`
+    Text(String),
+    /// `{"image": {"format", "source": {"bytes"}}}`
+    Image(ImageBlock),
+    /// `{"toolUse": {"toolUseId", "name", "input"}}`
+    ToolUse(ToolUseBlock),
+    /// `{"toolResult": {"toolUseId", "content", "status"?}}`
+    ToolResult(ToolResultBlock),
+}
+
+/// `SystemContentBlock` (text member only).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SystemBlock {
+    /// System prompt text (non-empty).
+    pub text: String,
+}
+
+/// `ImageBlock`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImageBlock {
+    /// `png`, `jpeg`, `gif` or `webp`.
+    pub format: &'static str,
+    /// Inline bytes.
+    pub source: ImageSource,
+}
+
+/// `ImageSource` (`bytes` member: base64 in JSON).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImageSource {
+    /// Base64 of the image bytes.
+    pub bytes: String,
+}
+
+/// `ToolUseBlock`, in requests and answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolUseBlock {
+    /// Call id.
+    pub tool_use_id: String,
+    /// Tool name.
+    pub name: String,
+    /// Arguments (a JSON object).
+    #[serde(default)]
+    pub input: Value,
+}
+
+/// `ToolResultBlock`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolResultBlock {
+    /// The call answered.
+    pub tool_use_id: String,
+    /// Result content.
+    pub content: Vec<ToolResultContent>,
+}
+
+/// `ToolResultContentBlock` union.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ToolResultContent {
+    /// `{"json": {…}}`
+    Json(Value),
+    /// `{"text": …}`
+    Text(String),
+    /// `{"image": …}`
+    Image(ImageBlock),
+}
+
+/// `InferenceConfiguration`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InferenceConfig {
+    /// Output token limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u64>,
+    /// Sampling temperature.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
+    /// Nucleus mass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_p: Option<f64>,
+    /// Stop sequences.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_sequences: Option<Vec<String>>,
+}
+
+impl InferenceConfig {
+    /// Whether nothing is set (the field is then omitted).
+    pub fn is_empty(&self) -> bool {
+        self.max_tokens.is_none()
+            && self.temperature.is_none()
+            && self.top_p.is_none()
+            && self.stop_sequences.is_none()
+    }
+}
+
+/// `ToolConfiguration`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolConfig {
+    /// Tools.
+    pub tools: Vec<Tool>,
+    /// How the model picks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_choice: Option<ToolChoice>,
+}
+
+/// `Tool` union (`toolSpec` member).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tool {
+    /// The specification.
+    pub tool_spec: ToolSpec,
+}
+
+/// `ToolSpecification`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolSpec {
+    /// Name.
+    pub name: String,
+    /// Description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `{"json": <JSON schema>}`.
+    pub input_schema: InputSchema,
+}
+
+/// `ToolInputSchema` union (`json` member).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InputSchema {
+    /// The JSON schema (opaque).
+    pub json: Value,
+}
+
+/// `ToolChoice` union.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ToolChoice {
+    /// `{"auto": {}}`
+    Auto(Empty),
+    /// `{"any": {}}`: some tool must be called.
+    Any(Empty),
+    /// `{"tool": {"name"}}`: this tool must be called.
+    Tool(SpecificTool),
+}
+
+/// `{}`
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Empty {}
+
+/// `SpecificToolChoice`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SpecificTool {
+    /// Tool name.
+    pub name: String,
+}
+
+/// `OutputConfig` (structured output).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutputConfig {
+    /// `OutputFormat`.
+    pub text_format: OutputFormat,
+}
+
+/// `OutputFormat`: `{"type": "json_schema", "structure": {"jsonSchema": …}}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutputFormat {
+    /// Always `json_schema`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// `OutputFormatStructure` union.
+    pub structure: OutputStructure,
+}
+
+/// `OutputFormatStructure` union (`jsonSchema` member).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutputStructure {
+    /// `JsonSchemaDefinition`.
+    pub json_schema: JsonSchemaDefinition,
+}
+
+/// `JsonSchemaDefinition`: the schema travels as a JSON *string*.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JsonSchemaDefinition {
+    /// The schema, serialised.
+    pub schema: String,
+    /// Schema name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Schema description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Converse response
+// ---------------------------------------------------------------------------------------
+
+/// Converse answer.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConverseResponse {
+    /// `{"message": …}`.
+    #[serde(default)]
+    pub output: Option<ConverseOutput>,
+    /// Why generation stopped.
+    #[serde(default)]
+    pub stop_reason: Option<StopReason>,
+    /// Token counts.
+    #[serde(default)]
+    pub usage: Option<TokenUsage>,
+}
+
+/// `ConverseOutput` union.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ConverseOutput {
+    /// The generated message.
+    #[serde(default)]
+    pub message: Option<OutputMessage>,
+}
+
+/// The generated message.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct OutputMessage {
+    /// `assistant`.
+    #[serde(default)]
+    pub role: Option<ConversationRole>,
+    /// Content blocks.
+    #[serde(default)]
+    pub content: Vec<OutputBlock>,
+}
+
+/// An answer content block (union as optional members; unknown members are ignored).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutputBlock {
+    /// Text.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// A tool call.
+    #[serde(default)]
+    pub tool_use: Option<ToolUseBlock>,
+    /// Reasoning (extended thinking).
+    #[serde(default)]
+    pub reasoning_content: Option<ReasoningBlock>,
+}
+
+/// `ReasoningContentBlock` union.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReasoningBlock {
+    /// `{"text", "signature"?}`.
+    #[serde(default)]
+    pub reasoning_text: Option<ReasoningText>,
+}
+
+/// `ReasoningTextBlock`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct ReasoningText {
+    /// Reasoning text.
+    #[serde(default)]
+    pub text: String,
+}
+
+/// `StopReason`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// Natural end.
+    EndTurn,
+    /// Tool call.
+    ToolUse,
+    /// Token limit.
+    MaxTokens,
+    /// Stop sequence.
+    StopSequence,
+    /// Guardrail blocked the content.
+    GuardrailIntervened,
+    /// Content filter.
+    ContentFiltered,
+    /// Anything newer.
+    #[serde(other)]
+    Unknown,
+}
+
+/// `TokenUsage`. `inputTokens` excludes cache reads and writes (Bedrock prompt caching:
+/// total input = inputTokens + cacheReadInputTokens + cacheWriteInputTokens).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenUsage {
+    /// Non-cached input tokens.
+    #[serde(default)]
+    pub input_tokens: u64,
+    /// Output tokens.
+    #[serde(default)]
+    pub output_tokens: u64,
+    /// Total tokens.
+    #[serde(default)]
+    pub total_tokens: Option<u64>,
+    /// Input tokens read from the prompt cache.
+    #[serde(default)]
+    pub cache_read_input_tokens: Option<u64>,
+    /// Input tokens written to the prompt cache.
+    #[serde(default)]
+    pub cache_write_input_tokens: Option<u64>,
+}
+
+// ---------------------------------------------------------------------------------------
+// ConverseStream events (payloads of `:event-type` messages)
+// ---------------------------------------------------------------------------------------
+
+/// `contentBlockStart`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContentBlockStartEvent {
+    /// Block index within the message.
+    #[serde(default)]
+    pub content_block_index: u32,
+    /// What starts.
+    #[serde(default)]
+    pub start: Option<ContentBlockStart>,
+}
+
+/// `ContentBlockStart` union.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContentBlockStart {
+    /// A tool call starts.
+    #[serde(default)]
+    pub tool_use: Option<ToolUseStart>,
+}
+
+/// `ToolUseBlockStart`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolUseStart {
+    /// Call id.
+    pub tool_use_id: String,
+    /// Tool name.
+    pub name: String,
+}
+
+/// `contentBlockDelta`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContentBlockDeltaEvent {
+    /// Block index within the message.
+    #[serde(default)]
+    pub content_block_index: u32,
+    /// The delta.
+    #[serde(default)]
+    pub delta: Option<ContentBlockDelta>,
+}
+
+/// `ContentBlockDelta` union.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContentBlockDelta {
+    /// Text piece.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// Tool-call arguments piece.
+    #[serde(default)]
+    pub tool_use: Option<ToolUseDelta>,
+    /// Reasoning piece.
+    #[serde(default)]
+    pub reasoning_content: Option<ReasoningDelta>,
+}
+
+/// `ToolUseBlockDelta`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct ToolUseDelta {
+    /// A fragment of the JSON arguments.
+    #[serde(default)]
+    pub input: String,
+}
+
+/// `ReasoningContentBlockDelta` union (`text`, `signature`, `redactedContent`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct ReasoningDelta {
+    /// Reasoning text piece (signatures and redacted content are not forwarded).
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+/// `messageStop`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageStopEvent {
+    /// Why generation stopped.
+    #[serde(default)]
+    pub stop_reason: Option<StopReason>,
+}
+
+/// `metadata`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct MetadataEvent {
+    /// Token counts.
+    #[serde(default)]
+    pub usage: Option<TokenUsage>,
+}
+
+/// An exception event payload (`throttlingException`, `modelStreamErrorException`, …).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExceptionEvent {
+    /// Message.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// `modelStreamErrorException`: the model's own message.
+    #[serde(default)]
+    pub original_message: Option<String>,
+}
