@@ -1,11 +1,31 @@
 //! Serde mirror of Kong's `ai-proxy` config schema (kong-ai-proxy.md §2.1–§2.5, the 3.14/3.15
 //! schema): types, defaults and enums. Entity checks (§2.6) live in `validate.rs`.
 //!
-//! Every struct refuses unknown fields, so a typo is a refusal that names the field.
+//! Every struct refuses unknown fields. The structural rules (types, enums, ranges, required)
+//! are checked first against the JSON Schema (`shape.rs`), which names the field path; these
+//! types then carry the values and the defaults. `tests/schema_drift.rs` keeps both in step.
+//! `Default` on every record equals what parsing `{}` gives (defaults filled in).
 
 use serde::{Deserialize, Serialize};
 
 use crate::api::RouteType;
+
+/// `route_type` values of Kong's 3.14 schema that this filter parses but refuses (files, batches,
+/// assistants, responses, audio, image, realtime, video: kong-ai-proxy.md §2.1). The implemented
+/// ones are [`RouteType`].
+pub const UNSUPPORTED_ROUTE_TYPES: &[&str] = &[
+    "llm/v1/files",
+    "llm/v1/batches",
+    "llm/v1/assistants",
+    "llm/v1/responses",
+    "audio/v1/audio/speech",
+    "audio/v1/audio/transcriptions",
+    "audio/v1/audio/translations",
+    "image/v1/images/generations",
+    "image/v1/images/edits",
+    "realtime/v1/realtime",
+    "video/v1/videos/generations",
+];
 
 /// The whole filter config (Kong's `config` record).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,7 +44,7 @@ pub struct RawConfig {
     /// `response_streaming`: `allow` (default), `deny`, `always`.
     #[serde(default)]
     pub response_streaming: ResponseStreaming,
-    /// `max_request_body_size`: default 1 MiB, `0` = unlimited (DESIGN.md decision 6).
+    /// `max_request_body_size`: default 1 MiB (3.13+), `0` = unlimited (DESIGN.md decision 6).
     #[serde(default = "default_max_request_body_size")]
     pub max_request_body_size: u64,
     /// `model_name_header`: add `X-Kong-LLM-Model` (default true).
@@ -40,7 +60,7 @@ pub struct RawConfig {
     /// whose groups feed `$(uri_captures.NAME)` (hosts do not expose Kong's route captures).
     #[serde(default)]
     pub uri_captures: Option<String>,
-    /// Extension (not in Kong): the largest single stream event, in bytes (default 1 MiB).
+    /// Extension (not in Kong): the largest single stream event, in bytes (`None`: 1 MiB).
     #[serde(default)]
     pub max_stream_event_size: Option<u64>,
 }
@@ -83,6 +103,20 @@ pub enum LlmFormat {
     Huggingface,
     /// Anthropic Messages.
     Anthropic,
+}
+
+impl LlmFormat {
+    /// Kong's string for the format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LlmFormat::Openai => "openai",
+            LlmFormat::Bedrock => "bedrock",
+            LlmFormat::Gemini => "gemini",
+            LlmFormat::Cohere => "cohere",
+            LlmFormat::Huggingface => "huggingface",
+            LlmFormat::Anthropic => "anthropic",
+        }
+    }
 }
 
 /// `genai_category`.
@@ -256,7 +290,7 @@ impl ProviderName {
 }
 
 /// `model.options`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelOptions {
     /// Default `max_tokens`.
@@ -341,6 +375,40 @@ pub struct ModelOptions {
 
 fn default_azure_api_version() -> Option<String> {
     Some("2023-05-15".to_string())
+}
+
+impl Default for ModelOptions {
+    /// The options of `"options": {}`: only `azure_api_version` has a default.
+    fn default() -> Self {
+        ModelOptions {
+            max_tokens: None,
+            temperature: None,
+            top_p: None,
+            top_k: None,
+            input_cost: None,
+            output_cost: None,
+            cache_read_cost: None,
+            cache_write_cost: None,
+            cache_write_cost_list: None,
+            context_window_factor: None,
+            service_tier_factor: None,
+            embeddings_dimensions: None,
+            upstream_url: None,
+            upstream_path: None,
+            anthropic_version: None,
+            azure_instance: None,
+            azure_deployment_id: None,
+            azure_api_version: default_azure_api_version(),
+            llama2_format: None,
+            mistral_format: None,
+            gemini: None,
+            bedrock: None,
+            huggingface: None,
+            cohere: None,
+            dashscope: None,
+            databricks: None,
+        }
+    }
 }
 
 /// One `cache_write_cost_list` entry.
@@ -461,10 +529,11 @@ pub struct HuggingfaceOptions {
 }
 
 /// `model.options.cohere`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CohereOptions {
-    /// Embed `input_type` (default `classification`).
+    /// Embed `input_type` (default `classification`; one of `classification`, `clustering`,
+    /// `image`, `search_document`, `search_query`, checked against the schema).
     #[serde(default = "default_cohere_input_type")]
     pub embedding_input_type: Option<String>,
     /// Wait for the model.
@@ -474,6 +543,15 @@ pub struct CohereOptions {
 
 fn default_cohere_input_type() -> Option<String> {
     Some("classification".to_string())
+}
+
+impl Default for CohereOptions {
+    fn default() -> Self {
+        CohereOptions {
+            embedding_input_type: default_cohere_input_type(),
+            wait_for_model: None,
+        }
+    }
 }
 
 /// `model.options.dashscope`.
