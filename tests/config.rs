@@ -2,6 +2,9 @@
 //! check of §2.6, accepted or refused with Kong's exact text, defaults filled in, unknown fields
 //! refused with their path. Fixture configs live in `tests/fixtures/config/`.
 
+// Test helpers outside #[test] fns: a panic is how they report a failure.
+#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+
 mod support;
 
 use ai_proxy::api::RouteType;
@@ -106,7 +109,12 @@ fn record_defaults_are_filled_in() {
         o.cohere.unwrap().embedding_input_type.as_deref(),
         Some("classification")
     );
-    assert_eq!(o.dashscope, Some(DashscopeOptions { international: true }));
+    assert_eq!(
+        o.dashscope,
+        Some(DashscopeOptions {
+            international: true
+        })
+    );
     assert!(!o.bedrock.unwrap().embeddings_normalize);
 }
 
@@ -243,15 +251,27 @@ fn unknown_fields_are_refused_with_their_path() {
         ("/auth/api_key", "auth.api_key"),
         ("/model/temperature", "model.temperature"),
         ("/model/options/temprature", "model.options.temprature"),
-        ("/model/options/gemini/region", "model.options.gemini.region"),
-        ("/model/options/bedrock/region", "model.options.bedrock.region"),
-        ("/model/options/huggingface/x", "model.options.huggingface.x"),
+        (
+            "/model/options/gemini/region",
+            "model.options.gemini.region",
+        ),
+        (
+            "/model/options/bedrock/region",
+            "model.options.bedrock.region",
+        ),
+        (
+            "/model/options/huggingface/x",
+            "model.options.huggingface.x",
+        ),
         ("/model/options/cohere/x", "model.options.cohere.x"),
         ("/model/options/dashscope/x", "model.options.dashscope.x"),
         ("/model/options/databricks/x", "model.options.databricks.x"),
         ("/logging/log_everything", "logging.log_everything"),
         // 3.7's schema had response_streaming under options; 3.8+ only at the top level.
-        ("/model/options/response_streaming", "model.options.response_streaming"),
+        (
+            "/model/options/response_streaming",
+            "model.options.response_streaming",
+        ),
     ] {
         assert_eq!(
             refused(with(base(), pointer, json!(true))),
@@ -278,23 +298,87 @@ fn wrong_types_name_the_field() {
         ("/model", json!("openai"), "model: expected a record"),
         ("/model/name", json!(5), "model.name: expected a string"),
         ("/auth", json!([]), "auth: expected a record"),
-        ("/auth/allow_override", json!("false"), "auth.allow_override: expected a boolean"),
-        ("/model/options", json!(1), "model.options: expected a record"),
-        ("/model/options/temperature", json!("hot"), "model.options.temperature: expected a number"),
-        ("/model/options/max_tokens", json!(1.5), "model.options.max_tokens: expected an integer"),
-        ("/model/options/max_tokens", json!("10"), "model.options.max_tokens: expected an integer"),
-        ("/model/options/top_k", json!(4.0), "model.options.top_k: expected an integer"),
-        ("/model/options/cache_write_cost_list", json!({}), "model.options.cache_write_cost_list: expected an array"),
-        ("/model/options/cache_write_cost_list", json!([5]), "model.options.cache_write_cost_list[0]: expected a record"),
-        ("/model/options/gemini", json!("x"), "model.options.gemini: expected a record"),
-        ("/model/options/huggingface/use_cache", json!(1), "model.options.huggingface.use_cache: expected a boolean"),
-        ("/model/options/dashscope/international", json!("yes"), "model.options.dashscope.international: expected a boolean"),
-        ("/model/options/upstream_url", json!(80), "model.options.upstream_url: expected a string"),
-        ("/model_name_header", json!("yes"), "model_name_header: expected a boolean"),
-        ("/max_request_body_size", json!("1MB"), "max_request_body_size: expected an integer"),
+        (
+            "/auth/allow_override",
+            json!("false"),
+            "auth.allow_override: expected a boolean",
+        ),
+        (
+            "/model/options",
+            json!(1),
+            "model.options: expected a record",
+        ),
+        (
+            "/model/options/temperature",
+            json!("hot"),
+            "model.options.temperature: expected a number",
+        ),
+        (
+            "/model/options/max_tokens",
+            json!(1.5),
+            "model.options.max_tokens: expected an integer",
+        ),
+        (
+            "/model/options/max_tokens",
+            json!("10"),
+            "model.options.max_tokens: expected an integer",
+        ),
+        (
+            "/model/options/top_k",
+            json!(4.0),
+            "model.options.top_k: expected an integer",
+        ),
+        (
+            "/model/options/cache_write_cost_list",
+            json!({}),
+            "model.options.cache_write_cost_list: expected an array",
+        ),
+        (
+            "/model/options/cache_write_cost_list",
+            json!([5]),
+            "model.options.cache_write_cost_list[0]: expected a record",
+        ),
+        (
+            "/model/options/gemini",
+            json!("x"),
+            "model.options.gemini: expected a record",
+        ),
+        (
+            "/model/options/huggingface/use_cache",
+            json!(1),
+            "model.options.huggingface.use_cache: expected a boolean",
+        ),
+        (
+            "/model/options/dashscope/international",
+            json!("yes"),
+            "model.options.dashscope.international: expected a boolean",
+        ),
+        (
+            "/model/options/upstream_url",
+            json!(80),
+            "model.options.upstream_url: expected a string",
+        ),
+        (
+            "/model_name_header",
+            json!("yes"),
+            "model_name_header: expected a boolean",
+        ),
+        (
+            "/max_request_body_size",
+            json!("1MB"),
+            "max_request_body_size: expected an integer",
+        ),
         ("/logging", json!(true), "logging: expected a record"),
-        ("/logging/log_statistics", json!(1), "logging.log_statistics: expected a boolean"),
-        ("/uri_captures", json!(["x"]), "uri_captures: expected a string"),
+        (
+            "/logging/log_statistics",
+            json!(1),
+            "logging.log_statistics: expected a boolean",
+        ),
+        (
+            "/uri_captures",
+            json!(["x"]),
+            "uri_captures: expected a string",
+        ),
     ] {
         assert_eq!(refused(with(base(), pointer, value)), msg, "{pointer}");
     }
@@ -322,8 +406,22 @@ fn enums_list_kongs_values() {
 #[test]
 fn every_provider_value_parses() {
     for p in [
-        "openai", "azure", "anthropic", "cohere", "mistral", "llama2", "gemini", "bedrock",
-        "huggingface", "cerebras", "dashscope", "xai", "databricks", "deepseek", "ollama", "vllm",
+        "openai",
+        "azure",
+        "anthropic",
+        "cohere",
+        "mistral",
+        "llama2",
+        "gemini",
+        "bedrock",
+        "huggingface",
+        "cerebras",
+        "dashscope",
+        "xai",
+        "databricks",
+        "deepseek",
+        "ollama",
+        "vllm",
     ] {
         let cfg = with(base(), "/model/provider", json!(p));
         let raw = ai_proxy::config::validate::parse_raw(cfg.to_string().as_bytes()).unwrap();
@@ -361,17 +459,72 @@ fn kongs_other_route_types_parse_but_are_refused() {
 #[test]
 fn ranges_are_inclusive_with_kongs_text() {
     for (pointer, good, bad, msg) in [
-        ("/model/options/temperature", vec![json!(0), json!(5), json!(0.7)], vec![json!(5.01), json!(-0.1)], "value should be between 0 and 5"),
-        ("/model/options/top_p", vec![json!(0), json!(1), json!(0.5)], vec![json!(1.01), json!(-1)], "value should be between 0 and 1"),
-        ("/model/options/top_k", vec![json!(0), json!(500)], vec![json!(501), json!(-1)], "value should be between 0 and 500"),
-        ("/model/options/embeddings_dimensions", vec![json!(0), json!(3072)], vec![json!(4_294_967_296_u64), json!(-1)], "value should be between 0 and 4294967295"),
-        ("/max_request_body_size", vec![json!(0), json!(1), json!(104_857_600)], vec![json!(-1)], "value must be at least 0"),
-        ("/model/options/max_tokens", vec![json!(0), json!(4096)], vec![json!(-5)], "value must be at least 0"),
-        ("/model/options/input_cost", vec![json!(0), json!(2.5)], vec![json!(-0.01)], "value must be at least 0"),
-        ("/model/options/output_cost", vec![json!(10)], vec![json!(-1)], "value must be at least 0"),
-        ("/model/options/cache_read_cost", vec![json!(0.3)], vec![json!(-1)], "value must be at least 0"),
-        ("/model/options/cache_write_cost", vec![json!(3.75)], vec![json!(-1)], "value must be at least 0"),
-        ("/max_stream_event_size", vec![json!(1), json!(1_048_576)], vec![json!(0)], "value must be at least 1"),
+        (
+            "/model/options/temperature",
+            vec![json!(0), json!(5), json!(0.7)],
+            vec![json!(5.01), json!(-0.1)],
+            "value should be between 0 and 5",
+        ),
+        (
+            "/model/options/top_p",
+            vec![json!(0), json!(1), json!(0.5)],
+            vec![json!(1.01), json!(-1)],
+            "value should be between 0 and 1",
+        ),
+        (
+            "/model/options/top_k",
+            vec![json!(0), json!(500)],
+            vec![json!(501), json!(-1)],
+            "value should be between 0 and 500",
+        ),
+        (
+            "/model/options/embeddings_dimensions",
+            vec![json!(0), json!(3072)],
+            vec![json!(4_294_967_296_u64), json!(-1)],
+            "value should be between 0 and 4294967295",
+        ),
+        (
+            "/max_request_body_size",
+            vec![json!(0), json!(1), json!(104_857_600)],
+            vec![json!(-1)],
+            "value must be at least 0",
+        ),
+        (
+            "/model/options/max_tokens",
+            vec![json!(0), json!(4096)],
+            vec![json!(-5)],
+            "value must be at least 0",
+        ),
+        (
+            "/model/options/input_cost",
+            vec![json!(0), json!(2.5)],
+            vec![json!(-0.01)],
+            "value must be at least 0",
+        ),
+        (
+            "/model/options/output_cost",
+            vec![json!(10)],
+            vec![json!(-1)],
+            "value must be at least 0",
+        ),
+        (
+            "/model/options/cache_read_cost",
+            vec![json!(0.3)],
+            vec![json!(-1)],
+            "value must be at least 0",
+        ),
+        (
+            "/model/options/cache_write_cost",
+            vec![json!(3.75)],
+            vec![json!(-1)],
+            "value must be at least 0",
+        ),
+        (
+            "/max_stream_event_size",
+            vec![json!(1), json!(1_048_576)],
+            vec![json!(0)],
+            "value must be at least 1",
+        ),
     ] {
         for g in good {
             ok(with(base(), pointer, g));
@@ -442,7 +595,11 @@ fn rule2_header_name_and_value_together() {
     const TEXT: &str =
         "all or none of these fields must be set: 'auth.header_name', 'auth.header_value'";
     assert_eq!(
-        refused(with(base(), "/auth", json!({"header_name": "Authorization"}))),
+        refused(with(
+            base(),
+            "/auth",
+            json!({"header_name": "Authorization"})
+        )),
         TEXT
     );
     assert_eq!(
@@ -594,7 +751,10 @@ fn rule9_vertex_trio_mutually_required() {
         json!({"gemini": {"api_endpoint": "us-central1-aiplatform.googleapis.com",
                           "project_id": "p", "location_id": "us-central1"}}),
     ));
-    ok(provider("gemini", json!({"gemini": {"endpoint_id": "123"}})));
+    ok(provider(
+        "gemini",
+        json!({"gemini": {"endpoint_id": "123"}}),
+    ));
     ok(provider("gemini", json!({"gemini": {}})));
 }
 
@@ -622,7 +782,11 @@ fn rule10_no_statistics_for_anthropic_completions() {
 fn rule11_native_formats_pair_with_chat_and_their_provider() {
     assert_eq!(
         refused(with(
-            with(provider("gemini", json!({})), "/llm_format", json!("gemini")),
+            with(
+                provider("gemini", json!({})),
+                "/llm_format",
+                json!("gemini")
+            ),
             "/route_type",
             json!("llm/v1/completions")
         )),
@@ -630,7 +794,11 @@ fn rule11_native_formats_pair_with_chat_and_their_provider() {
     );
     assert_eq!(
         refused(with(
-            with(provider("bedrock", json!({})), "/llm_format", json!("bedrock")),
+            with(
+                provider("bedrock", json!({})),
+                "/llm_format",
+                json!("bedrock")
+            ),
             "/route_type",
             json!("llm/v1/embeddings")
         )),
@@ -692,12 +860,18 @@ fn upstream_url_must_be_http_or_https() {
         ("localhost:8080/v1", "missing scheme in url"),
         ("/v1/chat/completions", "missing scheme in url"),
         ("$(headers.upstream)", "missing scheme in url"),
-        ("ftp://files.example.com/x", "unsupported scheme 'ftp' in url (expected http or https)"),
+        (
+            "ftp://files.example.com/x",
+            "unsupported scheme 'ftp' in url (expected http or https)",
+        ),
         ("http:///v1/chat", "missing host in url"),
         ("https://:8443/v1", "missing host in url"),
-        ("https://user:pw@host/v1", "credentials in url are not supported"),
-        ("http://host:99999/v1", "invalid url 'http://host:99999/v1'"),
-        ("http://host:port/v1", "invalid url 'http://host:port/v1'"),
+        (
+            "https://user:pw@host/v1",
+            "credentials in url are not supported",
+        ),
+        ("http://host:99999/v1", "invalid host or port in url"),
+        ("http://host:port/v1", "invalid host or port in url"),
     ] {
         assert_eq!(
             refused(url(bad)),
@@ -746,11 +920,7 @@ fn captures_come_from_the_path_without_query() {
 
 #[test]
 fn warnings_for_deprecated_fields_and_dead_templates() {
-    let c = ok(with(
-        base(),
-        "/model/options/upstream_path",
-        json!("/v1/x"),
-    ));
+    let c = ok(with(base(), "/model/options/upstream_path", json!("/v1/x")));
     assert_eq!(
         c.warnings,
         vec!["llm: config.model.options.upstream_path is deprecated, please use config.model.options.upstream_url instead"]
@@ -809,4 +979,35 @@ fn fixture_configs() {
         n += 1;
     }
     assert!(n >= 10, "only {n} fixture configs");
+}
+
+#[test]
+fn refusals_never_repeat_secrets() {
+    let secret = "sk-very-secret-123";
+    let with_auth = |cfg: Value| {
+        with(
+            with(cfg, "/auth/header_name", json!("Authorization")),
+            "/auth/header_value",
+            json!(format!("Bearer {secret}")),
+        )
+    };
+    for cfg in [
+        with(with_auth(base()), "/auth/param_value", json!(secret)),
+        with(with_auth(base()), "/model/options/temperature", json!(9)),
+        with(with_auth(base()), "/auth/aws_secret_access_key", json!(5)),
+        with(base(), "/auth/header_value", json!(secret)),
+        with(
+            base(),
+            "/model/options/upstream_url",
+            json!(format!("https://host:99999/v1?key={secret}")),
+        ),
+        with(
+            provider("bedrock", json!({})),
+            "/auth",
+            json!({"allow_override": true, "aws_secret_access_key": secret}),
+        ),
+    ] {
+        let e = refused(cfg);
+        assert!(!e.contains(secret), "{e}");
+    }
 }

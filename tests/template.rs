@@ -3,6 +3,9 @@
 //! `model.options`; Kong's three 400 texts; several placeholders per value; the shared config
 //! is never changed by a request.
 
+// Test helpers outside #[test] fns: a panic is how they report a failure.
+#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+
 mod support;
 
 use std::collections::HashMap;
@@ -162,7 +165,10 @@ fn several_placeholders_in_one_value() {
         json!({"uri_captures": "^/(?<group1>[^/]+)/(?<group2>[^/]+)/chat$"}),
     );
     let req = Req::default().path("/meta/llama-3/chat");
-    assert_eq!(resolve(&cfg, &req).unwrap().0.as_deref(), Some("meta/llama-3"));
+    assert_eq!(
+        resolve(&cfg, &req).unwrap().0.as_deref(),
+        Some("meta/llama-3")
+    );
 
     let req = Req::default().header("x-a", "A").query("b", "B");
     assert_eq!(
@@ -172,7 +178,9 @@ fn several_placeholders_in_one_value() {
         Some("pre-A-mid-B-post")
     );
     assert_eq!(
-        name_of("$(headers.x-a)$(headers.x-a)", &req).unwrap().as_deref(),
+        name_of("$(headers.x-a)$(headers.x-a)", &req)
+            .unwrap()
+            .as_deref(),
         Some("AA")
     );
 }
@@ -180,18 +188,28 @@ fn several_placeholders_in_one_value() {
 #[test]
 fn text_that_is_not_a_placeholder_is_kept() {
     let req = Req::default().header("x-a", "A");
-    for literal in ["gpt-4o", "price $5", "$ (headers.x-a)", "$(headers.x-a", "(headers.x-a)"] {
+    for literal in [
+        "gpt-4o",
+        "price $5",
+        "$ (headers.x-a)",
+        "$(headers.x-a",
+        "(headers.x-a)",
+    ] {
         assert_eq!(name_of(literal, &req).unwrap().as_deref(), Some(literal));
     }
     assert_eq!(
-        name_of("$(headers.x-a) and $(unclosed", &req).unwrap().as_deref(),
+        name_of("$(headers.x-a) and $(unclosed", &req)
+            .unwrap()
+            .as_deref(),
         Some("A and $(unclosed")
     );
 }
 
 #[test]
 fn substituted_values_are_not_rescanned() {
-    let req = Req::default().header("x-a", "$(headers.x-b)").header("x-b", "B");
+    let req = Req::default()
+        .header("x-a", "$(headers.x-b)")
+        .header("x-b", "B");
     assert_eq!(
         name_of("$(headers.x-a)", &req).unwrap().as_deref(),
         Some("$(headers.x-b)")
@@ -202,7 +220,9 @@ fn substituted_values_are_not_rescanned() {
 fn an_empty_value_is_provided() {
     let req = Req::default().header("x-a", "").query("q", "");
     assert_eq!(
-        name_of("m$(headers.x-a)$(query_params.q)", &req).unwrap().as_deref(),
+        name_of("m$(headers.x-a)$(query_params.q)", &req)
+            .unwrap()
+            .as_deref(),
         Some("m")
     );
 }
@@ -290,7 +310,10 @@ fn bad_templates_are_accepted_at_configure_time_and_reported() {
     );
     let t = Template::parse("x-$(a.b.c)");
     assert!(t.has_placeholders());
-    assert_eq!(t.problems(), vec!["cannot parse expression for field 'x-$(a.b.c)'"]);
+    assert_eq!(
+        t.problems(),
+        vec!["cannot parse expression for field 'x-$(a.b.c)'"]
+    );
     assert!(!Template::parse("plain").has_placeholders());
 }
 
@@ -388,14 +411,18 @@ fn untemplated_options_are_returned_as_configured() {
     assert!(!cfg.options_templated);
     let (name, o) = resolve(&cfg, &Req::default()).unwrap();
     assert_eq!(name.as_deref(), Some("gpt-4o"));
-    assert_eq!(o, serde_json::to_value(cfg.raw.model.options.as_ref().unwrap()).unwrap());
+    assert_eq!(
+        o,
+        serde_json::to_value(cfg.raw.model.options.as_ref().unwrap()).unwrap()
+    );
 }
 
 #[test]
 fn model_alias_and_provider_are_never_templated() {
     // model_alias is matched against the request's model as written (our choice: Kong's docs
     // only name `model.name` and `model.options`).
-    let cfg = config(json!({"provider": "openai", "name": "gpt-4o", "model_alias": "$(headers.x)"}));
+    let cfg =
+        config(json!({"provider": "openai", "name": "gpt-4o", "model_alias": "$(headers.x)"}));
     let req = Req::default().header("x", "1");
     resolve(&cfg, &req).unwrap();
     assert_eq!(cfg.raw.model.model_alias.as_deref(), Some("$(headers.x)"));
@@ -433,8 +460,7 @@ fn rendering_never_changes_the_shared_config() {
 /// placeholder is never one of their values) is rendered, so the visitor cannot miss one.
 #[test]
 fn every_string_option_of_the_schema_is_templated() {
-    let schema: Value =
-        serde_json::from_str(ai_proxy::config::shape::SCHEMA_JSON).unwrap();
+    let schema: Value = serde_json::from_str(ai_proxy::config::shape::SCHEMA_JSON).unwrap();
     let props = &schema["properties"]["model"]["properties"]["options"]["properties"];
     let mut paths = Vec::new();
     let options = fill(props, "", &mut paths);
@@ -443,7 +469,11 @@ fn every_string_option_of_the_schema_is_templated() {
     let (_, got) = resolve(&cfg, &Req::default().header("x-v", "V")).unwrap();
     for p in &paths {
         // upstream_url must stay a URL at configure time: `fill` gives it a scheme and host.
-        let want = if p == "/upstream_url" { "http://h/V" } else { "V" };
+        let want = if p == "/upstream_url" {
+            "http://h/V"
+        } else {
+            "V"
+        };
         assert_eq!(got.pointer(p), Some(&json!(want)), "{p} was not rendered");
     }
 }

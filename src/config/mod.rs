@@ -5,6 +5,7 @@
 //! typed mirror (`schema`) → Kong's entity checks (`validate`) → templates parsed (`template`).
 //! Per request, [`Config::resolve_model`] renders the templates into a copy.
 
+pub mod options;
 pub mod schema;
 pub mod shape;
 pub mod template;

@@ -252,7 +252,10 @@ pub fn visit_strings<E>(
     }
     if let Some(b) = o.bedrock.as_mut() {
         one(at("bedrock", "aws_region"), &mut b.aws_region)?;
-        one(at("bedrock", "aws_assume_role_arn"), &mut b.aws_assume_role_arn)?;
+        one(
+            at("bedrock", "aws_assume_role_arn"),
+            &mut b.aws_assume_role_arn,
+        )?;
         one(
             at("bedrock", "aws_role_session_name"),
             &mut b.aws_role_session_name,
@@ -276,7 +279,10 @@ pub fn visit_strings<E>(
         one(at("bedrock", "batch_role_arn"), &mut b.batch_role_arn)?;
     }
     if let Some(c) = o.cohere.as_mut() {
-        one(at("cohere", "embedding_input_type"), &mut c.embedding_input_type)?;
+        one(
+            at("cohere", "embedding_input_type"),
+            &mut c.embedding_input_type,
+        )?;
     }
     if let Some(d) = o.databricks.as_mut() {
         one(

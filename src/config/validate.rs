@@ -110,7 +110,8 @@ pub fn check_upstream_url_valid(raw: &RawConfig) -> Result<(), ConfigError> {
     if !url.contains("$(") {
         let lowered = format!("{}://{rest}", scheme.to_ascii_lowercase());
         if UpstreamTarget::from_url(&lowered).is_none() {
-            return Err(field(PATH, format!("invalid url '{url}'")));
+            // The URL is not repeated: its query may carry a key.
+            return Err(field(PATH, "invalid host or port in url"));
         }
     }
     Ok(())
@@ -251,7 +252,10 @@ pub fn check_azure_options(raw: &RawConfig) -> Result<(), ConfigError> {
 /// §2.6-8: llama2 (Kong) and vllm (the docs: "`upstream_url` must be set") need
 /// `model.options.upstream_url`.
 pub fn check_self_hosted_upstream_url(raw: &RawConfig) -> Result<(), ConfigError> {
-    let self_hosted = matches!(raw.model.provider, ProviderName::Llama2 | ProviderName::Vllm);
+    let self_hosted = matches!(
+        raw.model.provider,
+        ProviderName::Llama2 | ProviderName::Vllm
+    );
     let has = raw
         .model
         .options
