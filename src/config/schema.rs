@@ -1,11 +1,37 @@
 //! Serde mirror of Kong's `ai-proxy` config schema (kong-ai-proxy.md §2.1–§2.5, the 3.14/3.15
 //! schema): types, defaults and enums. Entity checks (§2.6) live in `validate.rs`.
 //!
-//! Every struct refuses unknown fields, so a typo is a refusal that names the field.
+//! Every struct refuses unknown fields. The structural rules (types, enums, ranges, required)
+//! are checked first against the JSON Schema (`shape.rs`), which names the field path; these
+//! types then carry the values and the defaults. `tests/schema_drift.rs` keeps both in step.
+//! `Default` on every record equals what parsing `{}` gives (defaults filled in).
 
 use serde::{Deserialize, Serialize};
 
 use crate::api::RouteType;
+
+pub use super::options::{
+    BedrockOptions, CacheWriteCost, CohereOptions, ContextWindowFactor, DashscopeOptions,
+    DatabricksOptions, GeminiOptions, HuggingfaceOptions, Llama2Format, MistralFormat,
+    ModelOptions, ServiceTierFactor,
+};
+
+/// `route_type` values of Kong's 3.14 schema that this filter parses but refuses (files, batches,
+/// assistants, responses, audio, image, realtime, video: kong-ai-proxy.md §2.1). The implemented
+/// ones are [`RouteType`].
+pub const UNSUPPORTED_ROUTE_TYPES: &[&str] = &[
+    "llm/v1/files",
+    "llm/v1/batches",
+    "llm/v1/assistants",
+    "llm/v1/responses",
+    "audio/v1/audio/speech",
+    "audio/v1/audio/transcriptions",
+    "audio/v1/audio/translations",
+    "image/v1/images/generations",
+    "image/v1/images/edits",
+    "realtime/v1/realtime",
+    "video/v1/videos/generations",
+];
 
 /// The whole filter config (Kong's `config` record).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,7 +50,7 @@ pub struct RawConfig {
     /// `response_streaming`: `allow` (default), `deny`, `always`.
     #[serde(default)]
     pub response_streaming: ResponseStreaming,
-    /// `max_request_body_size`: default 1 MiB, `0` = unlimited (DESIGN.md decision 6).
+    /// `max_request_body_size`: default 1 MiB (3.13+), `0` = unlimited (DESIGN.md decision 6).
     #[serde(default = "default_max_request_body_size")]
     pub max_request_body_size: u64,
     /// `model_name_header`: add `X-Kong-LLM-Model` (default true).
@@ -40,7 +66,7 @@ pub struct RawConfig {
     /// whose groups feed `$(uri_captures.NAME)` (hosts do not expose Kong's route captures).
     #[serde(default)]
     pub uri_captures: Option<String>,
-    /// Extension (not in Kong): the largest single stream event, in bytes (default 1 MiB).
+    /// Extension (not in Kong): the largest single stream event, in bytes (`None`: 1 MiB).
     #[serde(default)]
     pub max_stream_event_size: Option<u64>,
 }
@@ -83,6 +109,20 @@ pub enum LlmFormat {
     Huggingface,
     /// Anthropic Messages.
     Anthropic,
+}
+
+impl LlmFormat {
+    /// Kong's string for the format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LlmFormat::Openai => "openai",
+            LlmFormat::Bedrock => "bedrock",
+            LlmFormat::Gemini => "gemini",
+            LlmFormat::Cohere => "cohere",
+            LlmFormat::Huggingface => "huggingface",
+            LlmFormat::Anthropic => "anthropic",
+        }
+    }
 }
 
 /// `genai_category`.
@@ -253,253 +293,6 @@ impl ProviderName {
             ProviderName::Vllm => "vllm",
         }
     }
-}
-
-/// `model.options`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ModelOptions {
-    /// Default `max_tokens`.
-    #[serde(default)]
-    pub max_tokens: Option<u64>,
-    /// Default temperature, 0..=5.
-    #[serde(default)]
-    pub temperature: Option<f64>,
-    /// Default top_p, 0..=1.
-    #[serde(default)]
-    pub top_p: Option<f64>,
-    /// Default top_k, 0..=500.
-    #[serde(default)]
-    pub top_k: Option<u64>,
-    /// Cost per 1M prompt tokens.
-    #[serde(default)]
-    pub input_cost: Option<f64>,
-    /// Cost per 1M completion tokens.
-    #[serde(default)]
-    pub output_cost: Option<f64>,
-    /// Cost per 1M cache-read tokens.
-    #[serde(default)]
-    pub cache_read_cost: Option<f64>,
-    /// Cost per 1M cache-write tokens.
-    #[serde(default)]
-    pub cache_write_cost: Option<f64>,
-    /// Cache-write cost per TTL.
-    #[serde(default)]
-    pub cache_write_cost_list: Option<Vec<CacheWriteCost>>,
-    /// Price factors above an input-token threshold.
-    #[serde(default)]
-    pub context_window_factor: Option<Vec<ContextWindowFactor>>,
-    /// Price factor per service tier.
-    #[serde(default)]
-    pub service_tier_factor: Option<Vec<ServiceTierFactor>>,
-    /// Embedding dimensions to request.
-    #[serde(default)]
-    pub embeddings_dimensions: Option<u32>,
-    /// Full upstream URL override.
-    #[serde(default)]
-    pub upstream_url: Option<String>,
-    /// Path override (deprecated in Kong; used with `preserve`).
-    #[serde(default)]
-    pub upstream_path: Option<String>,
-    /// `anthropic-version` header value.
-    #[serde(default)]
-    pub anthropic_version: Option<String>,
-    /// Azure resource name.
-    #[serde(default)]
-    pub azure_instance: Option<String>,
-    /// Azure deployment.
-    #[serde(default)]
-    pub azure_deployment_id: Option<String>,
-    /// Azure `api-version` (default `2023-05-15`).
-    #[serde(default = "default_azure_api_version")]
-    pub azure_api_version: Option<String>,
-    /// Llama2 wire format.
-    #[serde(default)]
-    pub llama2_format: Option<Llama2Format>,
-    /// Mistral wire format.
-    #[serde(default)]
-    pub mistral_format: Option<MistralFormat>,
-    /// Gemini / Vertex options.
-    #[serde(default)]
-    pub gemini: Option<GeminiOptions>,
-    /// Bedrock options.
-    #[serde(default)]
-    pub bedrock: Option<BedrockOptions>,
-    /// Hugging Face options.
-    #[serde(default)]
-    pub huggingface: Option<HuggingfaceOptions>,
-    /// Cohere options.
-    #[serde(default)]
-    pub cohere: Option<CohereOptions>,
-    /// DashScope options.
-    #[serde(default)]
-    pub dashscope: Option<DashscopeOptions>,
-    /// Databricks options.
-    #[serde(default)]
-    pub databricks: Option<DatabricksOptions>,
-}
-
-fn default_azure_api_version() -> Option<String> {
-    Some("2023-05-15".to_string())
-}
-
-/// One `cache_write_cost_list` entry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CacheWriteCost {
-    /// Cache TTL, e.g. `5m`.
-    pub ttl: String,
-    /// Cost per 1M tokens.
-    pub cost: f64,
-}
-
-/// One `context_window_factor` entry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ContextWindowFactor {
-    /// Input-token threshold (a string in Kong's schema).
-    pub above: String,
-    /// Input price factor.
-    pub input_factor: f64,
-    /// Output price factor.
-    pub output_factor: f64,
-}
-
-/// One `service_tier_factor` entry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ServiceTierFactor {
-    /// Tier name (substring match).
-    pub tier: String,
-    /// Factor.
-    pub factor: f64,
-}
-
-/// `llama2_format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Llama2Format {
-    /// Raw prompt format.
-    Raw,
-    /// OpenAI-compatible.
-    Openai,
-    /// Ollama.
-    Ollama,
-}
-
-/// `mistral_format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MistralFormat {
-    /// OpenAI-compatible.
-    Openai,
-    /// Ollama.
-    Ollama,
-}
-
-/// `model.options.gemini`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GeminiOptions {
-    /// Vertex regional endpoint host.
-    #[serde(default)]
-    pub api_endpoint: Option<String>,
-    /// GCP project.
-    #[serde(default)]
-    pub project_id: Option<String>,
-    /// GCP location.
-    #[serde(default)]
-    pub location_id: Option<String>,
-    /// Vertex Model Garden endpoint id.
-    #[serde(default)]
-    pub endpoint_id: Option<String>,
-}
-
-/// `model.options.bedrock`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BedrockOptions {
-    /// AWS region.
-    #[serde(default)]
-    pub aws_region: Option<String>,
-    /// Role to assume.
-    #[serde(default)]
-    pub aws_assume_role_arn: Option<String>,
-    /// Assumed-role session name.
-    #[serde(default)]
-    pub aws_role_session_name: Option<String>,
-    /// STS endpoint override.
-    #[serde(default)]
-    pub aws_sts_endpoint_url: Option<String>,
-    /// Normalise embeddings.
-    #[serde(default)]
-    pub embeddings_normalize: bool,
-    /// Forced `performanceConfig.latency`.
-    #[serde(default)]
-    pub performance_config_latency: Option<String>,
-    /// Video output location.
-    #[serde(default)]
-    pub video_output_s3_uri: Option<String>,
-    /// Batch bucket prefix.
-    #[serde(default)]
-    pub batch_bucket_prefix: Option<String>,
-    /// Batch role.
-    #[serde(default)]
-    pub batch_role_arn: Option<String>,
-}
-
-/// `model.options.huggingface`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HuggingfaceOptions {
-    /// Use the inference cache.
-    #[serde(default)]
-    pub use_cache: Option<bool>,
-    /// Wait for a cold model.
-    #[serde(default)]
-    pub wait_for_model: Option<bool>,
-}
-
-/// `model.options.cohere`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CohereOptions {
-    /// Embed `input_type` (default `classification`).
-    #[serde(default = "default_cohere_input_type")]
-    pub embedding_input_type: Option<String>,
-    /// Wait for the model.
-    #[serde(default)]
-    pub wait_for_model: Option<bool>,
-}
-
-fn default_cohere_input_type() -> Option<String> {
-    Some("classification".to_string())
-}
-
-/// `model.options.dashscope`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DashscopeOptions {
-    /// `true` → dashscope-intl.aliyuncs.com.
-    #[serde(default = "default_true")]
-    pub international: bool,
-}
-
-impl Default for DashscopeOptions {
-    fn default() -> Self {
-        DashscopeOptions {
-            international: true,
-        }
-    }
-}
-
-/// `model.options.databricks`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DatabricksOptions {
-    /// Workspace host prefix (`dbc-xxx-yyy`).
-    #[serde(default)]
-    pub workspace_instance_id: Option<String>,
 }
 
 /// `logging`.
