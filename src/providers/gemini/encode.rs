@@ -89,14 +89,27 @@ pub fn encode_chat(req: &ChatRequest) -> Result<GenerateContentRequest, ProxyErr
 }
 
 /// Completions → `GenerateContentRequest` with the prompt as one user turn (a list of prompts
-/// is joined with newlines: one Gemini request answers one prompt).
+/// is joined with newlines: one Gemini request answers one prompt). Dropped: `stream_options`
+/// and every key of `extra` (`echo`, `best_of`, `logprobs`, `suffix`, …).
 pub fn encode_completions(req: &CompletionsRequest) -> GenerateContentRequest {
+    let CompletionsRequest {
+        model: _,
+        prompt: _,
+        stream: _,
+        stream_options: _,
+        max_tokens,
+        temperature,
+        top_p,
+        top_k,
+        stop,
+        extra: _,
+    } = req;
     let generation_config = GenerationConfig {
-        stop_sequences: req.stop.as_ref().map(|s| s.to_vec()),
-        max_output_tokens: req.max_tokens,
-        temperature: req.temperature,
-        top_p: req.top_p,
-        top_k: req.top_k,
+        stop_sequences: stop.as_ref().map(|s| s.to_vec()),
+        max_output_tokens: *max_tokens,
+        temperature: *temperature,
+        top_p: *top_p,
+        top_k: *top_k,
         ..GenerationConfig::default()
     };
     GenerateContentRequest {
@@ -109,7 +122,8 @@ pub fn encode_completions(req: &CompletionsRequest) -> GenerateContentRequest {
     }
 }
 
-/// Embeddings → AI Studio `batchEmbedContents` (one request per input text).
+/// Embeddings → AI Studio `batchEmbedContents` (one request per input text). Dropped: `user`;
+/// `encoding_format` is not sent (Gemini returns floats; see `decode.rs`).
 pub fn encode_embeddings_ai_studio(
     req: &EmbeddingsRequest,
     model: &str,
