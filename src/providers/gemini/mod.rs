@@ -1,40 +1,246 @@
-//! Placeholder until the provider lands: refuses every route.
+//! Gemini: Google AI Studio (Gemini API, `generativelanguage.googleapis.com/v1beta`) and
+//! Vertex AI (`{api_endpoint}/v1/projects/…/publishers/google/models/…`), one provider
+//! (kong-ai-proxy.md §3.1/§3.2, kong-translation.md §4.7).
+//!
+//! Vertex mode applies iff `options.gemini` has `api_endpoint`, `project_id` and `location_id`
+//! (config validation ensures all three or none); otherwise AI Studio. Routes: chat (streamed),
+//! completions (streamed too, same translator) and embeddings, in both modes; `preserve` gets the
+//! provider host with the client's path (Kong's preserve rule, kong-translation.md §2.7).
+//!
+//! Upstream operations:
+//! - chat/completions: `:generateContent`, or `:streamGenerateContent?alt=sse` when streaming
+//!   (SSE is what Google's SDKs use; the translator also takes the JSON-array form);
+//! - embeddings: AI Studio `:batchEmbedContents`; Vertex `:predict` (the Vertex "Text
+//!   embeddings API", which serves `gemini-embedding-001`, `text-embedding-005` and
+//!   `text-multilingual-embedding-002`; Kong's docs say "generateContent", which does not embed).
+//!
+//! Auth is not applied here: the exchange injects `config.auth` (AI Studio key as query `key`
+//! or header `x-goog-api-key`; a configured `Authorization: Bearer …` for Vertex).
+
+pub mod decode;
+pub mod encode;
+pub mod schema;
+pub mod stream;
+pub mod wire;
 
 use serde_json::Value;
 
-use super::{Decoded, Encoded, Provider, RequestCtx, ResponseCtx, StreamPlan, UpstreamTarget};
-use crate::api::{LlmRequest, RouteType};
-use crate::config::ProviderName;
+use super::{
+    Decoded, Encoded, Provider, RequestCtx, ResponseCtx, Scheme, StreamPlan, UpstreamTarget,
+};
+use crate::api::{LlmRequest, LlmResponse, RouteType};
+use crate::config::{ModelOptions, ProviderName};
 use crate::error::{ProxyError, TranslateError};
+use crate::stream::Framing;
+
+/// AI Studio host.
+pub const AI_STUDIO_HOST: &str = "generativelanguage.googleapis.com";
 
 /// The provider.
 pub struct Gemini;
+
+/// Vertex coordinates from `options.gemini`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Vertex<'a> {
+    /// Regional host, e.g. `us-central1-aiplatform.googleapis.com`.
+    pub api_endpoint: &'a str,
+    /// GCP project.
+    pub project_id: &'a str,
+    /// Region, e.g. `us-central1`.
+    pub location_id: &'a str,
+    /// A deployed endpoint (tuned model) instead of a publisher model.
+    pub endpoint_id: Option<&'a str>,
+}
+
+/// The Vertex coordinates, when the options select Vertex mode.
+pub fn vertex(options: &ModelOptions) -> Option<Vertex<'_>> {
+    let g = options.gemini.as_ref()?;
+    fn set(v: &Option<String>) -> Option<&str> {
+        v.as_deref().filter(|s| !s.trim().is_empty())
+    }
+    Some(Vertex {
+        api_endpoint: set(&g.api_endpoint)?,
+        project_id: set(&g.project_id)?,
+        location_id: set(&g.location_id)?,
+        endpoint_id: set(&g.endpoint_id),
+    })
+}
+
+/// A model name as a path segment: a leading `models/` is dropped and every byte outside
+/// `A-Z a-z 0-9 - . _ ~ @` is percent-encoded, so a client-chosen model can never change the
+/// path or the `:operation` suffix.
+pub fn path_segment(name: &str) -> String {
+    let name = name.strip_prefix("models/").unwrap_or(name);
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'@') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The model name without a `models/` prefix.
+fn bare_model(model: &str) -> &str {
+    model.strip_prefix("models/").unwrap_or(model)
+}
+
+/// The operation for a route.
+fn operation(route: RouteType, stream: bool, vertex: bool) -> &'static str {
+    match route {
+        RouteType::Embeddings if vertex => "predict",
+        RouteType::Embeddings => "batchEmbedContents",
+        _ if stream => "streamGenerateContent",
+        _ => "generateContent",
+    }
+}
+
+/// Where a request goes (before the exchange applies `upstream_url`).
+pub fn target(ctx: &RequestCtx<'_>) -> Result<UpstreamTarget, ProxyError> {
+    let vx = vertex(ctx.options);
+    let mut target = match vx {
+        Some(v) => {
+            let url = if v.api_endpoint.contains("://") {
+                v.api_endpoint.to_string()
+            } else {
+                format!("https://{}", v.api_endpoint)
+            };
+            UpstreamTarget::from_url(&url).ok_or_else(|| {
+                ProxyError::Internal("invalid model.options.gemini.api_endpoint".into())
+            })?
+        }
+        None => UpstreamTarget {
+            scheme: Scheme::Https,
+            host: AI_STUDIO_HOST.into(),
+            port: 443,
+            path: "/".into(),
+            query: Vec::new(),
+        },
+    };
+    target.query.clear();
+    if ctx.route == RouteType::Preserve {
+        target.path = ctx.client_path.to_string();
+        return Ok(target);
+    }
+    let stream = ctx.stream && ctx.route != RouteType::Embeddings;
+    let op = operation(ctx.route, stream, vx.is_some());
+    let model = path_segment(ctx.model);
+    target.path = match vx {
+        Some(v) => {
+            let base = format!(
+                "/v1/projects/{}/locations/{}",
+                path_segment(v.project_id),
+                path_segment(v.location_id)
+            );
+            match v.endpoint_id {
+                Some(e) => format!("{base}/endpoints/{}:{op}", path_segment(e)),
+                None => format!("{base}/publishers/google/models/{model}:{op}"),
+            }
+        }
+        None => format!("/v1beta/models/{model}:{op}"),
+    };
+    if stream {
+        target.query.push(("alt".into(), "sse".into()));
+    }
+    Ok(target)
+}
+
+fn to_body<T: serde::Serialize>(value: &T) -> Result<Encoded, ProxyError> {
+    let body = serde_json::to_vec(value)
+        .map_err(|e| ProxyError::Internal(format!("cannot serialise Gemini request: {e}")))?;
+    Ok(Encoded {
+        body,
+        headers: Vec::new(),
+    })
+}
 
 impl Provider for Gemini {
     fn name(&self) -> ProviderName {
         ProviderName::Gemini
     }
-    fn supports(&self, _route: RouteType) -> bool {
-        false
+
+    fn supports(&self, route: RouteType) -> bool {
+        matches!(
+            route,
+            RouteType::Chat | RouteType::Completions | RouteType::Embeddings | RouteType::Preserve
+        )
     }
-    fn supports_stream(&self, _route: RouteType) -> bool {
-        false
+
+    fn supports_stream(&self, route: RouteType) -> bool {
+        matches!(route, RouteType::Chat | RouteType::Completions)
     }
-    fn upstream(&self, _ctx: &RequestCtx<'_>) -> Result<UpstreamTarget, ProxyError> {
-        Err(ProxyError::Internal("provider not built yet".into()))
+
+    fn upstream(&self, ctx: &RequestCtx<'_>) -> Result<UpstreamTarget, ProxyError> {
+        target(ctx)
     }
+
     fn encode(
         &self,
-        _req: &LlmRequest,
+        req: &LlmRequest,
         _raw: &Value,
-        _ctx: &RequestCtx<'_>,
+        ctx: &RequestCtx<'_>,
     ) -> Result<Encoded, ProxyError> {
-        Err(ProxyError::Internal("provider not built yet".into()))
+        match req {
+            LlmRequest::Chat(r) => to_body(&encode::encode_chat(r)?),
+            LlmRequest::Completions(r) => to_body(&encode::encode_completions(r)),
+            LlmRequest::Embeddings(r) => {
+                let dims = r.dimensions.or(ctx.options.embeddings_dimensions);
+                if vertex(ctx.options).is_some() {
+                    to_body(&encode::encode_embeddings_vertex(r, dims)?)
+                } else {
+                    let model = bare_model(ctx.model);
+                    to_body(&encode::encode_embeddings_ai_studio(r, model, dims)?)
+                }
+            }
+        }
     }
-    fn decode(&self, _body: &[u8], _ctx: &ResponseCtx<'_>) -> Result<Decoded, TranslateError> {
-        Err(TranslateError::new("provider not built yet"))
+
+    fn decode(&self, body: &[u8], ctx: &ResponseCtx<'_>) -> Result<Decoded, TranslateError> {
+        let model = bare_model(ctx.model);
+        let response = match ctx.route {
+            RouteType::Chat => LlmResponse::Chat(decode::decode_chat(body, model, ctx.env)?),
+            RouteType::Completions => {
+                LlmResponse::Completions(decode::decode_completions(body, model, ctx.env)?)
+            }
+            RouteType::Embeddings => {
+                // The client's `encoding_format` is not in the response context; floats are
+                // what Gemini returns and what every OpenAI client accepts.
+                let e = if vertex(ctx.options).is_some() {
+                    decode::decode_embeddings_vertex(body, model, false)?
+                } else {
+                    decode::decode_embeddings_ai_studio(body, model, false)?
+                };
+                LlmResponse::Embeddings(e)
+            }
+            RouteType::Preserve => return Ok(Decoded::Unchanged),
+        };
+        Ok(Decoded::Translated(response))
     }
-    fn stream(&self, _ctx: &ResponseCtx<'_>) -> StreamPlan {
-        StreamPlan::Passthrough
+
+    fn stream(&self, ctx: &ResponseCtx<'_>) -> StreamPlan {
+        StreamPlan::Translate {
+            framing: Framing::Sse,
+            translator: Box::new(stream::GeminiStream::new(
+                bare_model(ctx.model),
+                ctx.env.new_id("call_"),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_segment_is_escaped() {
+        assert_eq!(path_segment("models/gemini-2.0-flash"), "gemini-2.0-flash");
+        assert_eq!(
+            path_segment("textembedding-gecko@003"),
+            "textembedding-gecko@003"
+        );
+        assert_eq!(path_segment("a/../b:x?y"), "a%2F..%2Fb%3Ax%3Fy");
     }
 }
