@@ -1,7 +1,12 @@
 //! The core/shell rule, checked: only `src/filter/` names `proxy_wasm`, and the core takes
 //! time from `Env`, never from the std clock (style.md §3.5 conventions 1 and 11).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::{Path, PathBuf};
 
@@ -39,7 +44,10 @@ fn only_the_shell_names_proxy_wasm() {
         .filter(|(_, t)| t.contains("proxy_wasm::") || t.contains("use proxy_wasm"))
         .map(|(p, _)| p.display().to_string())
         .collect();
-    assert!(offenders.is_empty(), "proxy_wasm outside src/filter/: {offenders:?}");
+    assert!(
+        offenders.is_empty(),
+        "proxy_wasm outside src/filter/: {offenders:?}"
+    );
 }
 
 #[test]

@@ -2,7 +2,12 @@
 //! request → upstream URL, auth, body; upstream answer → client answer; every error text of
 //! kong-ai-proxy.md §4.6 that the request side produces.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod support;
 
@@ -527,4 +532,47 @@ fn streaming_passthrough_and_analytics() {
     assert_eq!(a["ai"]["proxy"]["usage"]["total_tokens"], 37);
     assert!((a["ai"]["proxy"]["usage"]["cost"].as_f64().unwrap() - 0.00037).abs() < 1e-12);
     assert_eq!(a["ai"]["proxy"]["meta"]["request_mode"], "stream");
+}
+
+#[test]
+fn templated_azure_deployment_and_model_from_path() {
+    let cfg = json!({"route_type": "llm/v1/chat",
+        "uri_captures": "^/azure/(?<deployment>[^/]+)/chat$",
+        "model": {"provider": "azure", "name": "$(headers.x-model-name)",
+                  "options": {"azure_instance": "inst-$(query_params.region)",
+                              "azure_deployment_id": "$(uri_captures.deployment)"}}});
+    let (_, r) = send(
+        cfg.clone(),
+        "/azure/west-gpt4o/chat?region=eu",
+        &[("X-Model-Name", "gpt-4o")],
+        &chat(),
+    );
+    let e = r.unwrap();
+    assert_eq!(
+        url(&e),
+        "https://inst-eu.openai.azure.com/openai/deployments/west-gpt4o/chat/completions?region=eu&api-version=2023-05-15"
+    );
+    assert_eq!(body(&e)["model"], "gpt-4o");
+    // The body's model is checked against the rendered one (kong-ai-proxy.md §6).
+    let (_, r) = send(
+        cfg.clone(),
+        "/azure/d/chat?region=eu",
+        &[("x-model-name", "gpt-4o")],
+        &json!({"messages": [{"role":"user","content":"x"}], "model": "gpt-3.5"}),
+    );
+    assert_eq!(
+        error_of(r),
+        (400, "cannot use own model - must be: gpt-4o".into())
+    );
+    // Missing sources: Kong's texts.
+    let (_, r) = send(cfg.clone(), "/azure/d/chat?region=eu", &[], &chat());
+    assert_eq!(
+        error_of(r),
+        (400, "headers key x-model-name was not provided".into())
+    );
+    let (_, r) = send(cfg, "/other?region=eu", &[("x-model-name", "m")], &chat());
+    assert_eq!(
+        error_of(r),
+        (400, "uri_captures key deployment was not provided".into())
+    );
 }

@@ -104,10 +104,10 @@ impl Exchange {
                     translator,
                 } => {
                     self.plan = Some(StreamPlanKind::Translate);
-                    // The upstream's content type wins when it names a framing we know.
+                    // The upstream's content type wins when it names a framing we know (a
+                    // Gemini `upstream_url` without `alt=sse` streams a JSON array).
                     let framing = header("content-type")
                         .and_then(Framing::from_content_type)
-                        .filter(|f| *f != Framing::JsonArray || framing == Framing::JsonArray)
                         .unwrap_or(framing);
                     self.response = ResponseMode::Translate(Box::new(StreamState {
                         inflater,

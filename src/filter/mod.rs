@@ -41,6 +41,9 @@ impl RootContext for Root {
         match Config::parse(&bytes) {
             Ok(cfg) => match crate::exchange::check_config(&cfg) {
                 Ok(()) => {
+                    for w in &cfg.warnings {
+                        log::warn!("ai-proxy: {w}");
+                    }
                     self.config = Some(Rc::new(cfg));
                     true
                 }

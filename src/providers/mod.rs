@@ -64,6 +64,34 @@ pub struct UpstreamTarget {
     pub query: Vec<(String, String)>,
 }
 
+#[cfg(test)]
+mod url_tests {
+    use super::*;
+
+    #[test]
+    fn parses_urls() {
+        let t = UpstreamTarget::from_url("http://[::1]:8080/v1?a=b").unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.port, t.path.as_str()),
+            ("[::1]", 8080, "/v1")
+        );
+        assert_eq!(t.query, vec![("a".to_string(), "b".to_string())]);
+        let t = UpstreamTarget::from_url("https://api.openai.com").unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.port, t.path.as_str()),
+            ("api.openai.com", 443, "/")
+        );
+        // Kong's quirk (port 443 for http:// without a port) is not copied.
+        assert_eq!(UpstreamTarget::from_url("http://ollama").unwrap().port, 80);
+        assert_eq!(
+            UpstreamTarget::from_url("http://h:notaport/").map(|t| t.port),
+            None
+        );
+        assert!(UpstreamTarget::from_url("ftp://x").is_none());
+        assert!(UpstreamTarget::from_url("http:///x").is_none());
+    }
+}
+
 impl UpstreamTarget {
     /// Parses `scheme://host[:port][/path][?query]` (used for `upstream_url` and base URLs).
     pub fn from_url(url: &str) -> Option<UpstreamTarget> {
@@ -81,11 +109,20 @@ impl UpstreamTarget {
                 None => (rest, ""),
             },
         };
-        let (host, port) = match authority.rsplit_once(':') {
-            Some((h, p)) if !h.ends_with(']') || p.is_empty() => {
-                (h.to_string(), p.parse::<u16>().ok()?)
+        let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
+            // IPv6 literal: `[::1]` or `[::1]:8080`; the brackets stay in the host.
+            let (h, after) = rest.split_once(']')?;
+            let port = match after.strip_prefix(':') {
+                Some(p) => p.parse::<u16>().ok()?,
+                None if after.is_empty() => scheme.default_port(),
+                None => return None,
+            };
+            (format!("[{h}]"), port)
+        } else {
+            match authority.rsplit_once(':') {
+                Some((h, p)) => (h.to_string(), p.parse::<u16>().ok()?),
+                None => (authority.to_string(), scheme.default_port()),
             }
-            _ => (authority.to_string(), scheme.default_port()),
         };
         if host.is_empty() {
             return None;
