@@ -1,0 +1,82 @@
+//! README.md stays true: its features table is exactly what the providers declare
+//! (`Provider::supports` / `supports_stream`), and it opens with the two commands.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use ai_proxy::api::RouteType;
+use ai_proxy::config::schema::{Llama2Format, MistralFormat};
+use ai_proxy::config::{ModelOptions, ProviderName};
+use ai_proxy::providers;
+
+/// The rows of the table: (label, provider, options selecting the wire format).
+fn rows() -> Vec<(&'static str, ProviderName, ModelOptions)> {
+    let fmt = |m: Option<MistralFormat>, l: Option<Llama2Format>| ModelOptions {
+        mistral_format: m,
+        llama2_format: l,
+        ..ModelOptions::default()
+    };
+    vec![
+        ("openai", ProviderName::Openai, fmt(None, None)),
+        ("azure", ProviderName::Azure, fmt(None, None)),
+        ("anthropic", ProviderName::Anthropic, fmt(None, None)),
+        ("cohere", ProviderName::Cohere, fmt(None, None)),
+        ("mistral (`openai` format)", ProviderName::Mistral, fmt(Some(MistralFormat::Openai), None)),
+        ("mistral (`ollama` format)", ProviderName::Mistral, fmt(Some(MistralFormat::Ollama), None)),
+        ("llama2 (`openai` format)", ProviderName::Llama2, fmt(None, Some(Llama2Format::Openai))),
+        ("llama2 (`ollama` format)", ProviderName::Llama2, fmt(None, Some(Llama2Format::Ollama))),
+        ("llama2 (`raw` format)", ProviderName::Llama2, fmt(None, Some(Llama2Format::Raw))),
+        ("ollama", ProviderName::Ollama, fmt(None, None)),
+        ("gemini (AI Studio and Vertex)", ProviderName::Gemini, fmt(None, None)),
+        ("bedrock", ProviderName::Bedrock, fmt(None, None)),
+        ("huggingface", ProviderName::Huggingface, fmt(None, None)),
+        ("cerebras", ProviderName::Cerebras, fmt(None, None)),
+        ("xai", ProviderName::Xai, fmt(None, None)),
+        ("deepseek", ProviderName::Deepseek, fmt(None, None)),
+        ("databricks", ProviderName::Databricks, fmt(None, None)),
+        ("vllm", ProviderName::Vllm, fmt(None, None)),
+        ("dashscope", ProviderName::Dashscope, fmt(None, None)),
+    ]
+}
+
+fn cell(p: &dyn providers::Provider, route: RouteType) -> &'static str {
+    match (p.supports(route), p.supports_stream(route)) {
+        (true, true) => "yes + stream",
+        (true, false) => "yes",
+        _ => "–",
+    }
+}
+
+/// The table README.md must contain.
+pub fn features_table() -> String {
+    let mut t = String::from(
+        "| provider | `llm/v1/chat` | `llm/v1/completions` | `llm/v1/embeddings` | `preserve` |\n|---|---|---|---|---|\n",
+    );
+    for (label, name, options) in rows() {
+        let p = providers::for_name(name, &options);
+        t.push_str(&format!(
+            "| {label} | {} | {} | {} | {} |\n",
+            cell(p, RouteType::Chat),
+            cell(p, RouteType::Completions),
+            cell(p, RouteType::Embeddings),
+            if p.supports(RouteType::Preserve) { "yes" } else { "–" },
+        ));
+    }
+    t
+}
+
+#[test]
+fn readme_features_table_matches_the_providers() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let table = features_table();
+    assert!(
+        readme.contains(&table),
+        "README.md's features table is out of date; it must contain:\n{table}"
+    );
+}
+
+#[test]
+fn readme_opens_with_the_two_commands() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let head: String = readme.lines().take(20).collect::<Vec<_>>().join("\n");
+    assert!(head.contains("make run") && head.contains("make test"), "{head}");
+}
