@@ -13,6 +13,7 @@
 #![allow(dead_code)]
 
 pub mod golden;
+pub mod stream_events;
 
 use std::path::{Path, PathBuf};
 
