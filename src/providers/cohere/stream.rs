@@ -9,8 +9,9 @@
 //! - each `tool-call-start` opens the next tool call (indices 0, 1, … in arrival order, whatever
 //!   Cohere's own `index` is), and `tool-call-delta` fragments go to the call Cohere's `index`
 //!   names (else the last opened one);
-//! - `message-end` gives `Finish` (mapped; `tool_calls` when calls were made), `Usage` (billed
-//!   units, else tokens) and, when it carries an error, `Error`; later events are ignored;
+//! - `message-end` gives `Finish` (mapped; `tool_calls` when calls were made) and `Usage`
+//!   (billed units, else tokens), or, when it carries an error, `Usage` and `Error`; later
+//!   events are ignored;
 //! - a `data: [DONE]` terminator and unknown event types are ignored; an undecodable event is a
 //!   `TranslateError`, never a panic.
 //!
@@ -133,20 +134,22 @@ impl ChatStream {
             T::MessageEnd => {
                 self.phase = Phase::Ended;
                 let delta = ev.delta.unwrap_or_default();
+                let usage = delta.usage.as_ref().and_then(chat_usage);
+                // A generation error ends the stream as an error, not as a normal finish.
+                if let Some(message) = delta.error.filter(|e| !e.is_empty()) {
+                    out.extend(usage.map(StreamEvent::Usage));
+                    out.push(StreamEvent::Error {
+                        message,
+                        kind: None,
+                    });
+                    return;
+                }
                 let mut finish = delta.finish_reason.map_or(FinishReason::Stop, map_finish);
                 if !self.calls.is_empty() && finish == FinishReason::Stop {
                     finish = FinishReason::ToolCalls;
                 }
                 out.push(StreamEvent::Finish(finish));
-                if let Some(usage) = delta.usage.as_ref().and_then(chat_usage) {
-                    out.push(StreamEvent::Usage(usage));
-                }
-                if let Some(message) = delta.error.filter(|e| !e.is_empty()) {
-                    out.push(StreamEvent::Error {
-                        message,
-                        kind: None,
-                    });
-                }
+                out.extend(usage.map(StreamEvent::Usage));
             }
             T::ContentEnd
             | T::ToolCallEnd
