@@ -15,6 +15,7 @@
 //! line), independent of the filter's incremental decoders, which have their own tests.
 
 #![allow(dead_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::path::Path;
 
