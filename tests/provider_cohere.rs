@@ -1,6 +1,13 @@
 //! Cohere: golden fixtures (`tests/fixtures/providers/cohere/`), stream translation fixtures
 //! (`tests/fixtures/streams/cohere/`), and focused checks of the finish-reason map, routes and
 //! malformed stream input.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code
+
 mod support;
 
 use ai_proxy::api::{FinishReason, RouteType};

@@ -141,7 +141,7 @@ impl Provider for Ollama {
                 to_json(&llama2_raw::encode_completions(r, ctx.stream))
             }
             (LlmRequest::Embeddings(_), true) => Err(ProxyError::bad_request(
-                "no transformer for llama2://llm/v1/embeddings with llama2_format raw",
+                "no transformer for llama2://llm/v1/embeddings",
             )),
             (LlmRequest::Chat(r), false) => {
                 to_json(&encode::encode_chat(r, ctx.model, ctx.stream)?)
