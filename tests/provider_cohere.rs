@@ -177,3 +177,16 @@ fn tool_call_without_id_gets_a_generated_one() {
         ]
     );
 }
+
+#[test]
+fn top_p_is_clamped_into_cohere_range() {
+    for (top_p, p) in [(1.0, 0.99), (0.0, 0.01), (0.5, 0.5)] {
+        let req = serde_json::from_value(json!({
+            "messages": [{"role": "user", "content": "hi"}],
+            "top_p": top_p
+        }))
+        .unwrap();
+        let body = ai_proxy::providers::cohere::encode::encode_chat(&req, "m", false).unwrap();
+        assert_eq!(serde_json::to_value(&body).unwrap()["p"], json!(p));
+    }
+}

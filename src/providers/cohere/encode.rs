@@ -87,7 +87,7 @@ pub fn encode_chat(
         stream,
         max_tokens: req.max_output_tokens(),
         temperature: *temperature,
-        p: *top_p,
+        p: top_p.map(clamp_p),
         k: *top_k,
         stop_sequences: stop.as_ref().map(Stop::to_vec),
         seed: *seed,
@@ -98,6 +98,13 @@ pub fn encode_chat(
         strict_tools,
         response_format,
     })
+}
+
+/// Cohere takes `p` in 0.01..=0.99 (API reference) and refuses the common OpenAI default
+/// `top_p: 1`; the value is clamped into that range (1 and 0.99 both mean "almost no nucleus
+/// cut-off").
+fn clamp_p(p: f64) -> f64 {
+    p.clamp(0.01, 0.99)
 }
 
 fn encode_message(msg: &Message) -> Result<wire::ChatMessage, ProxyError> {
@@ -260,7 +267,7 @@ pub fn encode_completions(
         stream,
         max_tokens: *max_tokens,
         temperature: *temperature,
-        p: *top_p,
+        p: top_p.map(clamp_p),
         k: *top_k,
         stop_sequences: stop.as_ref().map(Stop::to_vec),
         seed: extra.get("seed").and_then(serde_json::Value::as_i64),

@@ -57,7 +57,8 @@ impl OllamaStream {
         if self.phase == Phase::Ended {
             return Ok(());
         }
-        if let Some(message) = line.error.clone() {
+        let usage = usage_of(&line);
+        if let Some(message) = line.error {
             self.phase = Phase::Ended;
             out.push(StreamEvent::Error {
                 message,
@@ -68,21 +69,17 @@ impl OllamaStream {
         if self.phase == Phase::AwaitingMeta && line.model.is_some() {
             out.push(StreamEvent::Meta {
                 id: None,
-                model: line.model.clone(),
+                model: line.model,
             });
             self.phase = Phase::Streaming;
         }
-        let message = line.message.clone().unwrap_or_default();
+        let message = line.message.unwrap_or_default();
         push_text(
             out,
-            message.thinking.or(line.thinking.clone()),
+            message.thinking.or(line.thinking),
             StreamEvent::Reasoning,
         );
-        push_text(
-            out,
-            message.content.or(line.response.clone()),
-            StreamEvent::Text,
-        );
+        push_text(out, message.content.or(line.response), StreamEvent::Text);
         for call in message.tool_calls.iter().flatten() {
             let index = self.calls;
             let base = &self.id_base;
@@ -104,7 +101,7 @@ impl OllamaStream {
                 line.done_reason,
                 self.calls > 0,
             )));
-            if let Some(usage) = usage_of(&line) {
+            if let Some(usage) = usage {
                 out.push(StreamEvent::Usage(usage));
             }
         }
