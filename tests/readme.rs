@@ -1,7 +1,12 @@
 //! README.md stays true: its features table is exactly what the providers declare
 //! (`Provider::supports` / `supports_stream`), and it opens with the two commands.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use ai_proxy::api::RouteType;
 use ai_proxy::config::schema::{Llama2Format, MistralFormat};
@@ -20,13 +25,37 @@ fn rows() -> Vec<(&'static str, ProviderName, ModelOptions)> {
         ("azure", ProviderName::Azure, fmt(None, None)),
         ("anthropic", ProviderName::Anthropic, fmt(None, None)),
         ("cohere", ProviderName::Cohere, fmt(None, None)),
-        ("mistral (`openai` format)", ProviderName::Mistral, fmt(Some(MistralFormat::Openai), None)),
-        ("mistral (`ollama` format)", ProviderName::Mistral, fmt(Some(MistralFormat::Ollama), None)),
-        ("llama2 (`openai` format)", ProviderName::Llama2, fmt(None, Some(Llama2Format::Openai))),
-        ("llama2 (`ollama` format)", ProviderName::Llama2, fmt(None, Some(Llama2Format::Ollama))),
-        ("llama2 (`raw` format)", ProviderName::Llama2, fmt(None, Some(Llama2Format::Raw))),
+        (
+            "mistral (`openai` format)",
+            ProviderName::Mistral,
+            fmt(Some(MistralFormat::Openai), None),
+        ),
+        (
+            "mistral (`ollama` format)",
+            ProviderName::Mistral,
+            fmt(Some(MistralFormat::Ollama), None),
+        ),
+        (
+            "llama2 (`openai` format)",
+            ProviderName::Llama2,
+            fmt(None, Some(Llama2Format::Openai)),
+        ),
+        (
+            "llama2 (`ollama` format)",
+            ProviderName::Llama2,
+            fmt(None, Some(Llama2Format::Ollama)),
+        ),
+        (
+            "llama2 (`raw` format)",
+            ProviderName::Llama2,
+            fmt(None, Some(Llama2Format::Raw)),
+        ),
         ("ollama", ProviderName::Ollama, fmt(None, None)),
-        ("gemini (AI Studio and Vertex)", ProviderName::Gemini, fmt(None, None)),
+        (
+            "gemini (AI Studio and Vertex)",
+            ProviderName::Gemini,
+            fmt(None, None),
+        ),
         ("bedrock", ProviderName::Bedrock, fmt(None, None)),
         ("huggingface", ProviderName::Huggingface, fmt(None, None)),
         ("cerebras", ProviderName::Cerebras, fmt(None, None)),
@@ -58,7 +87,11 @@ pub fn features_table() -> String {
             cell(p, RouteType::Chat),
             cell(p, RouteType::Completions),
             cell(p, RouteType::Embeddings),
-            if p.supports(RouteType::Preserve) { "yes" } else { "–" },
+            if p.supports(RouteType::Preserve) {
+                "yes"
+            } else {
+                "–"
+            },
         ));
     }
     t
@@ -66,7 +99,8 @@ pub fn features_table() -> String {
 
 #[test]
 fn readme_features_table_matches_the_providers() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let table = features_table();
     assert!(
         readme.contains(&table),
@@ -76,7 +110,11 @@ fn readme_features_table_matches_the_providers() {
 
 #[test]
 fn readme_opens_with_the_two_commands() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let head: String = readme.lines().take(20).collect::<Vec<_>>().join("\n");
-    assert!(head.contains("make run") && head.contains("make test"), "{head}");
+    assert!(
+        head.contains("make run") && head.contains("make test"),
+        "{head}"
+    );
 }
