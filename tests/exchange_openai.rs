@@ -576,3 +576,96 @@ fn templated_azure_deployment_and_model_from_path() {
         (400, "uri_captures key deployment was not provided".into())
     );
 }
+
+#[test]
+fn translated_provider_through_the_exchange() {
+    // Anthropic: path, version and key headers, translated body; the answer comes back in
+    // OpenAI's shape with the model header.
+    let (mut ex, r) = send(
+        json!({"route_type": "llm/v1/chat",
+               "auth": {"header_name": "x-api-key", "header_value": "sk-ant"},
+               "model": {"provider": "anthropic", "name": "claude-sonnet-4-5",
+                         "options": {"anthropic_version": "2023-06-01", "max_tokens": 256}}}),
+        "/v1/chat/completions",
+        &[],
+        &json!({"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello"}]}),
+    );
+    let e = r.unwrap();
+    assert_eq!(url(&e), "https://api.anthropic.com/v1/messages");
+    assert_eq!(header(&e, "anthropic-version"), Some("2023-06-01"));
+    assert_eq!(header(&e, "x-api-key"), Some("sk-ant"));
+    let b = body(&e);
+    assert_eq!(b["max_tokens"], 256);
+    assert_eq!(b["messages"], json!([{"role": "user", "content": "Hello"}]));
+    assert!(b["system"].to_string().contains("Be brief."), "{b}");
+    let answer = json!({"id": "msg_01", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
+        "content": [{"type": "text", "text": "Hi!"}], "stop_reason": "end_turn", "stop_sequence": null,
+        "usage": {"input_tokens": 12, "output_tokens": 3}});
+    let (set, out, status) = respond(
+        &mut ex,
+        200,
+        &[("content-type", "application/json")],
+        answer.to_string().as_bytes(),
+    );
+    assert_eq!(status, None);
+    assert!(set.contains(&(
+        "x-kong-llm-model".into(),
+        "anthropic/claude-sonnet-4-5".into()
+    )));
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["object"], "chat.completion");
+    assert_eq!(v["choices"][0]["message"]["content"], "Hi!");
+    assert_eq!(v["choices"][0]["finish_reason"], "stop");
+    assert_eq!(
+        v["usage"],
+        json!({"prompt_tokens": 12, "completion_tokens": 3, "total_tokens": 15})
+    );
+}
+
+#[test]
+fn bedrock_requests_are_signed_and_client_credentials_dropped() {
+    let (_, r) = send(
+        json!({"route_type": "llm/v1/chat",
+               "auth": {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"},
+               "model": {"provider": "bedrock", "name": "anthropic.claude-3-5-sonnet-20240620-v1:0",
+                         "options": {"bedrock": {"aws_region": "us-east-1"}}}}),
+        "/x",
+        &[("authorization", "Bearer client")],
+        &chat(),
+    );
+    let e = r.unwrap();
+    assert_eq!(
+        url(&e),
+        "https://bedrock-runtime.us-east-1.amazonaws.com/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse"
+    );
+    assert!(e.remove_headers.contains(&"authorization".to_string()));
+    let auth = header(&e, "authorization").expect("signed");
+    assert!(
+        auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"),
+        "{auth}"
+    );
+    assert!(auth.contains("/us-east-1/bedrock/aws4_request"), "{auth}");
+    assert!(!auth.contains("wJalrXUtnFEMI"), "the secret never leaves");
+    assert!(header(&e, "x-amz-date").is_some());
+}
+
+#[test]
+fn gemini_key_in_query_and_model_in_path() {
+    let (_, r) = send(
+        json!({"route_type": "llm/v1/chat",
+               "auth": {"param_name": "key", "param_value": "AIza", "param_location": "query"},
+               "model": {"provider": "gemini", "name": "gemini-2.0-flash"}}),
+        "/x",
+        &[],
+        &json!({"messages": [{"role": "user", "content": "hi"}], "stream": true}),
+    );
+    let e = r.unwrap();
+    assert_eq!(
+        url(&e),
+        "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse&key=AIza"
+    );
+    assert_eq!(
+        body(&e)["contents"],
+        json!([{"role": "user", "parts": [{"text": "hi"}]}])
+    );
+}

@@ -405,6 +405,10 @@ impl Exchange {
             let signed = self.provider.sign(&out, &creds, &ctx)?;
             set_headers.extend(signed);
         }
+        // One spelling for every header name (HTTP/2 upstreams require lowercase anyway).
+        for (name, _) in &mut set_headers {
+            name.make_ascii_lowercase();
+        }
         self.sent_body = body.clone();
         Ok(RequestEdits {
             target,
