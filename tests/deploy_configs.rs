@@ -14,7 +14,9 @@
 //!   `filter-config/ai_proxy.schema.json` once that file exists (fix drift with
 //!   `kong/gen-meta.sh`);
 //! - every config, `filter-config/pending/` included, is valid against the schema (the schema
-//!   file when it exists, else the meta file's copy) with a small draft-4 checker below.
+//!   file when it exists, else the meta file's copy) with a small draft-4 checker below;
+//! - `filter-config/README.md` lists every config file and `docs/configuration.md` describes
+//!   every field of the schema.
 //!
 //! `filter-config/pending/` holds configs for client formats the filter does not serve yet
 //! (native `llm_format`s, Claude Code's `llm_format: anthropic`). They are right for the finished
@@ -154,7 +156,9 @@ fn load_all(what: &str, items: &[(String, Vec<u8>)]) -> Vec<(String, Config)> {
     for (label, bytes) in items {
         match load(bytes) {
             Outcome::Loaded(c) => loaded.push((label.clone(), *c)),
-            Outcome::PendingProvider(key) => pending.push(format!("{label} (pending provider {key})")),
+            Outcome::PendingProvider(key) => {
+                pending.push(format!("{label} (pending provider {key})"))
+            }
             Outcome::Refused(why) => refused.push(format!("{label}: {why}")),
         }
     }
@@ -244,7 +248,10 @@ fn filter_config_readme_lists_every_file() {
         .iter()
         .filter(|f| !readme.contains(&format!("`{f}`")))
         .collect();
-    assert!(missing.is_empty(), "filter-config/README.md does not list {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "filter-config/README.md does not list {missing:?}"
+    );
 }
 
 #[test]
@@ -307,7 +314,10 @@ fn kong_filter_configs(doc: &Value) -> Vec<(String, Vec<u8>)> {
     // A Wasm filter plugin must hang off a service or a route (Kong's schema for filter
     // plugins: at_least_one_of service, route); a global one is refused.
     for p in doc["plugins"].as_array().into_iter().flatten() {
-        assert_ne!(p["name"], KONG_FILTER, "a global {KONG_FILTER} plugin is refused by Kong");
+        assert_ne!(
+            p["name"], KONG_FILTER,
+            "a global {KONG_FILTER} plugin is refused by Kong"
+        );
     }
     out
 }
@@ -326,10 +336,19 @@ fn kong_yml_filter_configs_load() {
     let doc = read_yaml(&root().join("kong/kong.yml"));
     assert_eq!(doc["_format_version"], "3.0");
     let items = kong_filter_configs(&doc);
-    let chains = items.iter().filter(|(l, _)| l.contains("filter_chains")).count();
+    let chains = items
+        .iter()
+        .filter(|(l, _)| l.contains("filter_chains"))
+        .count();
     let plugins = items.iter().filter(|(l, _)| l.contains(" plugin ")).count();
-    assert!(chains >= 4, "expected ≥ 4 filter_chains configs, found {chains}");
-    assert!(plugins >= 1, "expected the 3.9+ filters-as-plugins form, found none");
+    assert!(
+        chains >= 4,
+        "expected ≥ 4 filter_chains configs, found {chains}"
+    );
+    assert!(
+        plugins >= 1,
+        "expected the 3.9+ filters-as-plugins form, found none"
+    );
     load_all("kong.yml", &items);
 }
 
@@ -341,7 +360,11 @@ fn kong_yml_routes_are_distinct() {
     let mut names = Vec::new();
     let mut paths = Vec::new();
     for s in doc["services"].as_array().unwrap() {
-        assert!(s["url"].as_str().is_some(), "service {} has no url", s["name"]);
+        assert!(
+            s["url"].as_str().is_some(),
+            "service {} has no url",
+            s["name"]
+        );
         assert!(
             s["filter_chains"].as_array().map_or(0, Vec::len) <= 1,
             "service {}: at most one filter chain",
@@ -385,8 +408,14 @@ fn kong_compose_mounts_filter_and_meta() {
         .map(|v| v.as_str().unwrap())
         .collect();
     let mounts = |suffix: &str| volumes.iter().any(|v| v.contains(suffix));
-    assert!(mounts("ai_proxy.wasm:/kong/filters/ai_proxy.wasm"), "{volumes:?}");
-    assert!(mounts("ai_proxy.meta.json:/kong/filters/ai_proxy.meta.json"), "{volumes:?}");
+    assert!(
+        mounts("ai_proxy.wasm:/kong/filters/ai_proxy.wasm"),
+        "{volumes:?}"
+    );
+    assert!(
+        mounts("ai_proxy.meta.json:/kong/filters/ai_proxy.meta.json"),
+        "{volumes:?}"
+    );
     assert!(mounts("kong.conf:/etc/kong/kong.conf"), "{volumes:?}");
 }
 
@@ -408,7 +437,10 @@ fn kong_conf_has_the_keys_the_filter_needs() {
     // §1.7): the buffer must hold the largest body the filter reads (1 MiB default limit).
     let buf = value("nginx_http_client_body_buffer_size").expect("body buffer size");
     let bytes = parse_nginx_size(&buf);
-    assert!(bytes >= 1_048_576, "nginx_http_client_body_buffer_size {buf} < 1m");
+    assert!(
+        bytes >= 1_048_576,
+        "nginx_http_client_body_buffer_size {buf} < 1m"
+    );
 }
 
 fn parse_nginx_size(s: &str) -> u64 {
@@ -453,13 +485,36 @@ fn kong_meta_json_is_kongs_shape_and_matches_the_schema() {
     check_known_keywords(schema, "config_schema");
     let path = schema_file();
     if path.exists() {
-        assert_eq!(
-            schema,
-            &read_json(&path),
-            "kong/ai_proxy.meta.json drifted from filter-config/ai_proxy.schema.json: run kong/gen-meta.sh"
-        );
+        if let Some(at) = first_difference(schema, &read_json(&path), "config_schema") {
+            panic!(
+                "kong/ai_proxy.meta.json drifted from filter-config/ai_proxy.schema.json at {at}: \
+                 run kong/gen-meta.sh"
+            );
+        }
     } else {
         println!("filter-config/ai_proxy.schema.json not present yet: drift check skipped");
+    }
+}
+
+/// The first path where two JSON values differ, if any.
+fn first_difference(a: &Value, b: &Value, path: &str) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            keys.into_iter().find_map(|k| match (x.get(k), y.get(k)) {
+                (Some(u), Some(v)) => first_difference(u, v, &format!("{path}.{k}")),
+                _ => Some(format!("{path}.{k} (present on one side only)")),
+            })
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (u, v))| first_difference(u, v, &format!("{path}[{i}]"))),
+        _ if a == b => None,
+        _ => Some(format!("{path}: {a} vs {b}")),
     }
 }
 
@@ -491,15 +546,25 @@ fn envoy_yaml_filter_configs_load() {
     let mut items = Vec::new();
     for (listener, hcm) in envoy_hcms(&doc) {
         let filters = hcm["http_filters"].as_array().unwrap();
-        let names: Vec<&str> = filters.iter().map(|f| f["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> = filters
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
         // The wasm filter must rewrite :authority before the dynamic forward proxy reads it,
         // and the router must come last.
         let pos = |n: &str| names.iter().position(|x| *x == n);
         let wasm = pos("envoy.filters.http.wasm").unwrap_or_else(|| panic!("{listener}: no wasm"));
         let dfp = pos("envoy.filters.http.dynamic_forward_proxy")
             .unwrap_or_else(|| panic!("{listener}: no dynamic_forward_proxy"));
-        assert!(wasm < dfp, "{listener}: wasm must run before dynamic_forward_proxy");
-        assert_eq!(names.last(), Some(&"envoy.filters.http.router"), "{listener}");
+        assert!(
+            wasm < dfp,
+            "{listener}: wasm must run before dynamic_forward_proxy"
+        );
+        assert_eq!(
+            names.last(),
+            Some(&"envoy.filters.http.router"),
+            "{listener}"
+        );
 
         let tc = &filters[wasm]["typed_config"];
         assert_eq!(
@@ -511,16 +576,20 @@ fn envoy_yaml_filter_configs_load() {
             plugin["allow_on_headers_stop_iteration"], true,
             "{listener}: the filter holds request headers until the body is read"
         );
-        let file = plugin["vm_config"]["code"]["local"]["filename"].as_str().unwrap();
+        let file = plugin["vm_config"]["code"]["local"]["filename"]
+            .as_str()
+            .unwrap();
         assert!(file.ends_with("/ai_proxy.wasm"), "{listener}: {file}");
         let configuration = &plugin["configuration"];
         assert_eq!(
-            configuration["@type"],
-            "type.googleapis.com/google.protobuf.StringValue",
+            configuration["@type"], "type.googleapis.com/google.protobuf.StringValue",
             "{listener}: the filter reads its config as a JSON string"
         );
         let value = configuration["value"].as_str().unwrap();
-        items.push((format!("envoy.yaml listener {listener}"), value.as_bytes().to_vec()));
+        items.push((
+            format!("envoy.yaml listener {listener}"),
+            value.as_bytes().to_vec(),
+        ));
 
         // LLM answers take longer than Envoy's 15 s default route timeout.
         for vh in hcm["route_config"]["virtual_hosts"].as_array().unwrap() {
@@ -528,13 +597,19 @@ fn envoy_yaml_filter_configs_load() {
                 let t = r["route"]["timeout"].as_str().unwrap_or("15s");
                 assert_ne!(t, "15s", "{listener}: set a route timeout for LLM calls");
                 assert!(
-                    r["route"]["cluster"].as_str().is_some_and(|c| cluster_exists(&doc, c)),
+                    r["route"]["cluster"]
+                        .as_str()
+                        .is_some_and(|c| cluster_exists(&doc, c)),
                     "{listener}: route to an unknown cluster"
                 );
             }
         }
     }
-    assert!(items.len() >= 3, "expected several listeners, found {}", items.len());
+    assert!(
+        items.len() >= 3,
+        "expected several listeners, found {}",
+        items.len()
+    );
     load_all("envoy.yaml", &items);
 }
 
@@ -557,7 +632,10 @@ fn envoy_clusters_are_dynamic_forward_proxies_with_buffer_limits() {
             "{name}"
         );
         assert_eq!(c["lb_policy"], "CLUSTER_PROVIDED", "{name}");
-        assert!(c["per_connection_buffer_limit_bytes"].as_u64().is_some(), "{name}");
+        assert!(
+            c["per_connection_buffer_limit_bytes"].as_u64().is_some(),
+            "{name}"
+        );
         if c["transport_socket"]["name"] == "envoy.transport_sockets.tls" {
             tls += 1;
             // Envoy refuses a DFP cluster whose HTTP options lack auto SNI / SAN validation.
@@ -570,7 +648,9 @@ fn envoy_clusters_are_dynamic_forward_proxies_with_buffer_limits() {
     }
     assert!(tls >= 1, "providers are reached over TLS");
     for l in doc["static_resources"]["listeners"].as_array().unwrap() {
-        let limit = l["per_connection_buffer_limit_bytes"].as_u64().unwrap_or(1_048_576);
+        let limit = l["per_connection_buffer_limit_bytes"]
+            .as_u64()
+            .unwrap_or(1_048_576);
         // Buffered request bodies over the limit get 413 (hosts.md §2.2): keep it ≥ the
         // filter's max_request_body_size default (1 MiB).
         assert!(limit >= 1_048_576, "{}: {limit}", l["name"]);
@@ -590,9 +670,15 @@ fn envoy_compose_mounts_filter_and_config() {
         .unwrap()
         .parse()
         .unwrap();
-    assert!(minor >= 35, "allow_on_headers_stop_iteration needs Envoy 1.35+: {image}");
+    assert!(
+        minor >= 35,
+        "allow_on_headers_stop_iteration needs Envoy 1.35+: {image}"
+    );
     let volumes = envoy["volumes"].to_string();
-    assert!(volumes.contains("ai_proxy.wasm:/etc/envoy/ai_proxy.wasm"), "{volumes}");
+    assert!(
+        volumes.contains("ai_proxy.wasm:/etc/envoy/ai_proxy.wasm"),
+        "{volumes}"
+    );
     assert!(volumes.contains(":/etc/envoy/envoy.yaml"), "{volumes}");
 }
 
@@ -604,7 +690,10 @@ fn schema() -> (Value, &'static str) {
     if path.exists() {
         (read_json(&path), "filter-config/ai_proxy.schema.json")
     } else {
-        (meta()["config_schema"].clone(), "kong/ai_proxy.meta.json config_schema")
+        (
+            meta()["config_schema"].clone(),
+            "kong/ai_proxy.meta.json config_schema",
+        )
     }
 }
 
@@ -684,7 +773,14 @@ const VALIDATION_KEYWORDS: &[&str] = &[
     "maxItems",
     "pattern",
 ];
-const ANNOTATIONS: &[&str] = &["$schema", "id", "title", "description", "default", "examples"];
+const ANNOTATIONS: &[&str] = &[
+    "$schema",
+    "id",
+    "title",
+    "description",
+    "default",
+    "examples",
+];
 
 /// Fails on a keyword the checker does not know, so a schema feature is never skipped silently.
 fn check_known_keywords(schema: &Value, path: &str) {
@@ -743,10 +839,18 @@ fn violations(value: &Value, schema: &Value, path: &str, out: &mut Vec<String>) 
     }
     if let Some(s) = value.as_str() {
         let len = s.chars().count() as u64;
-        if schema.get("minLength").and_then(Value::as_u64).is_some_and(|m| len < m) {
+        if schema
+            .get("minLength")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| len < m)
+        {
             out.push(format!("{path}: shorter than minLength"));
         }
-        if schema.get("maxLength").and_then(Value::as_u64).is_some_and(|m| len > m) {
+        if schema
+            .get("maxLength")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| len > m)
+        {
             out.push(format!("{path}: longer than maxLength"));
         }
         if let Some(p) = schema.get("pattern").and_then(Value::as_str) {
@@ -758,10 +862,18 @@ fn violations(value: &Value, schema: &Value, path: &str, out: &mut Vec<String>) 
     }
     if let Some(a) = value.as_array() {
         let len = a.len() as u64;
-        if schema.get("minItems").and_then(Value::as_u64).is_some_and(|m| len < m) {
+        if schema
+            .get("minItems")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| len < m)
+        {
             out.push(format!("{path}: fewer than minItems"));
         }
-        if schema.get("maxItems").and_then(Value::as_u64).is_some_and(|m| len > m) {
+        if schema
+            .get("maxItems")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| len > m)
+        {
             out.push(format!("{path}: more than maxItems"));
         }
         if let Some(items) = schema.get("items") {
@@ -771,7 +883,12 @@ fn violations(value: &Value, schema: &Value, path: &str, out: &mut Vec<String>) 
         }
     }
     if let Some(o) = value.as_object() {
-        for r in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+        for r in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let r = r.as_str().unwrap();
             if !o.contains_key(r) {
                 out.push(format!("{path}: missing required {r}"));
@@ -804,4 +921,39 @@ fn type_matches(v: &Value, t: &str) -> bool {
         "null" => v.is_null(),
         _ => false,
     }
+}
+
+// ---------------------------------------------------------------- docs
+
+/// Dotted property paths of a schema (`model.options.gemini.project_id`; array items as `[]`).
+fn schema_paths(schema: &Value, prefix: &str, out: &mut Vec<String>) {
+    for (k, v) in schema["properties"].as_object().into_iter().flatten() {
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        out.push(path.clone());
+        schema_paths(v, &path, out);
+        if v["items"].is_object() {
+            schema_paths(&v["items"], &format!("{path}[]"), out);
+        }
+    }
+}
+
+#[test]
+fn configuration_reference_covers_every_schema_field() {
+    let (schema, source) = schema();
+    let doc = String::from_utf8(read(&root().join("docs/configuration.md"))).unwrap();
+    let mut paths = Vec::new();
+    schema_paths(&schema, "", &mut paths);
+    assert!(paths.len() > 50, "{}", paths.len());
+    let missing: Vec<&String> = paths
+        .iter()
+        .filter(|p| !doc.contains(&format!("`{p}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/configuration.md does not describe {missing:?} (fields of {source})"
+    );
 }
