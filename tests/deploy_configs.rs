@@ -46,16 +46,7 @@ use serde_json::Value;
 
 /// Provider keys whose implementation has not landed yet (see the module docs). Empty it at
 /// integration.
-const PENDING_PROVIDERS: &[&str] = &[
-    "gemini",
-    "bedrock",
-    "cohere",
-    "huggingface",
-    "ollama",
-    "llama2/raw",
-    "llama2/ollama",
-    "mistral/ollama",
-];
+const PENDING_PROVIDERS: &[&str] = &[];
 
 /// The filter's name in Kong (`ai_proxy.wasm` → `ai_proxy`).
 const KONG_FILTER: &str = "ai_proxy";
