@@ -294,6 +294,24 @@ pub struct ToolCall {
     pub function: FunctionCall,
 }
 
+impl ToolCall {
+    /// The arguments as the JSON object providers with typed tool input need (an empty string
+    /// counts as `{}`); a 400 naming the call when they are anything else.
+    pub fn arguments_object(&self) -> Result<Value, crate::error::ProxyError> {
+        let args = self.function.arguments.trim();
+        if args.is_empty() {
+            return Ok(Value::Object(Map::new()));
+        }
+        match serde_json::from_str::<Value>(args) {
+            Ok(v @ Value::Object(_)) => Ok(v),
+            _ => Err(crate::error::ProxyError::bad_request(format!(
+                "tool call '{}' ({}): function.arguments must be a JSON object",
+                self.id, self.function.name
+            ))),
+        }
+    }
+}
+
 /// Name and JSON-encoded arguments of a call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunctionCall {

@@ -207,20 +207,7 @@ fn assistant_blocks(msg: &Message) -> Result<Vec<BlockParam>, ProxyError> {
 
 /// An OpenAI tool call as a `tool_use` block; the arguments string must be a JSON object.
 fn tool_use(call: &ToolCall) -> Result<BlockParam, ProxyError> {
-    let args = call.function.arguments.trim();
-    let input = if args.is_empty() {
-        Value::Object(serde_json::Map::new())
-    } else {
-        match serde_json::from_str::<Value>(args) {
-            Ok(v @ Value::Object(_)) => v,
-            _ => {
-                return Err(ProxyError::bad_request(format!(
-                    "tool call '{}' has arguments that are not a JSON object; anthropic needs a JSON object as tool input",
-                    call.id
-                )))
-            }
-        }
-    };
+    let input = call.arguments_object()?;
     Ok(BlockParam::ToolUse {
         id: call.id.clone(),
         name: call.function.name.clone(),

@@ -256,20 +256,7 @@ pub fn image_block(img: &ImageUrl) -> Result<ImageBlock, ProxyError> {
 /// An assistant tool call → `toolUse`; its arguments string must hold a JSON object (an empty
 /// string counts as `{}`).
 fn tool_use(call: &ToolCall) -> Result<ToolUseBlock, ProxyError> {
-    let args = call.function.arguments.trim();
-    let input = if args.is_empty() {
-        Value::Object(Map::new())
-    } else {
-        match serde_json::from_str::<Value>(args) {
-            Ok(v @ Value::Object(_)) => v,
-            _ => {
-                return Err(ProxyError::bad_request(format!(
-                    "tool call '{}': function.arguments must be a JSON object",
-                    call.id
-                )))
-            }
-        }
-    };
+    let input = call.arguments_object()?;
     Ok(ToolUseBlock {
         tool_use_id: call.id.clone(),
         name: call.function.name.clone(),

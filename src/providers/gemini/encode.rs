@@ -193,11 +193,7 @@ fn encode_messages(messages: &[Message]) -> Result<(Option<Content>, Vec<Content
                 }
                 for call in msg.tool_calls.iter().flatten() {
                     call_names.insert(call.id.as_str(), call.function.name.as_str());
-                    parts.push(function_call_part(
-                        &call.id,
-                        &call.function.name,
-                        &call.function.arguments,
-                    )?);
+                    parts.push(function_call_part(call)?);
                 }
                 push_turn(&mut contents, Role::Model, parts);
             }
@@ -350,19 +346,9 @@ fn mime_from_url(url: &str) -> &'static str {
 
 /// An assistant tool call → `functionCall` part; the arguments string must be a JSON object
 /// (empty means `{}`); a `thoughtSignature` carried in the id is put back on the part.
-fn function_call_part(id: &str, name: &str, arguments: &str) -> Result<Part, ProxyError> {
-    let args = if arguments.trim().is_empty() {
-        Value::Object(Map::new())
-    } else {
-        match serde_json::from_str::<Value>(arguments) {
-            Ok(v @ Value::Object(_)) => v,
-            _ => {
-                return Err(ProxyError::bad_request(format!(
-                    "arguments of tool call '{name}' must be a JSON object"
-                )))
-            }
-        }
-    };
+fn function_call_part(call: &crate::api::chat::ToolCall) -> Result<Part, ProxyError> {
+    let (id, name) = (call.id.as_str(), call.function.name.as_str());
+    let args = call.arguments_object()?;
     let thought_signature = id
         .split_once(THOUGHT_SEPARATOR)
         .map(|(_, sig)| sig.to_string())
@@ -478,12 +464,20 @@ mod tests {
 
     #[test]
     fn signature_is_taken_from_the_id() {
-        let p = function_call_part("call_1__thought__c2ln", "f", "{\"a\":1}").unwrap();
+        let call = |id: &str, args: &str| crate::api::chat::ToolCall {
+            id: id.into(),
+            kind: "function".into(),
+            function: crate::api::chat::FunctionCall {
+                name: "f".into(),
+                arguments: args.into(),
+            },
+        };
+        let p = function_call_part(&call("call_1__thought__c2ln", "{\"a\":1}")).unwrap();
         assert_eq!(p.thought_signature.as_deref(), Some("c2ln"));
-        let p = function_call_part("call_1", "f", "").unwrap();
+        let p = function_call_part(&call("call_1", "")).unwrap();
         assert_eq!(p.thought_signature, None);
         assert_eq!(p.function_call.unwrap().args, Some(serde_json::json!({})));
-        assert!(function_call_part("c", "f", "[1]").is_err());
-        assert!(function_call_part("c", "f", "{nope").is_err());
+        assert!(function_call_part(&call("c", "[1]")).is_err());
+        assert!(function_call_part(&call("c", "{nope")).is_err());
     }
 }

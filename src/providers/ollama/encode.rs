@@ -120,7 +120,7 @@ fn encode_message(msg: &Message, earlier: &[Message]) -> Result<wire::Message, P
                         id: Some(c.id.clone()),
                         function: wire::ToolCallFunction {
                             name: c.function.name.clone(),
-                            arguments: arguments_object(&c.function.arguments)?,
+                            arguments: c.arguments_object()?,
                         },
                     })
                 })
@@ -147,19 +147,6 @@ fn tool_name_of(id: &str, earlier: &[Message]) -> Option<String> {
         .flatten()
         .find(|c| c.id == id)
         .map(|c| c.function.name.clone())
-}
-
-/// OpenAI's JSON-string arguments as the object Ollama expects (empty string → `{}`).
-fn arguments_object(args: &str) -> Result<Value, ProxyError> {
-    if args.trim().is_empty() {
-        return Ok(Value::Object(serde_json::Map::new()));
-    }
-    match serde_json::from_str::<Value>(args) {
-        Ok(v @ Value::Object(_)) => Ok(v),
-        _ => Err(ProxyError::bad_request(
-            "tool call arguments must be a JSON object for ollama",
-        )),
-    }
 }
 
 /// Base64 payloads of the message's data-URL images. Ollama cannot fetch a URL, and neither can
