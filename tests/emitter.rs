@@ -2,6 +2,14 @@
 //! shapes, written by hand from the API reference ("The chat completion chunk object",
 //! "stream_options.include_usage", the streamed tool-call example, and streamed completions).
 
+// Test and bench code: a panic is a failed check, so the workspace's no-panic lints do not apply.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod support;
 
 use ai_proxy::api::chat::{AssistantMessage, FunctionCall, Role, ToolCall};
@@ -38,7 +46,10 @@ fn run(em: &mut ChunkEmitter, events: &[StreamEvent]) -> Vec<u8> {
 /// `data: <payload>\n\n`, `[DONE]` comes exactly once and last.
 fn payloads(out: &[u8]) -> Vec<String> {
     let text = std::str::from_utf8(out).unwrap();
-    assert!(text.ends_with("data: [DONE]\n\n"), "must end with [DONE]: {text}");
+    assert!(
+        text.ends_with("data: [DONE]\n\n"),
+        "must end with [DONE]: {text}"
+    );
     let frames: Vec<&str> = text.strip_suffix("\n\n").unwrap().split("\n\n").collect();
     let done = frames.iter().filter(|f| **f == "data: [DONE]").count();
     assert_eq!(done, 1, "[DONE] exactly once: {text}");
@@ -100,7 +111,10 @@ fn text_stream_role_once_then_finish() {
     assert_chunks(
         &out,
         vec![
-            chunk(json!({"role": "assistant", "content": "Hello"}), Value::Null),
+            chunk(
+                json!({"role": "assistant", "content": "Hello"}),
+                Value::Null,
+            ),
             chunk(json!({"content": " world"}), Value::Null),
             chunk(json!({}), json!("stop")),
         ],
@@ -113,7 +127,13 @@ fn text_stream_role_once_then_finish() {
 
 #[test]
 fn meta_sets_id_and_model_until_the_first_chunk() {
-    let mut em = ChunkEmitter::new(RouteType::Chat, "chatcmpl-local", "m-config", CREATED, false);
+    let mut em = ChunkEmitter::new(
+        RouteType::Chat,
+        "chatcmpl-local",
+        "m-config",
+        CREATED,
+        false,
+    );
     let out = run(
         &mut em,
         &[
@@ -212,7 +232,9 @@ fn usage_chunk_falls_back_to_estimate_or_is_omitted() {
     let out = run(&mut em, &[StreamEvent::Text("ok".into())]);
     let c = chunks(&out);
     assert_eq!(c.len(), 2);
-    assert!(c.iter().all(|c| c["choices"].as_array().unwrap().len() == 1));
+    assert!(c
+        .iter()
+        .all(|c| c["choices"].as_array().unwrap().len() == 1));
 }
 
 #[test]
@@ -363,7 +385,10 @@ fn finish_only_once() {
 fn stream_without_finish_gets_stop() {
     let mut em = chat(false);
     let out = run(&mut em, &[StreamEvent::Text("a".into())]);
-    assert_eq!(chunks(&out).last().unwrap()["choices"][0]["finish_reason"], "stop");
+    assert_eq!(
+        chunks(&out).last().unwrap()["choices"][0]["finish_reason"],
+        "stop"
+    );
 }
 
 #[test]
@@ -556,7 +581,10 @@ fn strings_are_escaped() {
     let all: String = (0u8..0x20).map(char::from).collect();
     let mut em = chat(false);
     let out = run(&mut em, &[StreamEvent::Text(all.clone())]);
-    assert_eq!(chunks(&out)[0]["choices"][0]["delta"]["content"], all.as_str());
+    assert_eq!(
+        chunks(&out)[0]["choices"][0]["delta"]["content"],
+        all.as_str()
+    );
 }
 
 #[test]
@@ -572,7 +600,10 @@ fn large_created_and_index_numbers() {
     );
     let c = chunks(&out);
     assert_eq!(c[0]["created"], u64::MAX);
-    assert_eq!(c[0]["choices"][0]["delta"]["tool_calls"][0]["index"], u32::MAX);
+    assert_eq!(
+        c[0]["choices"][0]["delta"]["tool_calls"][0]["index"],
+        u32::MAX
+    );
     let mut em = ChunkEmitter::new(RouteType::Chat, "x", "m", 0, false);
     let out = run(&mut em, &[]);
     assert_eq!(chunks(&out)[0]["created"], 0);

@@ -9,6 +9,14 @@
 //! Bedrock event streams are binary, so they are assembled here, with CRCs from an independent
 //! bitwise CRC-32.
 
+// Test and bench code: a panic is a failed check, so the workspace's no-panic lints do not apply.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod support;
 
 use std::io::Write;
@@ -159,7 +167,11 @@ fn check_sse_case(case: &str, bytes: &[u8]) {
     let expected = read_expected(case);
     let run = all_chunkings(Framing::Sse, MAX, bytes, 1);
     let frames = frames_only(&run);
-    assert_eq!(frames.len(), expected.len(), "{case}: frame count: {frames:?}");
+    assert_eq!(
+        frames.len(),
+        expected.len(),
+        "{case}: frame count: {frames:?}"
+    );
     for (i, (f, e)) in frames.iter().zip(&expected).enumerate() {
         let actual = sse_value(f, e.get("text").is_some());
         assert_json_eq(&actual, e, &format!("{case} frame {i}"));
@@ -279,7 +291,11 @@ fn sse_anthropic_200_events() {
     }
     // The whole stream fed at once is held once; fed in small chunks, only about one event.
     let small = decode_chunks(Framing::Sse, MAX, bytes.chunks(64));
-    assert!(small.max_buffered < 600, "held {} bytes", small.max_buffered);
+    assert!(
+        small.max_buffered < 600,
+        "held {} bytes",
+        small.max_buffered
+    );
 }
 
 #[test]
@@ -352,7 +368,11 @@ fn sse_event_over_cap_is_too_large() {
 #[test]
 fn sse_truncated_stream_delivers_what_it_has() {
     // Cut after a complete data line: the event is delivered at finish.
-    let run = decode_chunks(Framing::Sse, MAX, [b"event: a\ndata: {\"x\":1}\n".as_slice()]);
+    let run = decode_chunks(
+        Framing::Sse,
+        MAX,
+        [b"event: a\ndata: {\"x\":1}\n".as_slice()],
+    );
     assert_eq!(
         frames_only(&run),
         vec![Frame::Sse {
@@ -425,7 +445,10 @@ fn json_array_first_chunk_without_complete_element() {
         MAX,
         [b"[{\"a\":".as_slice(), b"[1,2]}", b",{\"b\":\"]\"}", b"]"],
     );
-    assert_eq!(json_frames(&run), vec![json!({"a":[1,2]}), json!({"b":"]"})]);
+    assert_eq!(
+        json_frames(&run),
+        vec![json!({"a":[1,2]}), json!({"b":"]"})]
+    );
 }
 
 #[test]
@@ -456,7 +479,11 @@ fn json_array_empty_and_bad_starts() {
 
 #[test]
 fn json_array_truncated_and_missing_close() {
-    let run = decode_chunks(Framing::JsonArray, MAX, [b"[{\"a\":1},{\"b\":\"x".as_slice()]);
+    let run = decode_chunks(
+        Framing::JsonArray,
+        MAX,
+        [b"[{\"a\":1},{\"b\":\"x".as_slice()],
+    );
     assert_eq!(run.frames.len(), 2);
     assert_eq!(run.frames[1], Err(FrameError::Truncated));
     // All elements complete but no `]`: every element is delivered, no error.
@@ -603,7 +630,10 @@ fn bedrock_stream() -> (Vec<u8>, Vec<(String, Value)>) {
             "contentBlockDelta",
             json!({"contentBlockIndex": 0, "delta": {"text": " world!"}, "p": "ab"}),
         ),
-        ("contentBlockStop", json!({"contentBlockIndex": 0, "p": "abcdefghij"})),
+        (
+            "contentBlockStop",
+            json!({"contentBlockIndex": 0, "p": "abcdefghij"}),
+        ),
         (
             "contentBlockStart",
             json!({"contentBlockIndex": 1, "start": {"toolUse": {"toolUseId": "tooluse_kZJMlvQmRJ6eAyJE5GIl7Q", "name": "top_song"}}}),
@@ -688,14 +718,20 @@ fn eventstream_exception_and_error_messages() {
     header(&mut h, ":content-type", Hv::Str("application/json"));
     header(&mut h, ":message-type", Hv::Str("exception"));
     let mut bytes = bedrock_event("messageStart", &json!({"role": "assistant"}));
-    bytes.extend(message(&h, br#"{"message":"Too many requests, please wait."}"#));
+    bytes.extend(message(
+        &h,
+        br#"{"message":"Too many requests, please wait."}"#,
+    ));
     let run = decode_chunks(Framing::EventStream, MAX, [bytes.as_slice()]);
     let frames = frames_only(&run);
     assert_eq!(frames.len(), 2);
     let e = aws(&frames[1]);
     assert_eq!(e.message_type.as_deref(), Some("exception"));
     assert_eq!(e.event_type.as_deref(), Some("throttlingException"));
-    assert_eq!(e.payload, br#"{"message":"Too many requests, please wait."}"#);
+    assert_eq!(
+        e.payload,
+        br#"{"message":"Too many requests, please wait."}"#
+    );
 
     let mut h = Vec::new();
     header(&mut h, ":message-type", Hv::Str("error"));
@@ -737,7 +773,10 @@ fn eventstream_corrupted_crcs_are_malformed() {
     let last = bad_crc.len() - 1;
     bad_crc[last] ^= 0xFF;
     let run = decode_chunks(Framing::EventStream, MAX, [bad_crc.as_slice()]);
-    assert!(matches!(run.frames.as_slice(), [Err(FrameError::Malformed(_))]));
+    assert!(matches!(
+        run.frames.as_slice(),
+        [Err(FrameError::Malformed(_))]
+    ));
 }
 
 #[test]
@@ -749,7 +788,10 @@ fn eventstream_bad_lengths_and_headers() {
     let c = crc32_bitwise(&m);
     m.extend_from_slice(&c.to_be_bytes());
     let run = decode_chunks(Framing::EventStream, MAX, [m.as_slice()]);
-    assert!(matches!(run.frames.as_slice(), [Err(FrameError::Malformed(_))]));
+    assert!(matches!(
+        run.frames.as_slice(),
+        [Err(FrameError::Malformed(_))]
+    ));
     // Total length below the minimum of 16.
     let mut m = Vec::new();
     m.extend_from_slice(&8u32.to_be_bytes());
@@ -757,15 +799,23 @@ fn eventstream_bad_lengths_and_headers() {
     let c = crc32_bitwise(&m);
     m.extend_from_slice(&c.to_be_bytes());
     let run = decode_chunks(Framing::EventStream, MAX, [m.as_slice()]);
-    assert!(matches!(run.frames.as_slice(), [Err(FrameError::Malformed(_))]));
+    assert!(matches!(
+        run.frames.as_slice(),
+        [Err(FrameError::Malformed(_))]
+    ));
     // Unknown header value type 10, with valid CRCs.
     let h = [3u8, b'a', b'b', b'c', 10, 0, 0];
     let run = decode_chunks(Framing::EventStream, MAX, [message(&h, b"{}").as_slice()]);
-    assert!(matches!(run.frames.as_slice(), [Err(FrameError::Malformed(m))] if m.contains("type 10")));
+    assert!(
+        matches!(run.frames.as_slice(), [Err(FrameError::Malformed(m))] if m.contains("type 10"))
+    );
     // A string header whose length runs past the headers section.
     let h = [1u8, b'a', 7, 0, 50, b'x'];
     let run = decode_chunks(Framing::EventStream, MAX, [message(&h, b"{}").as_slice()]);
-    assert!(matches!(run.frames.as_slice(), [Err(FrameError::Malformed(_))]));
+    assert!(matches!(
+        run.frames.as_slice(),
+        [Err(FrameError::Malformed(_))]
+    ));
 }
 
 #[test]
@@ -778,7 +828,10 @@ fn eventstream_absurd_length_rejected_before_waiting() {
     m.extend_from_slice(&c.to_be_bytes());
     let mut d = Framing::EventStream.decoder(MAX);
     d.feed(&m);
-    assert_eq!(d.next_frame(), Some(Err(FrameError::TooLarge { limit: MAX })));
+    assert_eq!(
+        d.next_frame(),
+        Some(Err(FrameError::TooLarge { limit: MAX }))
+    );
     assert_eq!(d.buffered(), 0);
     // A real message just over the cap.
     let msg = bedrock_event("contentBlockDelta", &json!({"t": "x".repeat(200)}));
@@ -798,7 +851,11 @@ fn eventstream_truncated() {
     let (bytes, expected) = bedrock_stream();
     for cut in [bytes.len() - 1, bytes.len() - 20, 5] {
         let run = decode_chunks(Framing::EventStream, MAX, [&bytes[..cut]]);
-        assert_eq!(run.frames.last(), Some(&Err(FrameError::Truncated)), "cut {cut}");
+        assert_eq!(
+            run.frames.last(),
+            Some(&Err(FrameError::Truncated)),
+            "cut {cut}"
+        );
         assert!(run.frames.len() <= expected.len());
     }
 }
@@ -903,7 +960,11 @@ fn gzip_bomb_is_refused() {
     let mut out = Vec::new();
     let err = inflater.feed_into(&packed, &mut out).unwrap_err();
     assert_eq!(err, FrameError::TooLarge { limit: 1 << 20 });
-    assert!(out.capacity() <= (1 << 20) + 64 * 1024, "allocated {}", out.capacity());
+    assert!(
+        out.capacity() <= (1 << 20) + 64 * 1024,
+        "allocated {}",
+        out.capacity()
+    );
     // Sticky: the stream stays failed.
     assert!(inflater.feed(b"more").is_err());
     // The same bytes in small chunks stay under a per-call cap, but hit a total cap.
@@ -942,5 +1003,8 @@ fn gzip_corruption_and_truncation() {
         let _ = inflate_chunks(&mut GzipInflater::new(1 << 16), bytes.chunks(17));
     }
     // Empty body: nothing, no error.
-    assert_eq!(inflate_chunks(&mut GzipInflater::new(16), []), Ok(Vec::new()));
+    assert_eq!(
+        inflate_chunks(&mut GzipInflater::new(16), []),
+        Ok(Vec::new())
+    );
 }

@@ -86,7 +86,9 @@ impl EventStreamDecoder {
         let headers = be_u32(prelude, 4)? as usize;
         let crc = be_u32(prelude, 8)?;
         if crc32fast::hash(prelude.get(..8).unwrap_or_default()) != crc {
-            return Err(FrameError::Malformed("eventstream prelude CRC mismatch".into()));
+            return Err(FrameError::Malformed(
+                "eventstream prelude CRC mismatch".into(),
+            ));
         }
         if total < MIN_MESSAGE_LEN || headers > total - MIN_MESSAGE_LEN {
             return Err(FrameError::Malformed(format!(
@@ -161,7 +163,9 @@ fn parse_message(message: &[u8]) -> Result<AwsEvent, FrameError> {
     let crc_at = message.len() - 4;
     let body = message.get(..crc_at).unwrap_or_default();
     if crc32fast::hash(body) != be_u32(message, crc_at)? {
-        return Err(FrameError::Malformed("eventstream message CRC mismatch".into()));
+        return Err(FrameError::Malformed(
+            "eventstream message CRC mismatch".into(),
+        ));
     }
     let headers_len = be_u32(message, 4)? as usize;
     let headers = message
@@ -182,8 +186,9 @@ fn parse_message(message: &[u8]) -> Result<AwsEvent, FrameError> {
         Some("exception") => (fields.exception_type, payload.to_vec()),
         Some("error") => {
             let payload = match (payload.is_empty(), fields.error_message) {
-                (true, Some(msg)) => serde_json::to_vec(&serde_json::json!({ "message": msg }))
-                    .unwrap_or_default(),
+                (true, Some(msg)) => {
+                    serde_json::to_vec(&serde_json::json!({ "message": msg })).unwrap_or_default()
+                }
                 _ => payload.to_vec(),
             };
             (fields.error_code, payload)

@@ -11,7 +11,7 @@
 //! Memory: only the unfinished line is kept; the LF search resumes where it stopped. A line over
 //! `max_event` bytes ends the stream with [`FrameError::TooLarge`].
 
-use super::sse::shrink_if_oversized;
+use super::sse::{find_either, shrink_if_oversized};
 use super::{Frame, FrameDecoder, FrameError};
 
 /// Decoder for newline-delimited JSON.
@@ -76,7 +76,7 @@ impl FrameDecoder for NdjsonDecoder {
         }
         loop {
             let rest = self.buf.get(self.scan..).unwrap_or_default();
-            let (end, next) = match rest.iter().position(|&b| b == b'\n') {
+            let (end, next) = match find_either(rest, b'\n', b'\n') {
                 Some(i) => (self.scan + i, self.scan + i + 1),
                 None => {
                     self.scan = self.buf.len();
@@ -123,6 +123,9 @@ impl FrameDecoder for NdjsonDecoder {
 pub(crate) fn trim(line: &[u8]) -> &[u8] {
     let is_ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
     let start = line.iter().position(|b| !is_ws(b)).unwrap_or(line.len());
-    let end = line.iter().rposition(|b| !is_ws(b)).map_or(start, |i| i + 1);
+    let end = line
+        .iter()
+        .rposition(|b| !is_ws(b))
+        .map_or(start, |i| i + 1);
     line.get(start..end).unwrap_or_default()
 }

@@ -157,7 +157,7 @@ impl FrameDecoder for SseDecoder {
                 }
             }
             let rest = self.buf.get(self.scan..).unwrap_or_default();
-            let (line_end, next) = match rest.iter().position(|&b| b == b'\n' || b == b'\r') {
+            let (line_end, next) = match find_either(rest, b'\n', b'\r') {
                 Some(i) => {
                     let end = self.scan + i;
                     let mut next = end + 1;
@@ -250,7 +250,13 @@ fn apply_line(line: &[u8], ev: &mut PendingEvent, max: usize) -> LineOutcome {
     match name {
         b"data" => {
             let extra = usize::from(ev.has_data);
-            if ev.data.len().saturating_add(value.len()).saturating_add(extra) > max {
+            if ev
+                .data
+                .len()
+                .saturating_add(value.len())
+                .saturating_add(extra)
+                > max
+            {
                 return LineOutcome::TooLarge;
             }
             if ev.has_data {
@@ -287,5 +293,63 @@ pub(crate) fn shrink_if_oversized(buf: &mut Vec<u8>) {
     const KEEP: usize = 16 * 1024;
     if buf.capacity() > KEEP && buf.capacity() / 4 > buf.len() {
         buf.shrink_to(buf.len().max(KEEP));
+    }
+}
+
+/// Position of the first `a` or `b` in `hay`, eight bytes at a time (SWAR: a byte equal to the
+/// target becomes zero after XOR, and `(x - 0x01…) & !x & 0x80…` flags zero bytes; the lowest
+/// flag is always exact, which is the one taken).
+pub(crate) fn find_either(hay: &[u8], a: u8, b: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let (pa, pb) = (LO * u64::from(a), LO * u64::from(b));
+    let mut words = hay.chunks_exact(8);
+    let mut base = 0;
+    for word in &mut words {
+        let w = u64::from_le_bytes(<[u8; 8]>::try_from(word).unwrap_or_default());
+        let (xa, xb) = (w ^ pa, w ^ pb);
+        let hits = ((xa.wrapping_sub(LO) & !xa) | (xb.wrapping_sub(LO) & !xb)) & HI;
+        if hits != 0 {
+            return Some(base + (hits.trailing_zeros() / 8) as usize);
+        }
+        base += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&c| c == a || c == b)
+        .map(|i| base + i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_either;
+
+    fn naive(hay: &[u8], a: u8, b: u8) -> Option<usize> {
+        hay.iter().position(|&c| c == a || c == b)
+    }
+
+    #[test]
+    fn find_either_agrees_with_a_plain_search() {
+        // Every filler byte (the SWAR trick's false positives come from bytes near the target
+        // and from borrows out of zero bytes), every length around the 8-byte stride, every
+        // position of one or two targets.
+        for fill in 0..=255u8 {
+            for len in 0..20 {
+                let mut hay = vec![fill; len];
+                assert_eq!(find_either(&hay, b'\n', b'\r'), naive(&hay, b'\n', b'\r'));
+                for at in 0..len {
+                    for t in [b'\n', b'\r'] {
+                        hay.fill(fill);
+                        hay[at] = t;
+                        assert_eq!(find_either(&hay, b'\n', b'\r'), naive(&hay, b'\n', b'\r'));
+                        if at + 3 < len {
+                            hay[at + 3] = b'\n';
+                            assert_eq!(find_either(&hay, b'\n', b'\r'), naive(&hay, b'\n', b'\r'));
+                        }
+                    }
+                }
+            }
+        }
     }
 }
