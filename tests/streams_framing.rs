@@ -952,6 +952,35 @@ fn gzip_header_fields_and_multiple_members() {
 }
 
 #[test]
+fn gzip_header_crc_flag_and_trailing_garbage() {
+    // Hand-built member (RFC 1952 §2.3): FHCRC|FNAME flags, then raw DEFLATE and the trailer.
+    let plain = b"data: {\"x\":1}\n\n";
+    let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    deflate.write_all(plain).unwrap();
+    let body = deflate.finish().unwrap();
+    let mut packed = vec![0x1f, 0x8b, 8, 0x02 | 0x08, 0, 0, 0, 0, 0, 255];
+    packed.extend_from_slice(b"name.sse\0");
+    packed.extend_from_slice(&[0xAB, 0xCD]); // header CRC16 (not checked)
+    packed.extend_from_slice(&body);
+    packed.extend_from_slice(&crc32_bitwise(plain).to_le_bytes());
+    packed.extend_from_slice(&(plain.len() as u32).to_le_bytes());
+    let out = inflate_chunks(&mut GzipInflater::new(1 << 20), packed.chunks(1)).unwrap();
+    assert_eq!(out, plain);
+    // Bytes after the member that are not another member are ignored (as gzip(1) does).
+    let mut inflater = GzipInflater::new(1 << 20);
+    packed.extend_from_slice(b"\0\0garbage");
+    let out = inflate_chunks(&mut inflater, [packed.as_slice()]).unwrap();
+    assert_eq!(out, plain);
+    assert!(inflater.is_done());
+    // Reserved flag bits are refused.
+    let bad = [0x1f, 0x8b, 8, 0x20, 0, 0, 0, 0, 0, 255];
+    assert!(matches!(
+        GzipInflater::new(16).feed(&bad),
+        Err(FrameError::Malformed(_))
+    ));
+}
+
+#[test]
 fn gzip_bomb_is_refused() {
     let zeros = vec![0u8; 8 << 20];
     let packed = gzip(&zeros);
