@@ -359,10 +359,24 @@ fn sse_event_over_cap_is_too_large() {
     assert_eq!(d.buffered(), 0);
     d.feed(b"\n\ndata: later\n\n");
     assert_eq!(d.next_frame(), None, "the decoder stops after an error");
-    // Exactly at the cap is fine.
-    let input = format!("data: {}\n\n", "a".repeat(100));
-    let run = decode_chunks(Framing::Sse, 100, [input.as_bytes()]);
+    // Exactly at the cap is fine, and the verdict does not depend on the chunking.
+    let input = format!("event: e\ndata: {}\n\ndata: x\n\n", "a".repeat(100));
+    let run = all_chunkings(Framing::Sse, 100, input.as_bytes(), 1);
+    assert_eq!(frames_only(&run).len(), 2);
+    let input = format!("data: {}\ndata: {}\n\n", "a".repeat(50), "b".repeat(49));
+    let run = all_chunkings(Framing::Sse, 100, input.as_bytes(), 1);
     assert_eq!(frames_only(&run).len(), 1);
+    // One byte over, as data or as a line (cap + 8 for the field name): an error, for every chunking, after the same frames.
+    let input = format!("data: x\n\ndata: {}\n\n", "a".repeat(101));
+    let run = all_chunkings(Framing::Sse, 100, input.as_bytes(), 1);
+    assert_eq!(run.frames.len(), 2);
+    assert_eq!(run.frames[1], Err(FrameError::TooLarge { limit: 100 }));
+    let input = format!("data: x\n\n: {}\n\n", "c".repeat(107));
+    let run = all_chunkings(Framing::Sse, 100, input.as_bytes(), 1);
+    assert_eq!(run.frames[1], Err(FrameError::TooLarge { limit: 100 }));
+    let input = format!("data: {}\ndata: {}\n\n", "a".repeat(50), "b".repeat(50));
+    let run = all_chunkings(Framing::Sse, 100, input.as_bytes(), 1);
+    assert_eq!(run.frames, vec![Err(FrameError::TooLarge { limit: 100 })]);
 }
 
 #[test]
@@ -413,8 +427,15 @@ fn ndjson_line_over_cap_and_exact_cap() {
     let run = decode_chunks(Framing::Ndjson, 100, line.as_bytes().chunks(7));
     assert_eq!(run.frames, vec![Err(FrameError::TooLarge { limit: 100 })]);
     assert!(run.max_buffered <= 107);
-    let run = decode_chunks(Framing::Ndjson, line.len() - 1, [line.as_bytes()]);
+    let run = all_chunkings(Framing::Ndjson, line.len() - 1, line.as_bytes(), 1);
     assert_eq!(frames_only(&run).len(), 1);
+    let run = all_chunkings(Framing::Ndjson, line.len() - 2, line.as_bytes(), 1);
+    assert_eq!(
+        run.frames,
+        vec![Err(FrameError::TooLarge {
+            limit: line.len() - 2
+        })]
+    );
 }
 
 #[test]
@@ -497,8 +518,14 @@ fn json_array_element_over_cap() {
     let run = decode_chunks(Framing::JsonArray, 100, big.as_bytes().chunks(10));
     assert_eq!(run.frames, vec![Err(FrameError::TooLarge { limit: 100 })]);
     assert!(run.max_buffered <= 110);
-    let run = decode_chunks(Framing::JsonArray, 100, [big.as_bytes()]);
+    let run = all_chunkings(Framing::JsonArray, 100, big.as_bytes(), 1);
     assert_eq!(run.frames, vec![Err(FrameError::TooLarge { limit: 100 })]);
+    // Exactly at the cap, container and scalar elements alike.
+    let body = format!("[{{\"t\":\"{}\"}}, 12345 ]", "x".repeat(92));
+    let run = all_chunkings(Framing::JsonArray, 100, body.as_bytes(), 1);
+    assert_eq!(frames_only(&run).len(), 2);
+    let run = all_chunkings(Framing::JsonArray, 99, body.as_bytes(), 1);
+    assert_eq!(run.frames, vec![Err(FrameError::TooLarge { limit: 99 })]);
 }
 
 #[test]

@@ -15,8 +15,10 @@
 //!
 //! Memory: only the unfinished line and the event being built are kept. Bytes already turned
 //! into lines are dropped (`compact`), and the line-end search resumes where it stopped
-//! (`scan`), so no byte is scanned twice however the stream is chunked. An event whose data
-//! (or a single line) grows over `max_event` ends the stream with [`FrameError::TooLarge`].
+//! (`scan`), so no byte is scanned twice however the stream is chunked. An event whose joined
+//! data grows over `max_event`, or any single line over `max_event` + 8, ends the stream with
+//! [`FrameError::TooLarge`] (two separate checks, so the outcome is the same for every chunking
+//! and memory stays within about twice the cap).
 
 use super::{Frame, FrameDecoder, FrameError};
 
@@ -43,7 +45,7 @@ pub struct SseDecoder {
     eof: bool,
     /// An error was returned or the end was reached: nothing more comes out.
     closed: bool,
-    /// Cap on one event (its data plus the line being read).
+    /// Cap on one event's joined data (and, plus 8, on one line).
     max: usize,
 }
 
@@ -66,7 +68,7 @@ enum LineOutcome {
 }
 
 impl SseDecoder {
-    /// A decoder whose events (data plus the line being read) may not exceed `max_event` bytes.
+    /// A decoder whose event data and lines may not exceed `max_event` bytes.
     pub fn new(max_event: usize) -> Self {
         SseDecoder {
             buf: Vec::new(),
@@ -172,8 +174,9 @@ impl FrameDecoder for SseDecoder {
                 }
                 None => {
                     self.scan = self.buf.len();
-                    let partial = self.buf.len() - self.pos;
-                    if partial.saturating_add(self.pending.data.len()) > self.max {
+                    // Checked on the line alone (not with the data so far), like a complete
+                    // line in `apply_line`, so the outcome does not depend on the chunking.
+                    if self.buf.len() - self.pos > line_cap(self.max) {
                         let limit = self.max;
                         return self.fail(FrameError::TooLarge { limit });
                     }
@@ -228,10 +231,18 @@ impl FrameDecoder for SseDecoder {
     }
 }
 
+/// The longest line accepted: room for a field name (`data: `) before a value at the cap.
+fn line_cap(max: usize) -> usize {
+    max.saturating_add(8)
+}
+
 /// Applies one line (without its line end) to the pending event (WHATWG "process the field").
 fn apply_line(line: &[u8], ev: &mut PendingEvent, max: usize) -> LineOutcome {
     if line.is_empty() {
         return LineOutcome::Dispatch;
+    }
+    if line.len() > line_cap(max) {
+        return LineOutcome::TooLarge;
     }
     if line.first() == Some(&b':') {
         return LineOutcome::Continue;
