@@ -8,7 +8,8 @@
 //! - `delta.role: "assistant"` appears on the first delta only (chat route);
 //! - tool calls: the first piece carries `index`, `id`, `type: function`, the name and
 //!   `arguments: ""`; later pieces only `index` and an arguments fragment;
-//! - `finish_reason` is written once, when it arrives (later ones are ignored); a stream that ends
+//! - `finish_reason` is written once, when it arrives (later ones are ignored; content that
+//!   still follows it is written, not dropped); a stream that ends
 //!   without one gets `tool_calls` if tool calls were emitted, else `stop` (Kong wrote none for
 //!   Anthropic and Cohere: kong-translation.md §6 item 6);
 //! - with `stream_options.include_usage`, every chunk carries `"usage": null` and a last chunk

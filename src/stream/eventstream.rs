@@ -129,7 +129,7 @@ impl FrameDecoder for EventStreamDecoder {
                 Err(e) => return self.fail(e),
             },
         };
-        let Some(message) = self.buf.get(self.pos..self.pos + total) else {
+        let Some(message) = self.buf.get(self.pos..self.pos.saturating_add(total)) else {
             self.compact();
             return None;
         };
