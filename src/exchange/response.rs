@@ -8,7 +8,7 @@ use crate::config::ProviderName;
 use crate::error::ProxyError;
 use crate::providers::{Decoded, ResponseCtx, StreamPlan};
 use crate::stream::emitter::ChunkEmitter;
-use crate::stream::gzip::{gzip, GzipInflater};
+use crate::stream::gzip::GzipInflater;
 use crate::stream::{Frame, Framing, StreamEvent, DEFAULT_MAX_EVENT_SIZE};
 
 /// Largest inflated body we accept from an upstream (a gzip bomb ends as an error).
@@ -73,7 +73,8 @@ impl Exchange {
             edits
                 .set_headers
                 .push(("content-type".into(), "text/event-stream".into()));
-            let inflater = gzip_upstream.then(|| GzipInflater::new(MAX_INFLATED));
+            let inflater = gzip_upstream
+                .then(|| GzipInflater::new(MAX_INFLATED).with_total_limit(MAX_INFLATED as u64));
             let max_event = self
                 .cfg
                 .raw
@@ -142,15 +143,18 @@ impl Exchange {
         } else {
             "chatcmpl-"
         };
-        let mut e = ChunkEmitter::new(
+        let e = ChunkEmitter::new(
             self.route,
             self.env.new_id(id_prefix),
             self.model.clone().unwrap_or_default(),
             self.env.now_unix(),
             self.include_usage,
         );
-        e.set_estimated_prompt_tokens(self.analytics.prompt_estimate);
-        e
+        if self.cfg.raw.logging.log_payloads {
+            e.accumulate()
+        } else {
+            e
+        }
     }
 
     /// A response body chunk arrived; `eos` marks the last one.
@@ -185,7 +189,7 @@ impl Exchange {
             ResponseMode::Translate(state) => {
                 let mut out = Vec::new();
                 let first = self.analytics.time_to_first_token_ms.is_none();
-                translate_chunk(state, chunk, eos, &mut out);
+                translate_chunk(state, chunk, eos, self.analytics.prompt_estimate, &mut out);
                 if first && !out.is_empty() {
                     self.analytics.time_to_first_token_ms =
                         Some(self.env.now_millis().saturating_sub(self.started_ms));
@@ -211,7 +215,7 @@ impl Exchange {
                 translate,
             } => {
                 let body = if gz {
-                    match GzipInflater::new(MAX_INFLATED).inflate_all(&body) {
+                    match inflate_all(&body) {
                         Ok(b) => b,
                         Err(e) => {
                             let err = ProxyError::Internal(format!("upstream gzip: {e}"));
@@ -237,13 +241,11 @@ impl Exchange {
             }
             ResponseMode::Translate(state) => {
                 self.analytics.usage = state.emitter.usage().cloned();
-                self.analytics.output_chars = state.emitter.text().chars().count();
-                if self.cfg.raw.logging.log_payloads {
-                    self.analytics.response_payload = Some(state.emitter.text().to_string());
+                self.analytics.output_chars = state.emitter.output_bytes() as usize;
+                if let Some(fold) = state.emitter.fold() {
+                    self.analytics.response_payload = Some(fold.content.clone());
                 }
-                if let Some(m) = state.emitter.model() {
-                    self.analytics.response_model = Some(m.to_string());
-                }
+                self.analytics.response_model = Some(state.emitter.model().to_string());
             }
             ResponseMode::Pending | ResponseMode::Done => {}
         }
@@ -315,7 +317,13 @@ fn strip_set_cookie(provider: ProviderName, edits: &mut ResponseHeadEdits) {
     }
 }
 
-fn translate_chunk(state: &mut StreamState, chunk: &[u8], eos: bool, out: &mut Vec<u8>) {
+fn translate_chunk(
+    state: &mut StreamState,
+    chunk: &[u8],
+    eos: bool,
+    prompt_estimate: u64,
+    out: &mut Vec<u8>,
+) {
     let mut events = Vec::new();
     let fed = match &mut state.inflater {
         Some(inf) => match inf.feed(chunk) {
@@ -337,35 +345,15 @@ fn translate_chunk(state: &mut StreamState, chunk: &[u8], eos: bool, out: &mut V
         }
     };
     if fed {
-        loop {
-            let next = match state.decoder.next_frame() {
-                Some(n) => n,
-                None if eos => match state.decoder.finish() {
-                    Some(n) => n,
-                    None => break,
-                },
-                None => break,
-            };
-            match next {
-                Ok(frame) => {
-                    if let Err(e) = state.translator.on_frame(frame, &mut events) {
-                        events.push(StreamEvent::Error {
-                            message: e.0,
-                            kind: None,
-                        });
-                        break;
-                    }
-                }
-                Err(e) => {
-                    events.push(StreamEvent::Error {
-                        message: e.to_string(),
-                        kind: None,
-                    });
-                    break;
-                }
+        // Frames complete so far; at end of stream, `finish` may yield one more (an event
+        // without its terminator), after which the decoder is drained again.
+        let mut ok = drain(state, &mut events);
+        if ok && eos {
+            if let Some(last) = state.decoder.finish() {
+                ok = handle_frame(state, last, &mut events);
             }
-            if eos && state.decoder.buffered() == 0 {
-                // keep draining frames that the finish call produced
+            if ok {
+                drain(state, &mut events);
             }
         }
     }
@@ -376,7 +364,61 @@ fn translate_chunk(state: &mut StreamState, chunk: &[u8], eos: bool, out: &mut V
         state.emitter.emit(ev, out);
     }
     if eos {
+        // Kong's estimate for providers that report no usage: ceil(output / 4).
+        let completion = state.emitter.output_bytes().div_ceil(4);
+        state
+            .emitter
+            .set_estimated_usage(crate::api::Usage::new(prompt_estimate, completion));
         state.emitter.finish(out);
+    }
+}
+
+/// Translates every complete frame; false once the stream has failed.
+fn drain(state: &mut StreamState, events: &mut Vec<StreamEvent>) -> bool {
+    while let Some(next) = state.decoder.next_frame() {
+        if !handle_frame(state, next, events) {
+            return false;
+        }
+    }
+    true
+}
+
+fn handle_frame(
+    state: &mut StreamState,
+    next: Result<Frame, crate::stream::FrameError>,
+    events: &mut Vec<StreamEvent>,
+) -> bool {
+    let result = match next {
+        Ok(frame) => state.translator.on_frame(frame, events).map_err(|e| e.0),
+        Err(e) => Err(e.to_string()),
+    };
+    match result {
+        Ok(()) => true,
+        Err(message) => {
+            events.push(StreamEvent::Error {
+                message,
+                kind: None,
+            });
+            false
+        }
+    }
+}
+
+/// Inflates a whole gzip body, bounded.
+fn inflate_all(body: &[u8]) -> Result<Vec<u8>, crate::stream::FrameError> {
+    let mut inf = GzipInflater::new(MAX_INFLATED).with_total_limit(MAX_INFLATED as u64);
+    let out = inf.feed(body)?;
+    inf.finish()?;
+    Ok(out)
+}
+
+/// Gzip-compresses a body for a client that accepts gzip.
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    match enc.write_all(bytes).and_then(|()| enc.finish()) {
+        Ok(v) => v,
+        Err(_) => bytes.to_vec(),
     }
 }
 

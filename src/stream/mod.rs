@@ -129,6 +129,9 @@ pub trait FrameDecoder {
     fn next_frame(&mut self) -> Option<Result<Frame, FrameError>>;
     /// Called once at end of stream: a final frame without its terminator (SSE allows it),
     /// or an error if bytes of an unfinished frame remain.
+    ///
+    /// Frames not yet taken with `next_frame` come out first, so the caller drains with
+    /// `next_frame` until `None` after calling `finish` (calling `finish` again does the same).
     fn finish(&mut self) -> Option<Result<Frame, FrameError>>;
     /// Bytes currently held (for the memory bound and its benchmark).
     fn buffered(&self) -> usize;
