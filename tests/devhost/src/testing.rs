@@ -41,8 +41,12 @@ pub fn test_filter() -> FilterModule {
     }
 }
 
-/// Default path of the real filter: `target/wasm32-wasip1/release/ai_proxy.wasm`.
+/// Path of the real filter: `$AI_PROXY_WASM` if set, else
+/// `target/wasm32-wasip1/release/ai_proxy.wasm` under the workspace.
 pub fn ai_proxy_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("AI_PROXY_WASM") {
+        return PathBuf::from(p);
+    }
     let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| workspace_root().join("target"));
     target.join("wasm32-wasip1/release/ai_proxy.wasm")
 }

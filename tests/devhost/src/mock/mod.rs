@@ -181,12 +181,19 @@ async fn handle(req: Request<Incoming>, rec: Arc<Mutex<Vec<Recorded>>>, opts: Mo
             Some(n) => ans.pieces.concat().chunks(n).map(|c| c.to_vec()).collect(),
             None => ans.pieces,
         };
+        // A short pause between pieces so they leave as separate writes; long 1-byte streams
+        // only yield, to keep tests fast.
+        let pause = pieces.len() < 200;
         tokio::spawn(async move {
             for p in pieces {
                 if tx.send(Bytes::from(p)).await.is_err() {
                     return;
                 }
-                tokio::time::sleep(Duration::from_millis(2)).await;
+                if pause {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                } else {
+                    tokio::task::yield_now().await;
+                }
             }
         });
     }
