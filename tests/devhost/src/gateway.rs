@@ -182,10 +182,12 @@ async fn handle(gw: Arc<Gateway>, req: Request<Incoming>) -> Result<Resp, Infall
     let started = Instant::now();
     let method = req.method().to_string();
     let path = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+    // The filter sees `transfer-encoding` (it tells a body is coming without a length);
+    // the upstream request gets its own framing.
     let headers: Vec<(String, String)> = req
         .headers()
         .iter()
-        .filter(|(k, _)| !HOP.contains(&k.as_str()))
+        .filter(|(k, _)| *k == "transfer-encoding" || !HOP.contains(&k.as_str()))
         .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
     let head = RequestHead { method: method.clone(), path: path.clone(), headers };
@@ -275,7 +277,9 @@ async fn proxy(gw: &Arc<Gateway>, head: &RequestHead, chunks: Vec<Bytes>, starte
     let upstream_desc = format!("{target}{}", up.path);
     let mut b = Request::builder().method(up.method.as_str()).uri(up.path.as_str());
     for (k, v) in &up.headers {
-        b = b.header(k.as_str(), v.as_str());
+        if !HOP.contains(&k.as_str()) {
+            b = b.header(k.as_str(), v.as_str());
+        }
     }
     let req = match b.body(Full::new(Bytes::from(up.body.clone()))) {
         Ok(r) => r,

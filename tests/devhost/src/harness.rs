@@ -19,10 +19,16 @@ pub struct Request {
 }
 
 impl Request {
-    /// A request with a body delivered in one chunk (none if empty).
+    /// A request with a body delivered in one chunk (none if empty). A body without a
+    /// `content-length` or `transfer-encoding` header gets a `content-length`, as real
+    /// HTTP/1.1 clients send.
     pub fn new(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Self {
         let chunks = if body.is_empty() { Vec::new() } else { vec![body.to_vec()] };
-        Self { head: RequestHead::new(method, path, headers), chunks }
+        let mut head = RequestHead::new(method, path, headers);
+        if !body.is_empty() && head.header("content-length").is_none() && head.header("transfer-encoding").is_none() {
+            head.headers.push(("content-length".into(), body.len().to_string()));
+        }
+        Self { head, chunks }
     }
 
     /// Same, body split into pieces of `n` bytes.
