@@ -196,8 +196,8 @@ pub fn deserialize_map(bytes: &[u8]) -> Option<HeaderPairs> {
         return Some(Vec::new());
     }
     let u32_at = |at: usize| -> Option<usize> {
-        let b = bytes.get(at..at.checked_add(4)?)?;
-        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        let b: [u8; 4] = bytes.get(at..at.checked_add(4)?)?.try_into().ok()?;
+        Some(u32::from_le_bytes(b) as usize)
     };
     let n = u32_at(0)?;
     let mut sizes = Vec::with_capacity(n.min(1024));
@@ -230,7 +230,10 @@ mod tests {
 
     #[test]
     fn map_roundtrip_matches_spec_layout() {
-        let pairs = vec![("a".to_string(), b"1".to_vec()), (":path".to_string(), b"".to_vec())];
+        let pairs = vec![
+            ("a".to_string(), b"1".to_vec()),
+            (":path".to_string(), b"".to_vec()),
+        ];
         let bytes = serialize_map(&pairs);
         // count=2, sizes (1,1) (5,0), then "a\0" "1\0" ":path\0" "\0"
         let mut expected = vec![2, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0];

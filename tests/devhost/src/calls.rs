@@ -30,7 +30,9 @@ impl HostState {
         let profile = self.profile();
         if profile == Profile::Kong && !self.in_http_context() && parts.len() > 1 {
             // §1.10: scoped (dotted) properties are errors outside a request.
-            self.host_log(format!("[kong] cannot get scoped property '{path}' outside of a request"));
+            self.host_log(format!(
+                "[kong] cannot get scoped property '{path}' outside of a request"
+            ));
             return Err(Fail::Status(Status::InternalFailure));
         }
         if let Some(v) = self.stream().and_then(|s| s.properties.get(&path)) {
@@ -41,7 +43,9 @@ impl HostState {
         let v: Option<Vec<u8>> = match (profile, path.as_str()) {
             (_, "plugin_name") => Some(self.opts.plugin_name.clone().into_bytes()),
             (_, "plugin_root_id") => Some(Vec::new()),
-            (_, "request.method") => map_get(&s.request_headers, ":method").map(|v| v.as_bytes().to_vec()),
+            (_, "request.method") => {
+                map_get(&s.request_headers, ":method").map(|v| v.as_bytes().to_vec())
+            }
             (_, "request.url_path") => map_get(&s.request_headers, ":path")
                 .map(|p| p.split('?').next().unwrap_or("").as_bytes().to_vec()),
             (Profile::Kong, "kong.version") => Some(self.opts.kong_version.clone().into_bytes()),
@@ -52,9 +56,15 @@ impl HostState {
             (Profile::Kong, "response.code") => status.map(|c| c.to_string().into_bytes()),
             (Profile::Kong, "kong.nginx.subsystem") => Some(b"http".to_vec()),
             (Profile::Kong, "kong.client.protocol") => Some(b"http".to_vec()),
-            (Profile::Envoy, "request.path") => map_get(&s.request_headers, ":path").map(|v| v.as_bytes().to_vec()),
-            (Profile::Envoy, "request.host") => map_get(&s.request_headers, ":authority").map(|v| v.as_bytes().to_vec()),
-            (Profile::Envoy, "request.scheme") => map_get(&s.request_headers, ":scheme").map(|v| v.as_bytes().to_vec()),
+            (Profile::Envoy, "request.path") => {
+                map_get(&s.request_headers, ":path").map(|v| v.as_bytes().to_vec())
+            }
+            (Profile::Envoy, "request.host") => {
+                map_get(&s.request_headers, ":authority").map(|v| v.as_bytes().to_vec())
+            }
+            (Profile::Envoy, "request.scheme") => {
+                map_get(&s.request_headers, ":scheme").map(|v| v.as_bytes().to_vec())
+            }
             (Profile::Envoy, "response.code") => status.map(|c| c.to_le_bytes().to_vec()),
             _ => None,
         };
@@ -70,14 +80,20 @@ impl HostState {
             let known = KONG_SETTABLE.contains(&path.as_str());
             let scratch = path.starts_with("kong.") && !known;
             if !known && !scratch {
-                self.host_log(format!("[kong] set_property: unknown property '{path}' (NOT_FOUND)"));
+                self.host_log(format!(
+                    "[kong] set_property: unknown property '{path}' (NOT_FOUND)"
+                ));
                 return Err(Fail::Status(Status::NotFound));
             }
             if !self.in_http_context() {
-                self.host_log(format!("[kong] cannot set scoped property '{path}' outside of a request"));
+                self.host_log(format!(
+                    "[kong] cannot set scoped property '{path}' outside of a request"
+                ));
                 return Err(Fail::Status(Status::InternalFailure));
             }
-            if path == "kong.service.target" && !matches!(self.phase, Phase::RequestHeaders | Phase::HttpCallResponse) {
+            if path == "kong.service.target"
+                && !matches!(self.phase, Phase::RequestHeaders | Phase::HttpCallResponse)
+            {
                 // §1.12: `kong.service.set_target` is only legal in access/rewrite/balancer; the
                 // body step runs in the content phase **(inferred)**. The call still succeeds.
                 self.host_log("[kong] [warn] kong.service.target set outside the access phase: it may have no effect");
@@ -94,23 +110,40 @@ impl HostState {
 
     /// `proxy_http_call` (§1.8 Kong: host[:port] target; §2.3 Envoy: cluster name, `:method`,
     /// `:path` and `:authority` required).
-    pub fn http_call(&mut self, upstream: &str, headers: HeaderPairs, body: Vec<u8>, trailers: HeaderPairs, timeout_ms: u32) -> HostResult<u32> {
+    pub fn http_call(
+        &mut self,
+        upstream: &str,
+        headers: HeaderPairs,
+        body: Vec<u8>,
+        trailers: HeaderPairs,
+        timeout_ms: u32,
+    ) -> HostResult<u32> {
         let has = |n: &str| headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(n));
         match self.profile() {
             Profile::Envoy => {
                 if let Some(clusters) = &self.opts.clusters {
                     if !clusters.iter().any(|c| c == upstream) {
-                        self.host_log(format!("[envoy] dispatch_http_call: unknown cluster '{upstream}'"));
+                        self.host_log(format!(
+                            "[envoy] dispatch_http_call: unknown cluster '{upstream}'"
+                        ));
                         return Err(Fail::Status(Status::BadArgument));
                     }
                 }
                 if !has(":method") || !has(":path") || !(has(":authority") || has("host")) {
-                    self.host_log("[envoy] dispatch_http_call: :method, :path and :authority are required");
+                    self.host_log(
+                        "[envoy] dispatch_http_call: :method, :path and :authority are required",
+                    );
                     return Err(Fail::Status(Status::BadArgument));
                 }
             }
             Profile::Kong => {
-                if !matches!(self.phase, Phase::RequestHeaders | Phase::RequestBody | Phase::Tick | Phase::HttpCallResponse) {
+                if !matches!(
+                    self.phase,
+                    Phase::RequestHeaders
+                        | Phase::RequestBody
+                        | Phase::Tick
+                        | Phase::HttpCallResponse
+                ) {
                     self.host_log("[kong] can only send HTTP dispatch during on_request_headers, on_request_body, on_dispatch_response, on_tick");
                     return Err(Fail::Status(Status::BadArgument));
                 }
@@ -119,7 +152,8 @@ impl HostState {
                     return Err(Fail::Status(Status::BadArgument));
                 }
                 let bad_pseudo = headers.iter().any(|(k, _)| {
-                    k.starts_with(':') && ![":method", ":path", ":authority", ":scheme"].contains(&k.as_str())
+                    k.starts_with(':')
+                        && ![":method", ":path", ":authority", ":scheme"].contains(&k.as_str())
                 });
                 if bad_pseudo {
                     self.host_log("[kong] dispatch_http_call: NYI pseudo-header");
@@ -134,7 +168,15 @@ impl HostState {
         let token = self.next_token;
         self.next_token += 1;
         let context_id = self.current;
-        self.calls.push(HttpCall { token, context_id, upstream: upstream.to_string(), headers, body, trailers, timeout_ms });
+        self.calls.push(HttpCall {
+            token,
+            context_id,
+            upstream: upstream.to_string(),
+            headers,
+            body,
+            trailers,
+            timeout_ms,
+        });
         Ok(token)
     }
 
@@ -152,22 +194,30 @@ impl HostState {
     pub fn get_shared_data(&mut self, key: &str) -> HostResult<(Vec<u8>, u32)> {
         if self.profile() == Profile::Kong {
             self.host_log("[kong] trap: could not resolve namespace (no shm_kv zone)");
-            return Err(Fail::Trap(format!("could not resolve namespace for key '{key}'")));
+            return Err(Fail::Trap(format!(
+                "could not resolve namespace for key '{key}'"
+            )));
         }
-        self.shared_data.get(key).cloned().ok_or(Fail::Status(Status::NotFound))
+        self.shared_data
+            .get(key)
+            .cloned()
+            .ok_or(Fail::Status(Status::NotFound))
     }
 
     /// `proxy_set_shared_data` with compare-and-swap.
     pub fn set_shared_data(&mut self, key: &str, value: &[u8], cas: u32) -> HostResult<()> {
         if self.profile() == Profile::Kong {
             self.host_log("[kong] trap: could not resolve namespace (no shm_kv zone)");
-            return Err(Fail::Trap(format!("could not resolve namespace for key '{key}'")));
+            return Err(Fail::Trap(format!(
+                "could not resolve namespace for key '{key}'"
+            )));
         }
         let cur = self.shared_data.get(key).map(|(_, c)| *c).unwrap_or(0);
         if cas != 0 && cas != cur {
             return Err(Fail::Status(Status::CasMismatch));
         }
-        self.shared_data.insert(key.to_string(), (value.to_vec(), cur + 1));
+        self.shared_data
+            .insert(key.to_string(), (value.to_vec(), cur + 1));
         Ok(())
     }
 
@@ -194,14 +244,20 @@ impl HostState {
 
     /// `proxy_enqueue_shared_queue`.
     pub fn enqueue(&mut self, id: u32, value: &[u8]) -> HostResult<()> {
-        let q = self.queues.get_mut((id as usize).wrapping_sub(1)).ok_or(Fail::Status(Status::NotFound))?;
+        let q = self
+            .queues
+            .get_mut((id as usize).wrapping_sub(1))
+            .ok_or(Fail::Status(Status::NotFound))?;
         q.1.push(value.to_vec());
         Ok(())
     }
 
     /// `proxy_dequeue_shared_queue`.
     pub fn dequeue(&mut self, id: u32) -> HostResult<Vec<u8>> {
-        let q = self.queues.get_mut((id as usize).wrapping_sub(1)).ok_or(Fail::Status(Status::NotFound))?;
+        let q = self
+            .queues
+            .get_mut((id as usize).wrapping_sub(1))
+            .ok_or(Fail::Status(Status::NotFound))?;
         if q.1.is_empty() {
             return Err(Fail::Status(Status::Empty));
         }
@@ -220,7 +276,10 @@ impl HostState {
     /// `proxy_get_metric` / `record` / `increment`: `delta = None` reads, `Some((true, v))` sets,
     /// `Some((false, d))` adds.
     pub fn metric(&mut self, id: u32, op: Option<(bool, i64)>) -> HostResult<u64> {
-        let m = self.metrics.get_mut((id as usize).wrapping_sub(1)).ok_or(Fail::Status(Status::NotFound))?;
+        let m = self
+            .metrics
+            .get_mut((id as usize).wrapping_sub(1))
+            .ok_or(Fail::Status(Status::NotFound))?;
         match op {
             None => {}
             Some((true, v)) => m.1 = v,
@@ -238,7 +297,10 @@ impl HostState {
                 Ok(Vec::new())
             }
             _ => {
-                self.host_log(format!("[{}] foreign function '{name}' not found", self.profile().name()));
+                self.host_log(format!(
+                    "[{}] foreign function '{name}' not found",
+                    self.profile().name()
+                ));
                 Err(Fail::Status(Status::NotFound))
             }
         }
@@ -249,7 +311,15 @@ impl HostState {
         if self.profile() == Profile::Kong {
             return Err(Fail::Trap("NYI: proxy_get_status".into()));
         }
-        let code = if self.call_response.as_ref().is_some_and(|r| r.headers.is_empty()) { 14 } else { 0 };
+        let code = if self
+            .call_response
+            .as_ref()
+            .is_some_and(|r| r.headers.is_empty())
+        {
+            14
+        } else {
+            0
+        };
         Ok((code, Vec::new()))
     }
 

@@ -87,13 +87,22 @@ pub struct RunningGateway {
 pub fn spawn(cfg: GatewayConfig) -> Result<RunningGateway, String> {
     let vm = start_vm(&cfg).map_err(|e| e.to_string())?;
     let std_listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    std_listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    std_listener
+        .set_nonblocking(true)
+        .map_err(|e| e.to_string())?;
     let addr = std_listener.local_addr().map_err(|e| e.to_string())?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
         rt.block_on(async move {
-            let Ok(listener) = TcpListener::from_std(std_listener) else { return };
+            let Ok(listener) = TcpListener::from_std(std_listener) else {
+                return;
+            };
             tokio::select! {
                 _ = serve(cfg, vm, listener) => {}
                 _ = rx => {}
@@ -106,7 +115,10 @@ pub fn spawn(cfg: GatewayConfig) -> Result<RunningGateway, String> {
 /// Serves connections forever (runs ticks when the filter asked for them).
 pub async fn serve(cfg: GatewayConfig, vm: Vm, listener: TcpListener) {
     let tick = vm.tick_period_ms();
-    let gw = Arc::new(Gateway { vm: Mutex::new(vm), cfg });
+    let gw = Arc::new(Gateway {
+        vm: Mutex::new(vm),
+        cfg,
+    });
     if let Some(ms) = tick {
         let g = gw.clone();
         tokio::spawn(async move {
@@ -123,12 +135,16 @@ pub async fn serve(cfg: GatewayConfig, vm: Vm, listener: TcpListener) {
         });
     }
     loop {
-        let Ok((tcp, _)) = listener.accept().await else { continue };
+        let Ok((tcp, _)) = listener.accept().await else {
+            continue;
+        };
         let _ = tcp.set_nodelay(true);
         let g = gw.clone();
         tokio::spawn(async move {
             let svc = hyper::service::service_fn(move |req| handle(g.clone(), req));
-            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tcp), svc).await;
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(tcp), svc)
+                .await;
         });
     }
 }
@@ -141,22 +157,35 @@ pub struct ChannelBody {
 impl Body for ChannelBody {
     type Data = Bytes;
     type Error = std::io::Error;
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
         self.rx.poll_recv(cx).map(|o| o.map(|r| r.map(Frame::data)))
     }
 }
 
 type Resp = Response<http_body_util::Either<Full<Bytes>, ChannelBody>>;
 
-const HOP: &[&str] = &["connection", "keep-alive", "transfer-encoding", "te", "upgrade", "proxy-connection", "trailer"];
+const HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "upgrade",
+    "proxy-connection",
+    "trailer",
+];
 
 fn local(l: &LocalResponse) -> Resp {
     let mut b = Response::builder().status(l.status as u16);
     for (k, v) in &l.headers {
         b = b.header(k.as_str(), v.as_slice());
     }
-    b.body(http_body_util::Either::Left(Full::new(Bytes::from(l.body.clone()))))
-        .unwrap_or_else(|_| Response::new(http_body_util::Either::Left(Full::new(Bytes::new()))))
+    b.body(http_body_util::Either::Left(Full::new(Bytes::from(
+        l.body.clone(),
+    ))))
+    .unwrap_or_else(|_| Response::new(http_body_util::Either::Left(Full::new(Bytes::new()))))
 }
 
 fn text(status: u16, msg: &str) -> LocalResponse {
@@ -174,23 +203,43 @@ fn log_line(gw: &Gateway, method: &str, path: &str, status: u16, started: Instan
         let v = serde_json::json!({"method": method, "path": path, "status": status, "latency_ms": (ms * 10.0).round() / 10.0, "upstream": upstream});
         println!("{v}");
     } else {
-        println!("{method} {path} {status} {ms:.1}ms{}", if upstream.is_empty() { String::new() } else { format!(" -> {upstream}") });
+        println!(
+            "{method} {path} {status} {ms:.1}ms{}",
+            if upstream.is_empty() {
+                String::new()
+            } else {
+                format!(" -> {upstream}")
+            }
+        );
     }
 }
 
 async fn handle(gw: Arc<Gateway>, req: Request<Incoming>) -> Result<Resp, Infallible> {
     let started = Instant::now();
     let method = req.method().to_string();
-    let path = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
     // The filter sees `transfer-encoding` (it tells a body is coming without a length);
     // the upstream request gets its own framing.
     let headers: Vec<(String, String)> = req
         .headers()
         .iter()
         .filter(|(k, _)| *k == "transfer-encoding" || !HOP.contains(&k.as_str()))
-        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
-    let head = RequestHead { method: method.clone(), path: path.clone(), headers };
+    let head = RequestHead {
+        method: method.clone(),
+        path: path.clone(),
+        headers,
+    };
     let mut body = req.into_body();
     let mut chunks: Vec<Bytes> = Vec::new();
     while let Some(frame) = body.frame().await {
@@ -211,7 +260,14 @@ async fn handle(gw: Arc<Gateway>, req: Request<Incoming>) -> Result<Resp, Infall
     }
     let (resp, upstream, done) = proxy(&gw, &head, chunks, started).await;
     if done {
-        log_line(&gw, &method, &path, resp.status().as_u16(), started, &upstream);
+        log_line(
+            &gw,
+            &method,
+            &path,
+            resp.status().as_u16(),
+            started,
+            &upstream,
+        );
     }
     Ok(resp)
 }
@@ -232,7 +288,12 @@ fn ended(gw: &Gateway, id: u32) -> Option<Resp> {
 
 /// Runs the request through the filter and upstream. Returns the response, the upstream it
 /// went to, and whether the request is finished (else the body pump logs it later).
-async fn proxy(gw: &Arc<Gateway>, head: &RequestHead, chunks: Vec<Bytes>, started: Instant) -> (Resp, String, bool) {
+async fn proxy(
+    gw: &Arc<Gateway>,
+    head: &RequestHead,
+    chunks: Vec<Bytes>,
+    started: Instant,
+) -> (Resp, String, bool) {
     let id = match gw.with_vm(|vm| vm.new_stream()) {
         Ok(id) => id,
         Err(l) => return (local(&l), String::new(), true),
@@ -254,14 +315,32 @@ async fn proxy(gw: &Arc<Gateway>, head: &RequestHead, chunks: Vec<Bytes>, starte
     if !complete {
         gw.with_vm(|vm| vm.finish(id));
         let why = stalled.unwrap_or_else(|| "request not released by the filter".into());
-        return (local(&text(500, &format!("dev host: {why}"))), String::new(), true);
+        return (
+            local(&text(500, &format!("dev host: {why}"))),
+            String::new(),
+            true,
+        );
     }
     let Some(up) = gw.with_vm(|vm| vm.upstream_request(id)) else {
-        return (local(&text(500, "dev host: stream lost")), String::new(), true);
+        return (
+            local(&text(500, "dev host: stream lost")),
+            String::new(),
+            true,
+        );
     };
     if !up.problems.is_empty() {
         gw.with_vm(|vm| vm.finish(id));
-        return (local(&text(502, &format!("dev host: broken upstream request: {}", up.problems.join("; ")))), String::new(), true);
+        return (
+            local(&text(
+                502,
+                &format!(
+                    "dev host: broken upstream request: {}",
+                    up.problems.join("; ")
+                ),
+            )),
+            String::new(),
+            true,
+        );
     }
     let target = match &gw.cfg.upstream_override {
         Some(t) => Ok(t.clone()),
@@ -271,11 +350,17 @@ async fn proxy(gw: &Arc<Gateway>, head: &RequestHead, chunks: Vec<Bytes>, starte
         Ok(t) => t,
         Err(e) => {
             gw.with_vm(|vm| vm.finish(id));
-            return (local(&text(502, &format!("dev host: {e}"))), String::new(), true);
+            return (
+                local(&text(502, &format!("dev host: {e}"))),
+                String::new(),
+                true,
+            );
         }
     };
     let upstream_desc = format!("{target}{}", up.path);
-    let mut b = Request::builder().method(up.method.as_str()).uri(up.path.as_str());
+    let mut b = Request::builder()
+        .method(up.method.as_str())
+        .uri(up.path.as_str());
     for (k, v) in &up.headers {
         if !HOP.contains(&k.as_str()) {
             b = b.header(k.as_str(), v.as_str());
@@ -285,7 +370,14 @@ async fn proxy(gw: &Arc<Gateway>, head: &RequestHead, chunks: Vec<Bytes>, starte
         Ok(r) => r,
         Err(e) => {
             gw.with_vm(|vm| vm.finish(id));
-            return (local(&text(502, &format!("dev host: cannot build upstream request: {e}"))), upstream_desc, true);
+            return (
+                local(&text(
+                    502,
+                    &format!("dev host: cannot build upstream request: {e}"),
+                )),
+                upstream_desc,
+                true,
+            );
         }
     };
     let resp = match client::send(&target, req).await {
@@ -305,7 +397,12 @@ async fn proxy(gw: &Arc<Gateway>, head: &RequestHead, chunks: Vec<Bytes>, starte
         .headers()
         .iter()
         .filter(|(k, _)| !HOP.contains(&k.as_str()))
-        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let mut body = resp.into_body();
     let eos = body.is_end_stream();
@@ -318,7 +415,11 @@ async fn proxy(gw: &Arc<Gateway>, head: &RequestHead, chunks: Vec<Bytes>, starte
     let mut first = gw.with_vm(|vm| vm.take_released(id));
     let mut upstream_done = eos;
     while first.headers.is_none() && !first.complete {
-        let chunk = if upstream_done { None } else { next_data(&mut body).await };
+        let chunk = if upstream_done {
+            None
+        } else {
+            next_data(&mut body).await
+        };
         match chunk {
             Some(d) => {
                 gw.with_vm(|vm| vm.response_body(id, &d, false));
@@ -339,13 +440,21 @@ async fn proxy(gw: &Arc<Gateway>, head: &RequestHead, chunks: Vec<Bytes>, starte
         first.body.extend_from_slice(&more.body);
         first.complete = more.complete;
         if upstream_done && first.headers.is_none() {
-            let why = gw.with_vm(|vm| vm.stalled(id)).unwrap_or_else(|| "response headers never released".into());
+            let why = gw
+                .with_vm(|vm| vm.stalled(id))
+                .unwrap_or_else(|| "response headers never released".into());
             gw.with_vm(|vm| vm.finish(id));
-            return (local(&text(500, &format!("dev host: {why}"))), upstream_desc, true);
+            return (
+                local(&text(500, &format!("dev host: {why}"))),
+                upstream_desc,
+                true,
+            );
         }
     }
     let headers = first.headers.unwrap_or_default();
-    let out_status = map_get(&headers, ":status").and_then(|s| s.parse::<u16>().ok()).unwrap_or(status);
+    let out_status = map_get(&headers, ":status")
+        .and_then(|s| s.parse::<u16>().ok())
+        .unwrap_or(status);
     let mut b = Response::builder().status(out_status);
     for (k, v) in &headers {
         if !k.starts_with(':') && !HOP.contains(&k.as_str()) {
@@ -357,7 +466,11 @@ async fn proxy(gw: &Arc<Gateway>, head: &RequestHead, chunks: Vec<Bytes>, starte
         Ok(r) => r,
         Err(e) => {
             gw.with_vm(|vm| vm.finish(id));
-            return (local(&text(502, &format!("dev host: bad response headers: {e}"))), upstream_desc, true);
+            return (
+                local(&text(502, &format!("dev host: bad response headers: {e}"))),
+                upstream_desc,
+                true,
+            );
         }
     };
     if !first.body.is_empty() {
@@ -369,7 +482,11 @@ async fn proxy(gw: &Arc<Gateway>, head: &RequestHead, chunks: Vec<Bytes>, starte
     let mut complete = first.complete;
     tokio::spawn(async move {
         while !complete {
-            let chunk = if upstream_done { None } else { next_data(&mut body).await };
+            let chunk = if upstream_done {
+                None
+            } else {
+                next_data(&mut body).await
+            };
             match chunk {
                 Some(d) => g.with_vm(|vm| vm.response_body(id, &d, false)),
                 None => {
@@ -380,7 +497,11 @@ async fn proxy(gw: &Arc<Gateway>, head: &RequestHead, chunks: Vec<Bytes>, starte
             pump_calls(&g, id).await;
             if let Some(f) = g.with_vm(|vm| vm.ended(id)) {
                 let _ = f;
-                let _ = tx.send(Err(std::io::Error::other("stream reset by the filter host"))).await;
+                let _ = tx
+                    .send(Err(std::io::Error::other(
+                        "stream reset by the filter host",
+                    )))
+                    .await;
                 break;
             }
             let r = g.with_vm(|vm| vm.take_released(id));
@@ -389,7 +510,9 @@ async fn proxy(gw: &Arc<Gateway>, head: &RequestHead, chunks: Vec<Bytes>, starte
                 break;
             }
             if upstream_done && !complete {
-                let why = g.with_vm(|vm| vm.stalled(id)).unwrap_or_else(|| "response not completed".into());
+                let why = g
+                    .with_vm(|vm| vm.stalled(id))
+                    .unwrap_or_else(|| "response not completed".into());
                 eprintln!("[gateway] {why}");
                 break;
             }
@@ -451,21 +574,43 @@ async fn do_call(gw: &Gateway, c: &HttpCall) -> Option<CallResponse> {
             return None;
         }
     };
-    let authority = c.header(":authority").or_else(|| c.header("host")).unwrap_or(&c.upstream).to_string();
-    let mut b = Request::builder().method(c.header(":method").unwrap_or("GET")).uri(c.header(":path").unwrap_or("/")).header("host", authority);
+    let authority = c
+        .header(":authority")
+        .or_else(|| c.header("host"))
+        .unwrap_or(&c.upstream)
+        .to_string();
+    let mut b = Request::builder()
+        .method(c.header(":method").unwrap_or("GET"))
+        .uri(c.header(":path").unwrap_or("/"))
+        .header("host", authority);
     for (k, v) in &c.headers {
         if !k.starts_with(':') && !k.eq_ignore_ascii_case("host") {
             b = b.header(k.as_str(), v.as_slice());
         }
     }
     let req = b.body(Full::new(Bytes::from(c.body.clone()))).ok()?;
-    let timeout = Duration::from_millis(if c.timeout_ms == 0 { 30_000 } else { u64::from(c.timeout_ms) });
+    let timeout = Duration::from_millis(if c.timeout_ms == 0 {
+        30_000
+    } else {
+        u64::from(c.timeout_ms)
+    });
     let fut = async {
         let resp = client::send(&target, req).await.ok()?;
-        let mut headers = vec![(":status".to_string(), resp.status().as_u16().to_string().into_bytes())];
-        headers.extend(resp.headers().iter().map(|(k, v)| (k.as_str().to_string(), v.as_bytes().to_vec())));
+        let mut headers = vec![(
+            ":status".to_string(),
+            resp.status().as_u16().to_string().into_bytes(),
+        )];
+        headers.extend(
+            resp.headers()
+                .iter()
+                .map(|(k, v)| (k.as_str().to_string(), v.as_bytes().to_vec())),
+        );
         let body = resp.into_body().collect().await.ok()?.to_bytes().to_vec();
-        Some(CallResponse { headers, body, trailers: Vec::new() })
+        Some(CallResponse {
+            headers,
+            body,
+            trailers: Vec::new(),
+        })
     };
     match tokio::time::timeout(timeout, fut).await {
         Ok(r) => r,

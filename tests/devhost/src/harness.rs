@@ -23,10 +23,18 @@ impl Request {
     /// `content-length` or `transfer-encoding` header gets a `content-length`, as real
     /// HTTP/1.1 clients send.
     pub fn new(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Self {
-        let chunks = if body.is_empty() { Vec::new() } else { vec![body.to_vec()] };
+        let chunks = if body.is_empty() {
+            Vec::new()
+        } else {
+            vec![body.to_vec()]
+        };
         let mut head = RequestHead::new(method, path, headers);
-        if !body.is_empty() && head.header("content-length").is_none() && head.header("transfer-encoding").is_none() {
-            head.headers.push(("content-length".into(), body.len().to_string()));
+        if !body.is_empty()
+            && head.header("content-length").is_none()
+            && head.header("transfer-encoding").is_none()
+        {
+            head.headers
+                .push(("content-length".into(), body.len().to_string()));
         }
         Self { head, chunks }
     }
@@ -53,8 +61,19 @@ pub struct UpstreamReply {
 impl UpstreamReply {
     /// A reply with one body chunk.
     pub fn new(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Self {
-        let chunks = if body.is_empty() { Vec::new() } else { vec![body.to_vec()] };
-        Self { status, headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), chunks }
+        let chunks = if body.is_empty() {
+            Vec::new()
+        } else {
+            vec![body.to_vec()]
+        };
+        Self {
+            status,
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            chunks,
+        }
     }
 }
 
@@ -99,7 +118,11 @@ impl Outcome {
     }
 }
 
-fn drain(vm: &mut Vm, calls: &mut dyn FnMut(&HttpCall) -> Option<CallResponse>, seen: &mut Vec<HttpCall>) {
+fn drain(
+    vm: &mut Vm,
+    calls: &mut dyn FnMut(&HttpCall) -> Option<CallResponse>,
+    seen: &mut Vec<HttpCall>,
+) {
     while vm.has_calls() {
         for c in vm.take_calls() {
             let ans = calls(&c);
@@ -148,7 +171,10 @@ fn run_stream(
 ) -> Outcome {
     let snapshot = |vm: &mut Vm, mut o: Outcome| -> Outcome {
         o.trace = vm.trace(id).to_vec();
-        o.properties = vm.stream_state(id).map(|s| s.properties.clone()).unwrap_or_default();
+        o.properties = vm
+            .stream_state(id)
+            .map(|s| s.properties.clone())
+            .unwrap_or_default();
         o.logs = vm.log_text();
         o
     };
@@ -176,7 +202,10 @@ fn run_stream(
         }
     }
     if !vm.request_complete(id) {
-        o.stalled = Some(vm.stalled(id).unwrap_or_else(|| "request not released".into()));
+        o.stalled = Some(
+            vm.stalled(id)
+                .unwrap_or_else(|| "request not released".into()),
+        );
         return snapshot(vm, o);
     }
     let up = vm.upstream_request(id).unwrap_or_else(|| UpstreamRequest {
@@ -193,7 +222,9 @@ fn run_stream(
     let collect = |vm: &mut Vm, o: &mut Outcome| {
         let r = vm.take_released(id);
         if let Some(h) = r.headers {
-            o.status = crate::headers::map_get(&h, ":status").and_then(|s| s.parse().ok()).unwrap_or(0);
+            o.status = crate::headers::map_get(&h, ":status")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
             o.headers = h;
         }
         if !r.body.is_empty() {

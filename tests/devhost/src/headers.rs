@@ -22,13 +22,19 @@ impl RequestHead {
         Self {
             method: method.to_string(),
             path: path.to_string(),
-            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         }
     }
 
     /// First value of a header (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -85,7 +91,10 @@ impl HostState {
     fn map_allowed(&mut self, mt: MapType, write: bool) -> Result<(), Denied> {
         let phase = self.phase;
         let profile = self.profile();
-        if matches!(mt, MapType::HttpCallResponseHeaders | MapType::HttpCallResponseTrailers) {
+        if matches!(
+            mt,
+            MapType::HttpCallResponseHeaders | MapType::HttpCallResponseTrailers
+        ) {
             return if self.call_response.is_some() && !write {
                 Ok(())
             } else {
@@ -131,8 +140,10 @@ impl HostState {
                 }
                 match mt {
                     MapType::HttpRequestHeaders | MapType::HttpRequestTrailers => {
-                        if matches!(phase, Phase::RequestHeaders | Phase::RequestBody | Phase::HttpCallResponse)
-                            && !s.response_headers_sent
+                        if matches!(
+                            phase,
+                            Phase::RequestHeaders | Phase::RequestBody | Phase::HttpCallResponse
+                        ) && !s.response_headers_sent
                         {
                             Ok(())
                         } else {
@@ -207,13 +218,20 @@ impl HostState {
             .ok_or(Fail::Status(Status::NotFound))
     }
 
-    fn edit_map(&mut self, mt: MapType, key: &str, f: impl FnOnce(&mut HeaderPairs, String)) -> HostResult<()> {
+    fn edit_map(
+        &mut self,
+        mt: MapType,
+        key: &str,
+        f: impl FnOnce(&mut HeaderPairs, String),
+    ) -> HostResult<()> {
         if let Err(d) = self.map_allowed(mt, true) {
             return self.deny(d, ());
         }
         let key = key.to_ascii_lowercase();
         if self.profile() == Profile::Kong && kong_read_only(mt, &key) {
-            self.host_log(format!("[kong] [error] cannot set read-only '{key}' header"));
+            self.host_log(format!(
+                "[kong] [error] cannot set read-only '{key}' header"
+            ));
             return Ok(());
         }
         let m = self.map_ref(mt).ok_or(Fail::Status(Status::NotFound))?;
@@ -260,7 +278,10 @@ impl HostState {
         let kong = self.profile() == Profile::Kong;
         let m = self.map_ref(mt).ok_or(Fail::Status(Status::NotFound))?;
         let kept: HeaderPairs = if kong {
-            m.iter().filter(|(k, _)| kong_read_only(mt, k)).cloned().collect()
+            m.iter()
+                .filter(|(k, _)| kong_read_only(mt, k))
+                .cloned()
+                .collect()
         } else {
             Vec::new()
         };

@@ -20,12 +20,22 @@ pub struct Released {
 
 impl Vm {
     /// Upstream response headers. Kong passes `end_of_stream=false` always (§1.7).
-    pub fn response_headers(&mut self, id: u32, status: u16, headers: &[(String, String)], end_of_stream: bool) -> Flow {
+    pub fn response_headers(
+        &mut self,
+        id: u32,
+        status: u16,
+        headers: &[(String, String)],
+        end_of_stream: bool,
+    ) -> Flow {
         if self.drive(id).has_ended() {
             return self.outcome(id);
         }
         let mut map: HeaderPairs = vec![(":status".into(), status.to_string().into_bytes())];
-        map.extend(headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone().into_bytes())));
+        map.extend(
+            headers
+                .iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v.clone().into_bytes())),
+        );
         let n = map.len() as u32;
         if let Some(s) = self.store.data_mut().streams.get_mut(&id) {
             s.response_headers = map;
@@ -33,20 +43,35 @@ impl Vm {
         let profile = self.profile();
         let eos = end_of_stream && profile == Profile::Envoy;
         self.drive(id).resp_eos = end_of_stream;
-        match self.step(id, Phase::ResponseHeaders, "proxy_on_response_headers", (id, n, u32::from(eos))) {
+        match self.step(
+            id,
+            Phase::ResponseHeaders,
+            "proxy_on_response_headers",
+            (id, n, u32::from(eos)),
+        ) {
             Err(f) => f,
             Ok(Action::Continue) => {
                 self.release_resp_headers(id);
                 let d = self.drive(id);
-                d.resp = if end_of_stream { Resp::Complete } else { Resp::Body };
+                d.resp = if end_of_stream {
+                    Resp::Complete
+                } else {
+                    Resp::Body
+                };
                 Flow::Continue
             }
             Ok(Action::Pause) if profile == Profile::Kong => {
                 // §1.8: Pause is not honoured in on_response_headers on Kong.
-                self.store.data_mut().host_log("[kong] Pause in on_http_response_headers is ignored (NYI)");
+                self.store
+                    .data_mut()
+                    .host_log("[kong] Pause in on_http_response_headers is ignored (NYI)");
                 self.release_resp_headers(id);
                 let d = self.drive(id);
-                d.resp = if end_of_stream { Resp::Complete } else { Resp::Body };
+                d.resp = if end_of_stream {
+                    Resp::Complete
+                } else {
+                    Resp::Body
+                };
                 Flow::Continue
             }
             Ok(Action::Pause) => {
@@ -55,7 +80,11 @@ impl Vm {
                 }
                 let allow = self.state().opts.allow_on_headers_stop_iteration;
                 let d = self.drive(id);
-                d.resp = if allow && !end_of_stream { Resp::Body } else { Resp::HeadersPaused };
+                d.resp = if allow && !end_of_stream {
+                    Resp::Body
+                } else {
+                    Resp::HeadersPaused
+                };
                 self.advance(id);
                 self.outcome(id)
             }
@@ -88,7 +117,10 @@ impl Vm {
             return Flow::Paused;
         }
         let paused = self.drive(id).resp_body_paused;
-        let (kong_cap, envoy_cap) = (self.state().opts.response_body_buffers, self.state().opts.envoy_buffer_limit);
+        let (kong_cap, envoy_cap) = (
+            self.state().opts.response_body_buffers,
+            self.state().opts.envoy_buffer_limit,
+        );
         let mut len = 0usize;
         if let Some(s) = self.store.data_mut().streams.get_mut(&id) {
             if !paused {
@@ -114,15 +146,24 @@ impl Vm {
             return Flow::Local(l);
         }
         let n = len as u32;
-        match self.step(id, Phase::ResponseBody, "proxy_on_response_body", (id, n, u32::from(eos))) {
+        match self.step(
+            id,
+            Phase::ResponseBody,
+            "proxy_on_response_body",
+            (id, n, u32::from(eos)),
+        ) {
             Err(f) => f,
             Ok(Action::Pause) if profile == Profile::Kong && paused => {
                 // §1.7: a second Pause is ignored with an error log.
-                self.store.data_mut().host_log("[kong] [error] second Pause in on_http_response_body ignored");
+                self.store
+                    .data_mut()
+                    .host_log("[kong] [error] second Pause in on_http_response_body ignored");
                 self.release_resp_chunk(id, eos)
             }
             Ok(Action::Pause) if profile == Profile::Kong && eos => {
-                self.store.data_mut().host_log("[kong] Pause at end of response body ignored");
+                self.store
+                    .data_mut()
+                    .host_log("[kong] Pause at end of response body ignored");
                 self.release_resp_chunk(id, eos)
             }
             Ok(Action::Pause) => {
@@ -150,7 +191,12 @@ impl Vm {
     }
 
     pub(crate) fn take_resp_body(&mut self, id: u32) -> Vec<u8> {
-        self.store.data_mut().streams.get_mut(&id).map(|s| std::mem::take(&mut s.response_body)).unwrap_or_default()
+        self.store
+            .data_mut()
+            .streams
+            .get_mut(&id)
+            .map(|s| std::mem::take(&mut s.response_body))
+            .unwrap_or_default()
     }
 
     /// Sends the (possibly filter-edited) response headers towards the client, once.
@@ -183,7 +229,11 @@ impl Vm {
 
     /// Ends the stream: `on_log`, `on_done`, `on_delete` (traps here are logged only).
     pub fn finish(&mut self, id: u32) {
-        for (name, phase) in [("proxy_on_log", Phase::Log), ("proxy_on_done", Phase::Log), ("proxy_on_delete", Phase::Log)] {
+        for (name, phase) in [
+            ("proxy_on_log", Phase::Log),
+            ("proxy_on_done", Phase::Log),
+            ("proxy_on_delete", Phase::Log),
+        ] {
             let r = if name == "proxy_on_done" {
                 self.call::<u32, u32>(id, phase, name, id).map(|_| ())
             } else {

@@ -239,7 +239,10 @@ impl HostState {
 
     /// Records a host-side log line.
     pub fn host_log(&mut self, text: impl Into<String>) {
-        self.logs.push(LogLine { source: LogSource::Host, text: text.into() });
+        self.logs.push(LogLine {
+            source: LogSource::Host,
+            text: text.into(),
+        });
     }
 
     /// The stream of the current context, if the current context is an HTTP context.
@@ -262,7 +265,10 @@ impl HostState {
     /// `proxy_log`.
     pub fn log(&mut self, level: u32, msg: &[u8]) -> HostResult<()> {
         let text = String::from_utf8_lossy(msg).into_owned();
-        self.logs.push(LogLine { source: LogSource::Filter(LogLevel::from_u32(level)), text });
+        self.logs.push(LogLine {
+            source: LogSource::Filter(LogLevel::from_u32(level)),
+            text,
+        });
         Ok(())
     }
 
@@ -291,7 +297,10 @@ impl HostState {
                 // body callback, else NOT_FOUND.
                 let ok = match (profile, write) {
                     (Profile::Kong, false) => {
-                        matches!(phase, Phase::RequestHeaders | Phase::RequestBody | Phase::Log)
+                        matches!(
+                            phase,
+                            Phase::RequestHeaders | Phase::RequestBody | Phase::Log
+                        )
                     }
                     (Profile::Kong, true) => {
                         matches!(phase, Phase::RequestHeaders | Phase::RequestBody)
@@ -343,7 +352,12 @@ impl HostState {
 
     /// `proxy_get_buffer_bytes`: `Ok(None)` means "OK but nothing" (the SDK then returns
     /// `None`). `start`/`max` are clamped to the buffer as cpp-host `exports.cc` does.
-    pub fn get_buffer(&mut self, bt: BufferType, start: usize, max: usize) -> HostResult<Option<Vec<u8>>> {
+    pub fn get_buffer(
+        &mut self,
+        bt: BufferType,
+        start: usize,
+        max: usize,
+    ) -> HostResult<Option<Vec<u8>>> {
         if bt == BufferType::HttpRequestBody
             && self.profile() == Profile::Kong
             && self.phase != Phase::RequestHeaders
@@ -364,7 +378,13 @@ impl HostState {
     }
 
     /// `proxy_set_buffer_bytes`, with each host's semantics (§0.2, §1.7, §2.2).
-    pub fn set_buffer(&mut self, bt: BufferType, start: usize, size: usize, data: &[u8]) -> HostResult<()> {
+    pub fn set_buffer(
+        &mut self,
+        bt: BufferType,
+        start: usize,
+        size: usize,
+        data: &[u8],
+    ) -> HostResult<()> {
         let profile = self.profile();
         let buf = self.buffer(bt, true)?;
         match profile {
@@ -439,17 +459,26 @@ impl HostState {
     /// Drains complete lines written to WASI stdout (fd 1) or stderr (fd 2) into the log.
     pub fn write_fd(&mut self, fd: u32, bytes: &[u8]) {
         let idx = usize::from(fd == 2);
-        let source = if fd == 2 { LogSource::Stderr } else { LogSource::Stdout };
+        let source = if fd == 2 {
+            LogSource::Stderr
+        } else {
+            LogSource::Stdout
+        };
         let mut lines = Vec::new();
         if let Some(buf) = self.partial_out.get_mut(idx) {
             buf.extend_from_slice(bytes);
             while let Some(pos) = buf.iter().position(|b| *b == b'\n') {
                 let line: Vec<u8> = buf.drain(..=pos).collect();
-                lines.push(String::from_utf8_lossy(line.strip_suffix(b"\n").unwrap_or(&line)).into_owned());
+                lines.push(
+                    String::from_utf8_lossy(line.strip_suffix(b"\n").unwrap_or(&line)).into_owned(),
+                );
             }
         }
         for text in lines {
-            self.logs.push(LogLine { source: source.clone(), text });
+            self.logs.push(LogLine {
+                source: source.clone(),
+                text,
+            });
         }
     }
 
@@ -496,7 +525,12 @@ impl HostState {
 /// Envoy `set_buffer_bytes` (Envoy `context.cc` `Buffer::copyFrom` via cpp-host, §2.2):
 /// `start=0,size=0` prepends; `start=0,size≥len` replaces all; `start≥len` appends; anything
 /// else is BAD_ARGUMENT (which makes the SDK panic).
-pub fn envoy_set_buffer(buf: &mut Vec<u8>, start: usize, size: usize, data: &[u8]) -> HostResult<()> {
+pub fn envoy_set_buffer(
+    buf: &mut Vec<u8>,
+    start: usize,
+    size: usize,
+    data: &[u8],
+) -> HostResult<()> {
     if start == 0 {
         if size == 0 {
             let mut v = data.to_vec();
@@ -532,7 +566,9 @@ pub fn kong_set_buffer(buf: &mut Vec<u8>, start: usize, size: usize, data: &[u8]
     buf.extend_from_slice(value);
 }
 
-/// Real clock (only used when no fixed time is configured).
+/// Real clock (only used when no fixed time is configured). The dev host *is* the host: it
+/// owns the clock the filter core must not read directly.
+#[allow(clippy::disallowed_methods)]
 fn now_nanos() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -87,7 +87,10 @@ pub struct UpstreamRequest {
 impl UpstreamRequest {
     /// First value of a header.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -96,7 +99,10 @@ pub(crate) fn kong_500() -> LocalResponse {
     LocalResponse {
         status: 500,
         details: "wasm trap".into(),
-        headers: vec![("content-type".into(), b"application/json; charset=utf-8".to_vec())],
+        headers: vec![(
+            "content-type".into(),
+            b"application/json; charset=utf-8".to_vec(),
+        )],
         body: br#"{"message":"An unexpected error occurred"}"#.to_vec(),
     }
 }
@@ -119,18 +125,32 @@ impl Vm {
         }
         if self.recycle {
             if let Err(e) = self.reinstantiate() {
-                self.store.data_mut().host_log(format!("[kong] cannot recycle instance: {e}"));
+                self.store
+                    .data_mut()
+                    .host_log(format!("[kong] cannot recycle instance: {e}"));
                 return Err(kong_500());
             }
         }
         let id = self.next_ctx;
         self.next_ctx += 1;
         let root = self.state().root_id;
-        self.store.data_mut().streams.insert(id, Stream { request_body_readable: true, ..Default::default() });
+        self.store.data_mut().streams.insert(
+            id,
+            Stream {
+                request_body_readable: true,
+                ..Default::default()
+            },
+        );
         self.drives.insert(id, Drive::default());
-        if let Err(t) = self.call::<(u32, u32), ()>(id, Phase::Idle, "proxy_on_context_create", (id, root)) {
+        if let Err(t) =
+            self.call::<(u32, u32), ()>(id, Phase::Idle, "proxy_on_context_create", (id, root))
+        {
             self.stream_trapped(id, t);
-            return Err(self.drives.get(&id).and_then(|d| d.local.clone()).unwrap_or_else(kong_500));
+            return Err(self
+                .drives
+                .get(&id)
+                .and_then(|d| d.local.clone())
+                .unwrap_or_else(kong_500));
         }
         Ok(id)
     }
@@ -141,7 +161,10 @@ impl Vm {
 
     /// Callbacks made on a stream so far.
     pub fn trace(&self, id: u32) -> &[String] {
-        self.drives.get(&id).map(|d| d.trace.as_slice()).unwrap_or(&[])
+        self.drives
+            .get(&id)
+            .map(|d| d.trace.as_slice())
+            .unwrap_or(&[])
     }
 
     /// The stream's host state (headers, bodies, properties the filter set).
@@ -171,8 +194,16 @@ impl Vm {
     }
 
     /// Runs a stream callback returning an Action; a trap or a local response ends the step.
-    pub(crate) fn step(&mut self, id: u32, phase: Phase, name: &str, args: (u32, u32, u32)) -> Result<Action, Flow> {
-        self.drive(id).trace.push(format!("{name}({}, eos={})", args.1, args.2 != 0));
+    pub(crate) fn step(
+        &mut self,
+        id: u32,
+        phase: Phase,
+        name: &str,
+        args: (u32, u32, u32),
+    ) -> Result<Action, Flow> {
+        self.drive(id)
+            .trace
+            .push(format!("{name}({}, eos={})", args.1, args.2 != 0));
         match self.call::<(u32, u32, u32), i32>(id, phase, name, args) {
             Ok(v) => {
                 if let Some(f) = self.pending_local(id) {
@@ -199,11 +230,19 @@ impl Vm {
     }
 
     fn pending_local(&mut self, id: u32) -> Option<Flow> {
-        let first = self.state().streams.get(&id).and_then(|s| s.local_responses.first().cloned());
+        let first = self
+            .state()
+            .streams
+            .get(&id)
+            .and_then(|s| s.local_responses.first().cloned());
         let profile = self.profile();
         let d = self.drive(id);
         if d.local.is_some() || d.reset {
-            return Some(if d.reset { Flow::Reset } else { Flow::Local(d.local.clone()?) });
+            return Some(if d.reset {
+                Flow::Reset
+            } else {
+                Flow::Local(d.local.clone()?)
+            });
         }
         let l = first?;
         if d.headers_sent {
@@ -231,10 +270,19 @@ impl Vm {
         }
         let eos = end_of_stream && self.profile() == Profile::Envoy;
         self.drive(id).req_eos = end_of_stream;
-        match self.step(id, Phase::RequestHeaders, "proxy_on_request_headers", (id, n, u32::from(eos))) {
+        match self.step(
+            id,
+            Phase::RequestHeaders,
+            "proxy_on_request_headers",
+            (id, n, u32::from(eos)),
+        ) {
             Err(f) => f,
             Ok(Action::Continue) => {
-                self.drive(id).req = if end_of_stream { Req::Complete } else { Req::Body };
+                self.drive(id).req = if end_of_stream {
+                    Req::Complete
+                } else {
+                    Req::Body
+                };
                 self.flow_req(id)
             }
             Ok(Action::Pause) => {
@@ -341,8 +389,16 @@ impl Vm {
                     self.drive(id).local = Some(l.clone());
                     return Flow::Local(l);
                 }
-                let n = self.stream_state(id).map(|s| s.request_body.len()).unwrap_or(0) as u32;
-                match self.step(id, Phase::RequestBody, "proxy_on_request_body", (id, n, u32::from(eos))) {
+                let n = self
+                    .stream_state(id)
+                    .map(|s| s.request_body.len())
+                    .unwrap_or(0) as u32;
+                match self.step(
+                    id,
+                    Phase::RequestBody,
+                    "proxy_on_request_body",
+                    (id, n, u32::from(eos)),
+                ) {
                     Err(f) => f,
                     Ok(Action::Continue) => {
                         self.drive(id).req_body_paused = false;
@@ -373,7 +429,12 @@ impl Vm {
     }
 
     fn take_req_body(&mut self, id: u32) -> Vec<u8> {
-        self.store.data_mut().streams.get_mut(&id).map(|s| std::mem::take(&mut s.request_body)).unwrap_or_default()
+        self.store
+            .data_mut()
+            .streams
+            .get_mut(&id)
+            .map(|s| std::mem::take(&mut s.request_body))
+            .unwrap_or_default()
     }
 
     fn release_request(&mut self, id: u32, last: Vec<u8>) {
@@ -388,7 +449,10 @@ impl Vm {
     /// Applies `proxy_continue_stream` calls made since the last step (after dispatch answers).
     pub(crate) fn advance(&mut self, id: u32) {
         let (req_resumed, resp_resumed) = match self.store.data_mut().streams.get_mut(&id) {
-            Some(s) => (std::mem::take(&mut s.request_resumed), std::mem::take(&mut s.response_resumed)),
+            Some(s) => (
+                std::mem::take(&mut s.request_resumed),
+                std::mem::take(&mut s.response_resumed),
+            ),
             None => return,
         };
         if self.pending_local(id).is_some() {
@@ -467,10 +531,13 @@ impl Vm {
     pub fn upstream_request(&self, id: u32) -> Option<UpstreamRequest> {
         let s = self.stream_state(id)?;
         let d = self.drives.get(&id)?;
-        Some(crate::upstream::build(self.state(), s, d.req_forwarded.clone()))
+        Some(crate::upstream::build(
+            self.state(),
+            s,
+            d.req_forwarded.clone(),
+        ))
     }
 }
-
 
 impl Vm {
     /// `Some(Local|Reset)` once the stream ended early (local response, trap, reset).

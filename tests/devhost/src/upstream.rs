@@ -14,7 +14,10 @@ use crate::state::{HostState, Stream};
 use crate::stream::UpstreamRequest;
 
 fn prop(s: &Stream, name: &str) -> Option<String> {
-    s.properties.get(name).map(|v| String::from_utf8_lossy(v).into_owned()).filter(|v| !v.is_empty())
+    s.properties
+        .get(name)
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .filter(|v| !v.is_empty())
 }
 
 /// Builds the upstream request from the stream's final state.
@@ -32,7 +35,10 @@ pub fn build(st: &HostState, s: &Stream, body: Vec<u8>) -> UpstreamRequest {
             let authority = map_get(h, ":authority").unwrap_or("").to_string();
             let scheme = map_get(h, ":scheme").unwrap_or("http").to_string();
             let path = map_get(h, ":path").unwrap_or("/").to_string();
-            let cl = headers.iter().find(|(k, _)| k == "content-length").map(|(_, v)| v.clone());
+            let cl = headers
+                .iter()
+                .find(|(k, _)| k == "content-length")
+                .map(|(_, v)| v.clone());
             if let Some(cl) = cl {
                 if cl.trim().parse::<usize>().ok() != Some(body.len()) {
                     problems.push(format!(
@@ -50,7 +56,8 @@ pub fn build(st: &HostState, s: &Stream, body: Vec<u8>) -> UpstreamRequest {
                 .unwrap_or_else(|| map_get(h, ":scheme").unwrap_or("http").to_string());
             let host_header = map_get(h, "host").unwrap_or("").to_string();
             let authority = target.clone().unwrap_or_else(|| host_header.clone());
-            let path = prop(s, "ngx.upstream_uri").unwrap_or_else(|| map_get(h, ":path").unwrap_or("/").to_string());
+            let path = prop(s, "ngx.upstream_uri")
+                .unwrap_or_else(|| map_get(h, ":path").unwrap_or("/").to_string());
             let host = prop(s, "ngx.upstream_host")
                 .or_else(|| target.map(|t| strip_default_port(&t, &scheme)))
                 .unwrap_or(host_header);
@@ -63,11 +70,22 @@ pub fn build(st: &HostState, s: &Stream, body: Vec<u8>) -> UpstreamRequest {
         }
     };
     headers.insert(0, ("host".into(), host));
-    UpstreamRequest { method, scheme, authority, path, headers, body, problems }
+    UpstreamRequest {
+        method,
+        scheme,
+        authority,
+        path,
+        headers,
+        body,
+        problems,
+    }
 }
 
 /// `host:443` under https (or `host:80` under http) is sent as `host` in the Host header.
 fn strip_default_port(authority: &str, scheme: &str) -> String {
     let default = if scheme == "https" { ":443" } else { ":80" };
-    authority.strip_suffix(default).unwrap_or(authority).to_string()
+    authority
+        .strip_suffix(default)
+        .unwrap_or(authority)
+        .to_string()
 }

@@ -20,7 +20,11 @@ pub struct Trap {
 
 impl std::fmt::Display for Trap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "filter trapped in {}: {}\ncaptured log:\n{}", self.callback, self.message, self.logs)
+        write!(
+            f,
+            "filter trapped in {}: {}\ncaptured log:\n{}",
+            self.callback, self.message, self.logs
+        )
     }
 }
 
@@ -64,7 +68,10 @@ pub struct Vm {
 
 impl std::fmt::Debug for Vm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Vm").field("profile", &self.profile()).field("failed", &self.failed.is_some()).finish()
+        f.debug_struct("Vm")
+            .field("profile", &self.profile())
+            .field("failed", &self.failed.is_some())
+            .finish()
     }
 }
 
@@ -73,7 +80,10 @@ impl Vm {
     /// `on_vm_start` and `on_configure`.
     pub fn start(module: &FilterModule, opts: HostOptions) -> Result<Vm, StartError> {
         let mut store = Store::new(&module.engine, HostState::new(opts));
-        let instance = module.pre.instantiate(&mut store).map_err(|e| StartError::Instantiate(format!("{e:#}")))?;
+        let instance = module
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| StartError::Instantiate(format!("{e:#}")))?;
         let mut vm = Vm {
             module: module.clone(),
             store,
@@ -89,17 +99,32 @@ impl Vm {
 
     fn boot(&mut self) -> Result<(), StartError> {
         let root = self.state().root_id;
-        self.call::<(), ()>(root, Phase::Idle, "_initialize", ()).map_err(StartError::Trap)?;
-        self.call::<(u32, u32), ()>(root, Phase::Idle, "proxy_on_context_create", (root, 0)).map_err(StartError::Trap)?;
+        self.call::<(), ()>(root, Phase::Idle, "_initialize", ())
+            .map_err(StartError::Trap)?;
+        self.call::<(u32, u32), ()>(root, Phase::Idle, "proxy_on_context_create", (root, 0))
+            .map_err(StartError::Trap)?;
         let vm_len = self.state().opts.vm_config.len() as u32;
-        let ok = self.call::<(u32, u32), u32>(root, Phase::VmStart, "proxy_on_vm_start", (root, vm_len)).map_err(StartError::Trap)?;
+        let ok = self
+            .call::<(u32, u32), u32>(root, Phase::VmStart, "proxy_on_vm_start", (root, vm_len))
+            .map_err(StartError::Trap)?;
         if ok == Some(0) {
-            return Err(StartError::Refused { logs: self.state().log_text() });
+            return Err(StartError::Refused {
+                logs: self.state().log_text(),
+            });
         }
         let cfg_len = self.state().opts.plugin_config.len() as u32;
-        let ok = self.call::<(u32, u32), u32>(root, Phase::Configure, "proxy_on_configure", (root, cfg_len)).map_err(StartError::Trap)?;
+        let ok = self
+            .call::<(u32, u32), u32>(
+                root,
+                Phase::Configure,
+                "proxy_on_configure",
+                (root, cfg_len),
+            )
+            .map_err(StartError::Trap)?;
         if ok == Some(0) {
-            return Err(StartError::Refused { logs: self.state().log_text() });
+            return Err(StartError::Refused {
+                logs: self.state().log_text(),
+            });
         }
         Ok(())
     }
@@ -110,8 +135,14 @@ impl Vm {
         let old_logs = std::mem::take(&mut self.store.data_mut().logs);
         let mut store = Store::new(&self.module.engine, HostState::new(opts));
         store.data_mut().logs = old_logs;
-        store.data_mut().host_log("[kong] instance recycled after a trap");
-        let instance = self.module.pre.instantiate(&mut store).map_err(|e| StartError::Instantiate(format!("{e:#}")))?;
+        store
+            .data_mut()
+            .host_log("[kong] instance recycled after a trap");
+        let instance = self
+            .module
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| StartError::Instantiate(format!("{e:#}")))?;
         self.store = store;
         self.instance = instance;
         self.next_ctx = 2;
@@ -147,7 +178,13 @@ impl Vm {
 
     /// Calls an export in context `ctx` during `phase`. `Ok(None)` if the module does not
     /// export it. A trap comes back with the captured log.
-    pub(crate) fn call<P: WasmParams, Res: WasmResults>(&mut self, ctx: u32, phase: Phase, name: &str, params: P) -> Result<Option<Res>, Trap> {
+    pub(crate) fn call<P: WasmParams, Res: WasmResults>(
+        &mut self,
+        ctx: u32,
+        phase: Phase,
+        name: &str,
+        params: P,
+    ) -> Result<Option<Res>, Trap> {
         let Some(f) = self.instance.get_func(&mut self.store, name) else {
             return Ok(None);
         };
@@ -171,8 +208,15 @@ impl Vm {
             Err(e) => {
                 st.flush_fds();
                 let message = format!("{e:#}");
-                st.host_log(format!("trap in {name}: {}", message.lines().next().unwrap_or("")));
-                Err(Trap { callback: name.to_string(), message, logs: st.log_text() })
+                st.host_log(format!(
+                    "trap in {name}: {}",
+                    message.lines().next().unwrap_or("")
+                ));
+                Err(Trap {
+                    callback: name.to_string(),
+                    message,
+                    logs: st.log_text(),
+                })
             }
         }
     }
@@ -211,7 +255,11 @@ impl Vm {
 
     /// Delivers the answer to a dispatched call (`None` = the call failed: Kong adds a
     /// `:dispatch_status` pseudo-header, §1.8; Envoy gives no headers, §2.3).
-    pub fn deliver_call(&mut self, call: &crate::state::HttpCall, answer: Option<CallResponse>) -> Result<(), Trap> {
+    pub fn deliver_call(
+        &mut self,
+        call: &crate::state::HttpCall,
+        answer: Option<CallResponse>,
+    ) -> Result<(), Trap> {
         let (resp, nh) = match answer {
             Some(r) => {
                 let n = r.headers.len() as u32;
@@ -220,7 +268,8 @@ impl Vm {
             None => {
                 let mut r = CallResponse::default();
                 if self.profile() == Profile::Kong {
-                    r.headers.push((":dispatch_status".into(), b"broken connection".to_vec()));
+                    r.headers
+                        .push((":dispatch_status".into(), b"broken connection".to_vec()));
                 }
                 (r, 0)
             }
@@ -247,16 +296,28 @@ impl Vm {
         }
     }
 
-    fn call_with_response(&mut self, ctx: u32, token: u32, nh: u32, nb: u32, nt: u32) -> Result<(), Trap> {
+    fn call_with_response(
+        &mut self,
+        ctx: u32,
+        token: u32,
+        nh: u32,
+        nb: u32,
+        nt: u32,
+    ) -> Result<(), Trap> {
         // Like `call`, but `call_response` must stay set while the callback runs.
-        let Some(f) = self.instance.get_func(&mut self.store, "proxy_on_http_call_response") else {
+        let Some(f) = self
+            .instance
+            .get_func(&mut self.store, "proxy_on_http_call_response")
+        else {
             return Ok(());
         };
-        let typed = f.typed::<(u32, u32, u32, u32, u32), ()>(&self.store).map_err(|e| Trap {
-            callback: "proxy_on_http_call_response".into(),
-            message: format!("{e:#}"),
-            logs: String::new(),
-        })?;
+        let typed = f
+            .typed::<(u32, u32, u32, u32, u32), ()>(&self.store)
+            .map_err(|e| Trap {
+                callback: "proxy_on_http_call_response".into(),
+                message: format!("{e:#}"),
+                logs: String::new(),
+            })?;
         {
             let st = self.store.data_mut();
             st.current = ctx;
@@ -270,8 +331,15 @@ impl Vm {
         r.map_err(|e| {
             st.flush_fds();
             let message = format!("{e:#}");
-            st.host_log(format!("trap in proxy_on_http_call_response: {}", message.lines().next().unwrap_or("")));
-            Trap { callback: "proxy_on_http_call_response".into(), message, logs: st.log_text() }
+            st.host_log(format!(
+                "trap in proxy_on_http_call_response: {}",
+                message.lines().next().unwrap_or("")
+            ));
+            Trap {
+                callback: "proxy_on_http_call_response".into(),
+                message,
+                logs: st.log_text(),
+            }
         })
     }
 }
@@ -287,7 +355,9 @@ impl Vm {
     /// Takes the unanswered calls made by context `ctx` only (concurrent streams keep theirs).
     pub fn take_calls_for(&mut self, ctx: u32) -> Vec<crate::state::HttpCall> {
         let calls = &mut self.store.data_mut().calls;
-        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(calls).into_iter().partition(|c| c.context_id == ctx);
+        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(calls)
+            .into_iter()
+            .partition(|c| c.context_id == ctx);
         *calls = rest;
         mine
     }

@@ -2,6 +2,14 @@
 //! chat request for each provider the mock speaks, and the provider's answer back.
 //! Skipped only while `ai_proxy.wasm` has no proxy-wasm filter in it.
 
+// Test helpers outside #[test] fns may unwrap/panic: a failure is the test failing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use devhost::client::Target;
 use devhost::gateway::{self, GatewayConfig, RunningGateway};
 use devhost::mock::{MockOptions, MockServer};
@@ -13,7 +21,10 @@ const TEXT: &str = "Hello! How can I help you today?";
 
 fn start(profile: Profile, cfg: &Value, mock: &MockServer) -> Option<RunningGateway> {
     let Some(module) = testing::ai_proxy() else {
-        eprintln!("SKIP: {} has no proxy-wasm filter yet", testing::ai_proxy_path().display());
+        eprintln!(
+            "SKIP: {} has no proxy-wasm filter yet",
+            testing::ai_proxy_path().display()
+        );
         return None;
     };
     let gc = GatewayConfig {
@@ -30,20 +41,40 @@ fn start(profile: Profile, cfg: &Value, mock: &MockServer) -> Option<RunningGate
 /// (name, config, model, expected upstream path prefix)
 fn providers() -> Vec<(&'static str, Value, &'static str, &'static str)> {
     vec![
-        ("anthropic", json!({"route_type": "llm/v1/chat", "auth": {"header_name": "x-api-key", "header_value": "k"},
+        (
+            "anthropic",
+            json!({"route_type": "llm/v1/chat", "auth": {"header_name": "x-api-key", "header_value": "k"},
             "model": {"provider": "anthropic", "name": "claude-sonnet-4-20250514", "options": {"anthropic_version": "2023-06-01", "max_tokens": 256}}}),
-            "claude-sonnet-4-20250514", "/v1/messages"),
-        ("gemini", json!({"route_type": "llm/v1/chat", "auth": {"param_name": "key", "param_value": "k", "param_location": "query"},
+            "claude-sonnet-4-20250514",
+            "/v1/messages",
+        ),
+        (
+            "gemini",
+            json!({"route_type": "llm/v1/chat", "auth": {"param_name": "key", "param_value": "k", "param_location": "query"},
             "model": {"provider": "gemini", "name": "gemini-2.0-flash"}}),
-            "gemini-2.0-flash", "/v1beta/models/gemini-2.0-flash:generateContent"),
-        ("bedrock", json!({"route_type": "llm/v1/chat", "auth": {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"},
+            "gemini-2.0-flash",
+            "/v1beta/models/gemini-2.0-flash:generateContent",
+        ),
+        (
+            "bedrock",
+            json!({"route_type": "llm/v1/chat", "auth": {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"},
             "model": {"provider": "bedrock", "name": "anthropic.claude-3-haiku-20240307-v1:0", "options": {"bedrock": {"aws_region": "us-east-1"}}}}),
-            "anthropic.claude-3-haiku-20240307-v1:0", "/model/anthropic.claude-3-haiku-20240307-v1"),
-        ("cohere", json!({"route_type": "llm/v1/chat", "auth": {"header_name": "Authorization", "header_value": "Bearer k"},
+            "anthropic.claude-3-haiku-20240307-v1:0",
+            "/model/anthropic.claude-3-haiku-20240307-v1",
+        ),
+        (
+            "cohere",
+            json!({"route_type": "llm/v1/chat", "auth": {"header_name": "Authorization", "header_value": "Bearer k"},
             "model": {"provider": "cohere", "name": "command-r"}}),
-            "command-r", "/v"),
-        ("ollama", json!({"route_type": "llm/v1/chat", "model": {"provider": "ollama", "name": "llama3.2"}}),
-            "llama3.2", "/api/chat"),
+            "command-r",
+            "/v",
+        ),
+        (
+            "ollama",
+            json!({"route_type": "llm/v1/chat", "model": {"provider": "ollama", "name": "llama3.2"}}),
+            "llama3.2",
+            "/api/chat",
+        ),
     ]
 }
 
@@ -52,16 +83,32 @@ fn chat_translates_for_each_provider_on_both_profiles() {
     for (name, cfg, model, path) in providers() {
         for p in Profile::ALL {
             let mock = MockServer::start(MockOptions::default()).unwrap();
-            let Some(gw) = start(p, &cfg, &mock) else { return };
+            let Some(gw) = start(p, &cfg, &mock) else {
+                return;
+            };
             let body = json!({"model": model, "messages": [{"role": "user", "content": "Hi"}]});
-            let r = http(gw.addr, "POST", "/v1/chat/completions", &[("content-type", "application/json")], body.to_string().as_bytes()).unwrap();
+            let r = http(
+                gw.addr,
+                "POST",
+                "/v1/chat/completions",
+                &[("content-type", "application/json")],
+                body.to_string().as_bytes(),
+            )
+            .unwrap();
             assert_eq!(r.status, 200, "{name}/{p:?}: {}", r.text());
             let v = r.json();
             assert_eq!(v["object"], "chat.completion", "{name}/{p:?}: {v}");
-            assert_eq!(v["choices"][0]["message"]["content"], TEXT, "{name}/{p:?}: {v}");
+            assert_eq!(
+                v["choices"][0]["message"]["content"], TEXT,
+                "{name}/{p:?}: {v}"
+            );
             assert_eq!(v["choices"][0]["finish_reason"], "stop", "{name}/{p:?}");
             let seen = mock.last().unwrap();
-            assert!(seen.path.starts_with(path), "{name}/{p:?}: upstream path {}", seen.path);
+            assert!(
+                seen.path.starts_with(path),
+                "{name}/{p:?}: upstream path {}",
+                seen.path
+            );
         }
     }
 }
@@ -72,16 +119,30 @@ fn tool_calls_translate_for_each_provider_on_both_profiles() {
     for (name, cfg, model, _) in providers() {
         for p in Profile::ALL {
             let mock = MockServer::start(MockOptions::default()).unwrap();
-            let Some(gw) = start(p, &cfg, &mock) else { return };
+            let Some(gw) = start(p, &cfg, &mock) else {
+                return;
+            };
             let body = json!({"model": model, "messages": [{"role": "user", "content": "Weather in Paris?"}], "tools": tools});
-            let r = http(gw.addr, "POST", "/v1/chat/completions", &[("content-type", "application/json")], body.to_string().as_bytes()).unwrap();
+            let r = http(
+                gw.addr,
+                "POST",
+                "/v1/chat/completions",
+                &[("content-type", "application/json")],
+                body.to_string().as_bytes(),
+            )
+            .unwrap();
             assert_eq!(r.status, 200, "{name}/{p:?}: {}", r.text());
             let v = r.json();
             let call = &v["choices"][0]["message"]["tool_calls"][0];
             assert_eq!(call["function"]["name"], "get_weather", "{name}/{p:?}: {v}");
-            let args: Value = serde_json::from_str(call["function"]["arguments"].as_str().unwrap_or("null")).unwrap_or(Value::Null);
+            let args: Value =
+                serde_json::from_str(call["function"]["arguments"].as_str().unwrap_or("null"))
+                    .unwrap_or(Value::Null);
             assert_eq!(args, json!({"location": "Paris"}), "{name}/{p:?}: {v}");
-            assert_eq!(v["choices"][0]["finish_reason"], "tool_calls", "{name}/{p:?}");
+            assert_eq!(
+                v["choices"][0]["finish_reason"], "tool_calls",
+                "{name}/{p:?}"
+            );
         }
     }
 }

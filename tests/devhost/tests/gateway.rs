@@ -2,6 +2,14 @@
 //! request goes under each profile, override keeping Host and path, streaming, local
 //! responses, dispatch over the network.
 
+// Test helpers outside #[test] fns may unwrap/panic: a failure is the test failing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use devhost::client::Target;
 use devhost::gateway::{self, GatewayConfig, RunningGateway};
 use devhost::mock::{MockOptions, MockServer};
@@ -30,7 +38,14 @@ fn envoy_profile_forwards_to_authority_and_path_the_filter_set() {
         {"op": "set_header", "name": ":authority", "value": "api.openai.com"},
         {"op": "set_header", "name": ":path", "value": "/v1/chat/completions"}]}});
     let gw = start(Profile::Envoy, cfg, &mock);
-    let r = http(gw.addr, "POST", "/anything", &[("content-type", "application/json")], br#"{"model":"m","messages":[]}"#).unwrap();
+    let r = http(
+        gw.addr,
+        "POST",
+        "/anything",
+        &[("content-type", "application/json")],
+        br#"{"model":"m","messages":[]}"#,
+    )
+    .unwrap();
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["object"], "chat.completion");
     let seen = mock.last().unwrap();
@@ -47,7 +62,14 @@ fn kong_profile_forwards_to_service_target_and_upstream_uri() {
         {"op": "set_property", "path": ["kong", "service", "request", "scheme"], "value": "https"},
         {"op": "set_property", "path": ["ngx", "upstream_uri"], "value": "/v1/messages"}]}});
     let gw = start(Profile::Kong, cfg, &mock);
-    let r = http(gw.addr, "POST", "/chat", &[("content-type", "application/json")], br#"{"model":"m","messages":[]}"#).unwrap();
+    let r = http(
+        gw.addr,
+        "POST",
+        "/chat",
+        &[("content-type", "application/json")],
+        br#"{"model":"m","messages":[]}"#,
+    )
+    .unwrap();
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["type"], "message");
     let seen = mock.last().unwrap();
@@ -60,10 +82,20 @@ fn kong_profile_forwards_to_service_target_and_upstream_uri() {
 #[test]
 fn streamed_answer_passes_through_on_both_profiles() {
     for p in Profile::ALL {
-        let mock = MockServer::start(MockOptions { chunk_size: Some(7) }).unwrap();
+        let mock = MockServer::start(MockOptions {
+            chunk_size: Some(7),
+        })
+        .unwrap();
         let cfg = json!({"request_headers": {"ops": [{"op": "set_header", "name": ":path", "value": "/v1/chat/completions"}]}});
         let gw = start(p, cfg, &mock);
-        let r = http(gw.addr, "POST", "/v1/chat/completions", &[("content-type", "application/json")], br#"{"model":"m","stream":true,"messages":[]}"#).unwrap();
+        let r = http(
+            gw.addr,
+            "POST",
+            "/v1/chat/completions",
+            &[("content-type", "application/json")],
+            br#"{"model":"m","stream":true,"messages":[]}"#,
+        )
+        .unwrap();
         assert_eq!(r.status, 200, "{p:?}: {}", r.text());
         let t = r.text();
         assert!(t.starts_with("data: {"), "{t}");
@@ -79,7 +111,11 @@ fn local_response_goes_to_the_client() {
         let cfg = json!({"request_headers": {"action": "pause", "ops": [{"op": "send_response", "status": 401, "body": "{\"error\":\"no\"}"}]}});
         let gw = start(p, cfg, &mock);
         let r = http(gw.addr, "GET", "/", &[], b"").unwrap();
-        assert_eq!((r.status, r.text().as_str()), (401, "{\"error\":\"no\"}"), "{p:?}");
+        assert_eq!(
+            (r.status, r.text().as_str()),
+            (401, "{\"error\":\"no\"}"),
+            "{p:?}"
+        );
         assert!(mock.requests().is_empty());
     }
 }
@@ -95,7 +131,14 @@ fn dispatch_goes_over_the_network_and_resumes() {
             "http_call_response": {"ops": [{"op": "get_body", "buffer": "call"}, {"op": "set_header", "name": ":path", "value": "/api/chat"}, {"op": "resume_request"}]}
         });
         let gw = start(p, cfg, &mock);
-        let r = http(gw.addr, "POST", "/x", &[("content-type", "application/json")], br#"{"model":"llama3","stream":false,"messages":[]}"#).unwrap();
+        let r = http(
+            gw.addr,
+            "POST",
+            "/x",
+            &[("content-type", "application/json")],
+            br#"{"model":"llama3","stream":false,"messages":[]}"#,
+        )
+        .unwrap();
         assert_eq!(r.status, 200, "{p:?}: {}", r.text());
         let reqs = mock.requests();
         assert_eq!(reqs.len(), 2, "{p:?}");
@@ -112,6 +155,11 @@ fn envoy_trap_makes_later_requests_503() {
     let mock = MockServer::start(MockOptions::default()).unwrap();
     let cfg = json!({"request_headers": {"ops": [{"op": "panic", "message": "boom", "if_header": "x-panic"}]}});
     let gw = start(Profile::Envoy, cfg, &mock);
-    assert_eq!(http(gw.addr, "GET", "/", &[("x-panic", "1")], b"").unwrap().status, 503);
+    assert_eq!(
+        http(gw.addr, "GET", "/", &[("x-panic", "1")], b"")
+            .unwrap()
+            .status,
+        503
+    );
     assert_eq!(http(gw.addr, "GET", "/", &[], b"").unwrap().status, 503);
 }

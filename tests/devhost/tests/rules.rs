@@ -1,8 +1,18 @@
 //! Host rule tests: each test drives the config-driven test filter (`tests/devhost/test-filter`)
 //! through the dev host and checks one rule of `spec/hosts.md` (section cited per test).
 
+// Test helpers outside #[test] fns may unwrap/panic: a failure is the test failing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use devhost::harness::{self, Outcome, Request, UpstreamReply};
-use devhost::{testing, CallResponse, HostOptions, HttpCall, Profile, StartError, UpstreamRequest, Vm};
+use devhost::{
+    testing, CallResponse, HostOptions, HttpCall, Profile, StartError, UpstreamRequest, Vm,
+};
 use serde_json::{json, Value};
 
 use Profile::{Envoy, Kong};
@@ -28,7 +38,16 @@ fn run(vm: &mut Vm, req: &Request) -> Outcome {
 }
 
 fn post(body: &str) -> Request {
-    Request::new("POST", "/v1/chat", &[("host", "client.example"), ("content-type", "text/plain"), ("content-length", &body.len().to_string())], body.as_bytes())
+    Request::new(
+        "POST",
+        "/v1/chat",
+        &[
+            ("host", "client.example"),
+            ("content-type", "text/plain"),
+            ("content-length", &body.len().to_string()),
+        ],
+        body.as_bytes(),
+    )
 }
 
 fn get() -> Request {
@@ -41,7 +60,12 @@ fn has(o: &Outcome, needle: &str) -> bool {
 
 #[track_caller]
 fn assert_log(o: &Outcome, needle: &str) {
-    assert!(has(o, needle), "log has no {needle:?}; trace {:?}\n{}", o.trace, o.logs);
+    assert!(
+        has(o, needle),
+        "log has no {needle:?}; trace {:?}\n{}",
+        o.trace,
+        o.logs
+    );
 }
 
 fn body_step(ops: Value) -> Value {
@@ -56,8 +80,19 @@ fn body_step(ops: Value) -> Value {
 fn envoy_request_body_arrives_in_chunks_and_pause_buffers() {
     let mut vm = vm(Envoy, body_step(json!([{"op": "get_body"}])));
     let o = run(&mut vm, &post("hello world!").chunked(5));
-    let bodies: Vec<&String> = o.trace.iter().filter(|t| t.starts_with("proxy_on_request_body")).collect();
-    assert_eq!(bodies, ["proxy_on_request_body(5, eos=false)", "proxy_on_request_body(10, eos=false)", "proxy_on_request_body(12, eos=true)"]);
+    let bodies: Vec<&String> = o
+        .trace
+        .iter()
+        .filter(|t| t.starts_with("proxy_on_request_body"))
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            "proxy_on_request_body(5, eos=false)",
+            "proxy_on_request_body(10, eos=false)",
+            "proxy_on_request_body(12, eos=true)"
+        ]
+    );
     assert_log(&o, "tf: body hello world!");
     assert_eq!(o.upstream.unwrap().body, b"hello world!");
 }
@@ -68,7 +103,11 @@ fn envoy_request_body_arrives_in_chunks_and_pause_buffers() {
 fn kong_request_body_arrives_once_with_eos() {
     let mut vm = vm(Kong, body_step(json!([{"op": "get_body"}])));
     let o = run(&mut vm, &post("hello world!").chunked(5));
-    let bodies: Vec<&String> = o.trace.iter().filter(|t| t.starts_with("proxy_on_request_body")).collect();
+    let bodies: Vec<&String> = o
+        .trace
+        .iter()
+        .filter(|t| t.starts_with("proxy_on_request_body"))
+        .collect();
     assert_eq!(bodies, ["proxy_on_request_body(12, eos=true)"]);
     assert_log(&o, "tf: body hello world!");
 }
@@ -78,7 +117,13 @@ fn kong_request_body_arrives_once_with_eos() {
 fn kong_empty_body_gets_no_body_callback() {
     let mut vm = vm(Kong, json!({}));
     let o = run(&mut vm, &get());
-    assert!(!o.trace.iter().any(|t| t.starts_with("proxy_on_request_body")), "{:?}", o.trace);
+    assert!(
+        !o.trace
+            .iter()
+            .any(|t| t.starts_with("proxy_on_request_body")),
+        "{:?}",
+        o.trace
+    );
     assert_eq!(o.status, 200);
 }
 
@@ -88,7 +133,13 @@ fn kong_headers_end_of_stream_is_always_false() {
     let mut vm = vm(Kong, json!({}));
     let o = run(&mut vm, &get());
     assert_log(&o, "tf: request_headers n=");
-    assert!(o.trace.iter().any(|t| t.starts_with("proxy_on_request_headers") && t.ends_with("eos=false)")), "{:?}", o.trace);
+    assert!(
+        o.trace
+            .iter()
+            .any(|t| t.starts_with("proxy_on_request_headers") && t.ends_with("eos=false)")),
+        "{:?}",
+        o.trace
+    );
 }
 
 /// hosts.md §3: Envoy passes end_of_stream=true to on_http_request_headers for a bodyless request.
@@ -96,14 +147,21 @@ fn kong_headers_end_of_stream_is_always_false() {
 fn envoy_headers_end_of_stream_true_without_body() {
     let mut vm = vm(Envoy, json!({}));
     let o = run(&mut vm, &get());
-    assert!(o.trace.iter().any(|t| t.starts_with("proxy_on_request_headers") && t.ends_with("eos=true)")), "{:?}", o.trace);
+    assert!(
+        o.trace
+            .iter()
+            .any(|t| t.starts_with("proxy_on_request_headers") && t.ends_with("eos=true)")),
+        "{:?}",
+        o.trace
+    );
 }
 
 /// hosts.md §1.7: a body larger than `client_body_buffer_size` is spooled to a file and the
 /// filter reads nothing.
 #[test]
 fn kong_body_above_client_body_buffer_size_is_unreadable() {
-    let mut opts = HostOptions::with_config(Kong, body_step(json!([{"op": "get_body"}])).to_string());
+    let mut opts =
+        HostOptions::with_config(Kong, body_step(json!([{"op": "get_body"}])).to_string());
     opts.client_body_buffer_size = 8;
     let mut vm = vm_with(opts);
     let o = run(&mut vm, &post("more than eight bytes"));
@@ -127,7 +185,10 @@ fn envoy_buffered_body_over_limit_is_413() {
 /// BAD_ARGUMENT, which makes the SDK panic: the VM traps and Envoy answers 503.
 #[test]
 fn envoy_partial_set_buffer_is_bad_argument_and_traps() {
-    let mut vm = vm(Envoy, body_step(json!([{"op": "set_body", "start": 0, "size": 3, "value": "XY"}])));
+    let mut vm = vm(
+        Envoy,
+        body_step(json!([{"op": "set_body", "start": 0, "size": 3, "value": "XY"}])),
+    );
     let o = run(&mut vm, &post("hello world!"));
     assert_eq!(o.status, 503, "{}", o.logs);
     assert_log(&o, "unexpected status: 2");
@@ -136,7 +197,10 @@ fn envoy_partial_set_buffer_is_bad_argument_and_traps() {
 /// hosts.md §1.7: on Kong `size` caps the new value and everything after `start` is dropped.
 #[test]
 fn kong_set_buffer_size_caps_value_and_drops_tail() {
-    let mut vm = vm(Kong, body_step(json!([{"op": "set_body", "start": 6, "size": 3, "value": "there!!"}])));
+    let mut vm = vm(
+        Kong,
+        body_step(json!([{"op": "set_body", "start": 6, "size": 3, "value": "there!!"}])),
+    );
     let o = run(&mut vm, &post("hello world!"));
     assert_eq!(o.upstream.unwrap().body, b"hello the");
 }
@@ -159,7 +223,12 @@ fn replace_whole_body_with_usize_max_works_on_both() {
 /// hosts.md §2.2: Envoy `start=0,size=0` prepends and `start>=len` appends.
 #[test]
 fn envoy_set_buffer_prepend_and_append() {
-    let mut vm = vm(Envoy, body_step(json!([{"op": "set_body", "start": 0, "size": 0, "value": "<"}, {"op": "set_body", "start": 99, "size": 0, "value": ">"}])));
+    let mut vm = vm(
+        Envoy,
+        body_step(
+            json!([{"op": "set_body", "start": 0, "size": 0, "value": "<"}, {"op": "set_body", "start": 99, "size": 0, "value": ">"}]),
+        ),
+    );
     let mut req = post("mid");
     req.head.headers.retain(|(k, _)| k != "content-length");
     let o = run(&mut vm, &req);
@@ -172,7 +241,10 @@ fn envoy_set_buffer_prepend_and_append() {
 /// reading a request header in the body step is BAD_ARGUMENT and the SDK panics (503).
 #[test]
 fn envoy_request_header_read_in_body_after_continue_traps() {
-    let mut vm = vm(Envoy, body_step(json!([{"op": "get_header", "name": "content-type"}])));
+    let mut vm = vm(
+        Envoy,
+        body_step(json!([{"op": "get_header", "name": "content-type"}])),
+    );
     let o = run(&mut vm, &post("x"));
     assert_eq!(o.status, 503, "{}", o.logs);
 }
@@ -197,11 +269,20 @@ fn envoy_held_request_headers_are_editable_in_body_step() {
 /// StopAllIteration: no body callback until something resumes the request.
 #[test]
 fn envoy_pause_in_headers_without_flag_stops_body_callbacks() {
-    let mut opts = HostOptions::with_config(Envoy, json!({"request_headers": {"action": "pause"}}).to_string());
+    let mut opts = HostOptions::with_config(
+        Envoy,
+        json!({"request_headers": {"action": "pause"}}).to_string(),
+    );
     opts.allow_on_headers_stop_iteration = false;
     let mut vm = vm_with(opts);
     let o = run(&mut vm, &post("x"));
-    assert!(!o.trace.iter().any(|t| t.starts_with("proxy_on_request_body")), "{:?}", o.trace);
+    assert!(
+        !o.trace
+            .iter()
+            .any(|t| t.starts_with("proxy_on_request_body")),
+        "{:?}",
+        o.trace
+    );
     assert!(o.stalled.is_some());
 }
 
@@ -211,13 +292,19 @@ fn envoy_pause_in_headers_without_flag_stops_body_callbacks() {
 fn kong_pause_in_headers_waits_for_resume() {
     let mut vm = vm(Kong, json!({"request_headers": {"action": "pause"}}));
     let o = run(&mut vm, &post("x"));
-    assert!(o.stalled.as_deref().is_some_and(|s| s.contains("kong")), "{:?}", o.stalled);
+    assert!(
+        o.stalled.as_deref().is_some_and(|s| s.contains("kong")),
+        "{:?}",
+        o.stalled
+    );
 }
 
 /// hosts.md §1.11: Kong lets the body step read and change request headers.
 #[test]
 fn kong_request_headers_editable_in_body_step() {
-    let cfg = body_step(json!([{"op": "get_header", "name": "content-type"}, {"op": "set_header", "name": "x-added", "value": "1"}]));
+    let cfg = body_step(
+        json!([{"op": "get_header", "name": "content-type"}, {"op": "set_header", "name": "x-added", "value": "1"}]),
+    );
     let mut vm = vm(Kong, cfg);
     let o = run(&mut vm, &post("x"));
     assert_log(&o, "tf: header content-type=text/plain");
@@ -231,7 +318,10 @@ fn kong_setting_request_header_in_response_step_traps() {
     let mut vm = vm(Kong, cfg);
     let o = run(&mut vm, &get());
     assert_eq!(o.status, 500, "{}", o.logs);
-    assert_log(&o, "can only set request headers before response is produced");
+    assert_log(
+        &o,
+        "can only set request headers before response is produced",
+    );
 }
 
 // ---------------------------------------------------------------- content-length
@@ -240,7 +330,12 @@ fn kong_setting_request_header_in_response_step_traps() {
 /// the filter left the old header.
 #[test]
 fn kong_fixes_content_length_after_body_rewrite() {
-    let mut vm = vm(Kong, body_step(json!([{"op": "set_body", "start": 0, "size": "max", "value": "longer body than before"}])));
+    let mut vm = vm(
+        Kong,
+        body_step(
+            json!([{"op": "set_body", "start": 0, "size": "max", "value": "longer body than before"}]),
+        ),
+    );
     let o = run(&mut vm, &post("short"));
     let up = o.upstream.unwrap();
     assert_eq!(up.header("content-length"), Some("23"));
@@ -250,11 +345,20 @@ fn kong_fixes_content_length_after_body_rewrite() {
 /// hosts.md §2.2: Envoy does not fix Content-Length; a stale value is a broken request.
 #[test]
 fn envoy_keeps_stale_content_length() {
-    let mut vm = vm(Envoy, body_step(json!([{"op": "set_body", "start": 0, "size": "max", "value": "longer body than before"}])));
+    let mut vm = vm(
+        Envoy,
+        body_step(
+            json!([{"op": "set_body", "start": 0, "size": "max", "value": "longer body than before"}]),
+        ),
+    );
     let o = run(&mut vm, &post("short"));
     let up = o.upstream.unwrap();
     assert_eq!(up.header("content-length"), Some("5"));
-    assert!(up.problems.iter().any(|p| p.contains("content-length")), "{:?}", up.problems);
+    assert!(
+        up.problems.iter().any(|p| p.contains("content-length")),
+        "{:?}",
+        up.problems
+    );
 }
 
 // ---------------------------------------------------------------- pseudo-headers
@@ -273,7 +377,10 @@ fn envoy_authority_is_host_and_writable() {
     assert_log(&o, "tf: header host=<none>");
     assert_log(&o, "tf: header :authority=client.example");
     let up = o.upstream.unwrap();
-    assert_eq!((up.scheme.as_str(), up.authority.as_str(), up.path.as_str()), ("https", "api.example.com", "/v2/x"));
+    assert_eq!(
+        (up.scheme.as_str(), up.authority.as_str(), up.path.as_str()),
+        ("https", "api.example.com", "/v2/x")
+    );
     assert_eq!(up.header("host"), Some("api.example.com"));
 }
 
@@ -327,17 +434,31 @@ fn envoy_integer_properties_are_binary() {
 /// hosts.md §3 (host detection): `kong.version` is a version string on Kong, NOT_FOUND on Envoy.
 #[test]
 fn kong_version_property_detects_the_host() {
-    let cfg = json!({"request_headers": {"ops": [{"op": "get_property", "path": ["kong", "version"]}]}});
-    assert_log(&run(&mut vm(Kong, cfg.clone()), &get()), "tf: property kong.version=str:3.9.1");
-    assert_log(&run(&mut vm(Envoy, cfg), &get()), "tf: property kong.version=<none>");
+    let cfg =
+        json!({"request_headers": {"ops": [{"op": "get_property", "path": ["kong", "version"]}]}});
+    assert_log(
+        &run(&mut vm(Kong, cfg.clone()), &get()),
+        "tf: property kong.version=str:3.9.1",
+    );
+    assert_log(
+        &run(&mut vm(Envoy, cfg), &get()),
+        "tf: property kong.version=<none>",
+    );
 }
 
 /// hosts.md §1.10: Kong's `request.host` is nginx `$hostname`, not the Host header.
 #[test]
 fn kong_request_host_property_is_machine_hostname() {
-    let cfg = json!({"request_headers": {"ops": [{"op": "get_property", "path": ["request", "host"]}]}});
-    assert_log(&run(&mut vm(Kong, cfg.clone()), &get()), "tf: property request.host=str:devhost");
-    assert_log(&run(&mut vm(Envoy, cfg), &get()), "tf: property request.host=str:client.example");
+    let cfg =
+        json!({"request_headers": {"ops": [{"op": "get_property", "path": ["request", "host"]}]}});
+    assert_log(
+        &run(&mut vm(Kong, cfg.clone()), &get()),
+        "tf: property request.host=str:devhost",
+    );
+    assert_log(
+        &run(&mut vm(Envoy, cfg), &get()),
+        "tf: property request.host=str:client.example",
+    );
 }
 
 /// hosts.md §1.10: setting an unknown property on Kong is NOT_FOUND: the SDK panics (500).
@@ -369,7 +490,10 @@ fn kong_service_target_scheme_and_upstream_uri_route_the_request() {
         {"op": "set_property", "path": ["ngx", "upstream_host"], "value": "api.example.com"}]}});
     let o = run(&mut vm(Kong, cfg), &get());
     let up = o.upstream.unwrap_or_else(|| panic!("{}", o.logs));
-    assert_eq!((up.scheme.as_str(), up.authority.as_str(), up.path.as_str()), ("https", "api.example.com:443", "/v1/messages"));
+    assert_eq!(
+        (up.scheme.as_str(), up.authority.as_str(), up.path.as_str()),
+        ("https", "api.example.com:443", "/v1/messages")
+    );
     assert_eq!(up.header("host"), Some("api.example.com"));
 }
 
@@ -377,7 +501,10 @@ fn kong_service_target_scheme_and_upstream_uri_route_the_request() {
 #[test]
 fn kong_scratch_properties_round_trip() {
     let cfg = json!({"request_headers": {"ops": [{"op": "set_property", "path": ["kong", "my_note"], "value": "v"}, {"op": "get_property", "path": ["kong", "my_note"]}]}});
-    assert_log(&run(&mut vm(Kong, cfg), &get()), "tf: property kong.my_note=str:v");
+    assert_log(
+        &run(&mut vm(Kong, cfg), &get()),
+        "tf: property kong.my_note=str:v",
+    );
 }
 
 // ---------------------------------------------------------------- local responses
@@ -388,7 +515,11 @@ fn local_response_reaches_client_on_both() {
     for p in Profile::ALL {
         let cfg = json!({"request_headers": {"action": "pause", "ops": [{"op": "send_response", "status": 418, "body": "teapot", "headers": [["x-why", "test"]]}]}});
         let o = run(&mut vm(p, cfg), &get());
-        assert_eq!((o.status, o.text().as_str(), o.header("x-why")), (418, "teapot", Some("test")), "{p:?}");
+        assert_eq!(
+            (o.status, o.text().as_str(), o.header("x-why")),
+            (418, "teapot", Some("test")),
+            "{p:?}"
+        );
         assert!(o.upstream.is_none());
     }
 }
@@ -435,7 +566,11 @@ fn dispatch_cfg(upstream: &str) -> Value {
 
 fn token_answer(c: &HttpCall) -> Option<CallResponse> {
     assert_eq!(c.header(":path"), Some("/token"));
-    Some(CallResponse { headers: vec![(":status".into(), b"200".to_vec())], body: b"tok".to_vec(), trailers: vec![] })
+    Some(CallResponse {
+        headers: vec![(":status".into(), b"200".to_vec())],
+        body: b"tok".to_vec(),
+        trailers: vec![],
+    })
 }
 
 /// hosts.md §1.8 (Kong target host:port) / §2.3 (Envoy cluster name): dispatch, answer,
@@ -449,8 +584,14 @@ fn dispatch_answer_resume_on_both() {
         assert_eq!(o.calls[0].upstream, target);
         assert_log(&o, "tf: header :status=200");
         assert_log(&o, "tf: body tok");
-        let up = o.upstream.unwrap_or_else(|| panic!("{p:?}: {:?}\n{}", o.stalled, o.logs));
-        assert_eq!(up.header("authorization"), Some("Bearer from-call"), "{p:?}");
+        let up = o
+            .upstream
+            .unwrap_or_else(|| panic!("{p:?}: {:?}\n{}", o.stalled, o.logs));
+        assert_eq!(
+            up.header("authorization"),
+            Some("Bearer from-call"),
+            "{p:?}"
+        );
     }
 }
 
@@ -466,7 +607,10 @@ fn envoy_dispatch_to_unknown_cluster_is_bad_argument() {
 /// hosts.md §1.8: Kong wants a host[:port], not an Envoy cluster name.
 #[test]
 fn kong_dispatch_rejects_cluster_style_target() {
-    let o = run(&mut vm(Kong, dispatch_cfg("outbound|443||auth.example")), &get());
+    let o = run(
+        &mut vm(Kong, dispatch_cfg("outbound|443||auth.example")),
+        &get(),
+    );
     assert_log(&o, "tf: dispatch Err(BadArgument)");
 }
 
@@ -500,10 +644,22 @@ fn tick_period_and_on_tick_on_both() {
         vm.tick().unwrap();
         let calls = vm.take_calls();
         assert_eq!(calls.len(), 1, "{p:?}\n{}", vm.log_text());
-        let answer = CallResponse { headers: vec![(":status".into(), b"200".to_vec())], body: b"fresh".to_vec(), trailers: vec![] };
+        let answer = CallResponse {
+            headers: vec![(":status".into(), b"200".to_vec())],
+            body: b"fresh".to_vec(),
+            trailers: vec![],
+        };
         vm.deliver_call(&calls[0], Some(answer)).unwrap();
-        assert!(vm.log_text().contains("tf: root call response"), "{}", vm.log_text());
-        assert!(vm.log_text().contains("tf: body fresh"), "{}", vm.log_text());
+        assert!(
+            vm.log_text().contains("tf: root call response"),
+            "{}",
+            vm.log_text()
+        );
+        assert!(
+            vm.log_text().contains("tf: body fresh"),
+            "{}",
+            vm.log_text()
+        );
     }
 }
 
@@ -538,7 +694,10 @@ fn envoy_trap_fails_the_vm_later_requests_503() {
 #[test]
 fn panic_message_is_captured() {
     let mut vm = vm(Kong, panic_cfg());
-    let o = run(&mut vm, &Request::new("GET", "/", &[("host", "h"), ("x-panic", "1")], b""));
+    let o = run(
+        &mut vm,
+        &Request::new("GET", "/", &[("host", "h"), ("x-panic", "1")], b""),
+    );
     assert_log(&o, "boom on purpose");
     assert_log(&o, "trap in proxy_on_request_headers");
 }
@@ -547,12 +706,20 @@ fn panic_message_is_captured() {
 #[test]
 fn configure_refusal_and_panic_are_reported() {
     let m = testing::test_filter();
-    match Vm::start(&m, HostOptions::with_config(Kong, json!({"configure": "refuse"}).to_string())) {
+    match Vm::start(
+        &m,
+        HostOptions::with_config(Kong, json!({"configure": "refuse"}).to_string()),
+    ) {
         Err(StartError::Refused { logs }) => assert!(logs.contains("refusing config"), "{logs}"),
         other => panic!("expected refusal, got {other:?}"),
     }
-    match Vm::start(&m, HostOptions::with_config(Envoy, json!({"configure": "panic"}).to_string())) {
-        Err(StartError::Trap(t)) => assert!(t.logs.contains("configure panicked on purpose"), "{t}"),
+    match Vm::start(
+        &m,
+        HostOptions::with_config(Envoy, json!({"configure": "panic"}).to_string()),
+    ) {
+        Err(StartError::Trap(t)) => {
+            assert!(t.logs.contains("configure panicked on purpose"), "{t}")
+        }
         other => panic!("expected trap, got {other:?}"),
     }
 }
@@ -562,7 +729,10 @@ fn configure_refusal_and_panic_are_reported() {
 fn shared_data_needs_a_zone_on_kong() {
     let cfg = json!({"request_headers": {"ops": [{"op": "shared_set", "key": "k", "value": "v"}, {"op": "shared_get", "key": "k"}]}});
     assert_eq!(run(&mut vm(Kong, cfg.clone()), &get()).status, 500);
-    assert_log(&run(&mut vm(Envoy, cfg), &get()), "tf: shared Ok(Some(\"v\"))");
+    assert_log(
+        &run(&mut vm(Envoy, cfg), &get()),
+        "tf: shared Ok(Some(\"v\"))",
+    );
 }
 
 // ---------------------------------------------------------------- response body
@@ -571,7 +741,11 @@ fn stream_reply(_: &UpstreamRequest) -> UpstreamReply {
     UpstreamReply {
         status: 200,
         headers: vec![("content-type".into(), "text/event-stream".into())],
-        chunks: vec![b"data: 1\n\n".to_vec(), b"data: 2\n\n".to_vec(), b"data: 3\n\n".to_vec()],
+        chunks: vec![
+            b"data: 1\n\n".to_vec(),
+            b"data: 2\n\n".to_vec(),
+            b"data: 3\n\n".to_vec(),
+        ],
     }
 }
 
@@ -584,7 +758,13 @@ fn response_chunks_stream_through_on_both() {
         let o = harness::run(&mut vm, &get(), &mut stream_reply, &mut no_calls);
         assert_eq!(o.body_chunks.len(), 3, "{p:?}");
         assert_eq!(o.text(), "data: 1\n\ndata: 2\n\ndata: 3\n\n");
-        assert!(o.trace.last().is_some_and(|t| t == "proxy_on_response_body(0, eos=true)"), "{:?}", o.trace);
+        assert!(
+            o.trace
+                .last()
+                .is_some_and(|t| t == "proxy_on_response_body(0, eos=true)"),
+            "{:?}",
+            o.trace
+        );
     }
 }
 
@@ -593,7 +773,12 @@ fn response_chunks_stream_through_on_both() {
 #[test]
 fn envoy_response_pause_buffers_until_eos() {
     let cfg = json!({"response_body": {"action": "pause_until_eos", "ops": [{"op": "get_body", "buffer": "response"}]}});
-    let o = harness::run(&mut vm(Envoy, cfg), &get(), &mut stream_reply, &mut no_calls);
+    let o = harness::run(
+        &mut vm(Envoy, cfg),
+        &get(),
+        &mut stream_reply,
+        &mut no_calls,
+    );
     assert_log(&o, "tf: body data: 1\n\ndata: 2\n\ndata: 3\n\n");
     assert_eq!(o.body_chunks.len(), 1);
 }
@@ -603,15 +788,36 @@ fn envoy_response_pause_buffers_until_eos() {
 #[test]
 fn kong_response_pause_buffers_until_eof_or_full() {
     let cfg = json!({"response_body": {"action": "pause_until_eos", "ops": [{"op": "get_body", "buffer": "response"}]}});
-    let o = harness::run(&mut vm(Kong, cfg.clone()), &get(), &mut stream_reply, &mut no_calls);
-    let calls: Vec<&String> = o.trace.iter().filter(|t| t.starts_with("proxy_on_response_body")).collect();
-    assert_eq!(calls, ["proxy_on_response_body(9, eos=false)", "proxy_on_response_body(27, eos=true)"]);
+    let o = harness::run(
+        &mut vm(Kong, cfg.clone()),
+        &get(),
+        &mut stream_reply,
+        &mut no_calls,
+    );
+    let calls: Vec<&String> = o
+        .trace
+        .iter()
+        .filter(|t| t.starts_with("proxy_on_response_body"))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            "proxy_on_response_body(9, eos=false)",
+            "proxy_on_response_body(27, eos=true)"
+        ]
+    );
     assert_log(&o, "tf: body data: 1\n\ndata: 2\n\ndata: 3\n\n");
     // Buffers full: the step is called with eof=false and a partial body.
     let mut opts = HostOptions::with_config(Kong, cfg.to_string());
     opts.response_body_buffers = 16;
     let o = harness::run(&mut vm_with(opts), &get(), &mut stream_reply, &mut no_calls);
-    assert!(o.trace.iter().any(|t| t == "proxy_on_response_body(18, eos=false)"), "{:?}", o.trace);
+    assert!(
+        o.trace
+            .iter()
+            .any(|t| t == "proxy_on_response_body(18, eos=false)"),
+        "{:?}",
+        o.trace
+    );
 }
 
 /// hosts.md §2.2: response headers are unreachable from the body step on Envoy after Continue
@@ -619,7 +825,12 @@ fn kong_response_pause_buffers_until_eof_or_full() {
 #[test]
 fn envoy_response_header_edit_in_body_after_continue_resets() {
     let cfg = json!({"response_body": {"ops": [{"op": "set_header", "map": "response", "name": "x-late", "value": "1"}]}});
-    let o = harness::run(&mut vm(Envoy, cfg), &get(), &mut stream_reply, &mut no_calls);
+    let o = harness::run(
+        &mut vm(Envoy, cfg),
+        &get(),
+        &mut stream_reply,
+        &mut no_calls,
+    );
     assert!(o.reset, "{}", o.logs);
 }
 

@@ -13,7 +13,8 @@ use devhost::client::Target;
 use devhost::gateway::{self, GatewayConfig};
 use devhost::{FilterModule, HostOptions, Profile, StartError};
 
-const USAGE: &str = "usage: ai-gateway --config FILE.json [--listen 127.0.0.1:8000] [--profile envoy|kong]
+const USAGE: &str =
+    "usage: ai-gateway --config FILE.json [--listen 127.0.0.1:8000] [--profile envoy|kong]
                   [--upstream-override http://127.0.0.1:PORT] [--wasm PATH] [--log-format text|json]
                   [--cluster NAME=URL]... [--quiet]
        ai-gateway --config FILE.json --check";
@@ -51,9 +52,12 @@ fn parse() -> Result<Args, String> {
             "--listen" => a.listen = value("--listen")?,
             "--profile" => {
                 let v = value("--profile")?;
-                a.profile = Profile::parse(&v).ok_or_else(|| format!("--profile must be envoy or kong, not {v:?}"))?;
+                a.profile = Profile::parse(&v)
+                    .ok_or_else(|| format!("--profile must be envoy or kong, not {v:?}"))?;
             }
-            "--upstream-override" => a.upstream_override = Some(Target::from_url(&value("--upstream-override")?)?),
+            "--upstream-override" => {
+                a.upstream_override = Some(Target::from_url(&value("--upstream-override")?)?)
+            }
             "--wasm" => a.wasm = PathBuf::from(value("--wasm")?),
             "--log-format" => {
                 a.log_json = match value("--log-format")?.as_str() {
@@ -91,7 +95,10 @@ fn main() -> ExitCode {
     let config = match std::fs::read(&args.config) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("ai-gateway: cannot read config {}: {e}", args.config.display());
+            eprintln!(
+                "ai-gateway: cannot read config {}: {e}",
+                args.config.display()
+            );
             return ExitCode::from(1);
         }
     };
@@ -105,7 +112,10 @@ fn main() -> ExitCode {
     let module = match FilterModule::load(&args.wasm) {
         Ok(m) if m.is_proxy_wasm => m,
         Ok(_) => {
-            eprintln!("ai-gateway: {} is not a proxy-wasm filter (no proxy_abi_version_0_2_1 export)", args.wasm.display());
+            eprintln!(
+                "ai-gateway: {} is not a proxy-wasm filter (no proxy_abi_version_0_2_1 export)",
+                args.wasm.display()
+            );
             return ExitCode::from(1);
         }
         Err(e) => {
@@ -124,11 +134,21 @@ fn main() -> ExitCode {
     opts.listen_port = listen.port();
     // As if the operator raised nginx_http_client_body_buffer_size (spec/hosts.md §1.7).
     opts.client_body_buffer_size = 64 * 1024 * 1024;
-    let cfg = GatewayConfig { module, opts, upstream_override: args.upstream_override, clusters: args.clusters, log_json: args.log_json, quiet: args.quiet };
+    let cfg = GatewayConfig {
+        module,
+        opts,
+        upstream_override: args.upstream_override,
+        clusters: args.clusters,
+        log_json: args.log_json,
+        quiet: args.quiet,
+    };
     let vm = match gateway::start_vm(&cfg) {
         Ok(vm) => vm,
         Err(StartError::Refused { logs }) => {
-            eprintln!("ai-gateway: the filter refused the config {}:\n{logs}", args.config.display());
+            eprintln!(
+                "ai-gateway: the filter refused the config {}:\n{logs}",
+                args.config.display()
+            );
             return ExitCode::from(1);
         }
         Err(e) => {
@@ -137,10 +157,17 @@ fn main() -> ExitCode {
         }
     };
     if args.check {
-        println!("config OK: {} ({} profile)", args.config.display(), args.profile.name());
+        println!(
+            "config OK: {} ({} profile)",
+            args.config.display(),
+            args.profile.name()
+        );
         return ExitCode::SUCCESS;
     }
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("ai-gateway: cannot start runtime: {e}");
@@ -155,9 +182,20 @@ fn main() -> ExitCode {
                 return ExitCode::from(1);
             }
         };
-        let shown = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| listen.to_string());
-        let over = cfg.upstream_override.as_ref().map(|t| format!(", upstream override {t}")).unwrap_or_default();
-        println!("ai-gateway listening on http://{shown} ({} profile, wasm {}{over})", args.profile.name(), args.wasm.display());
+        let shown = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_else(|_| listen.to_string());
+        let over = cfg
+            .upstream_override
+            .as_ref()
+            .map(|t| format!(", upstream override {t}"))
+            .unwrap_or_default();
+        println!(
+            "ai-gateway listening on http://{shown} ({} profile, wasm {}{over})",
+            args.profile.name(),
+            args.wasm.display()
+        );
         gateway::serve(cfg, vm, listener).await;
         ExitCode::SUCCESS
     })

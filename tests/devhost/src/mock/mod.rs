@@ -53,7 +53,10 @@ pub struct Recorded {
 impl Recorded {
     /// First value of a header.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// Body as JSON (Null if it is not JSON).
@@ -105,16 +108,27 @@ impl MockServer {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let rec = recorded.clone();
         std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
             rt.block_on(async move {
-                let Ok(listener) = TcpListener::from_std(l) else { return };
+                let Ok(listener) = TcpListener::from_std(l) else {
+                    return;
+                };
                 tokio::select! {
                     _ = serve(listener, rec, opts) => {}
                     _ = rx => {}
                 }
             });
         });
-        Ok(Self { addr, recorded, _stop: tx })
+        Ok(Self {
+            addr,
+            recorded,
+            _stop: tx,
+        })
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -136,11 +150,15 @@ impl MockServer {
 /// Serves until the future is dropped.
 pub async fn serve(listener: TcpListener, rec: Arc<Mutex<Vec<Recorded>>>, opts: MockOptions) {
     loop {
-        let Ok((tcp, _)) = listener.accept().await else { continue };
+        let Ok((tcp, _)) = listener.accept().await else {
+            continue;
+        };
         let (rec, opts) = (rec.clone(), opts.clone());
         tokio::spawn(async move {
             let svc = hyper::service::service_fn(move |req| handle(req, rec.clone(), opts.clone()));
-            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tcp), svc).await;
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(tcp), svc)
+                .await;
         });
     }
 }
@@ -151,26 +169,58 @@ pub struct Chunks(mpsc::Receiver<Bytes>);
 impl Body for Chunks {
     type Data = Bytes;
     type Error = Infallible;
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
         self.0.poll_recv(cx).map(|o| o.map(|b| Ok(Frame::data(b))))
     }
 }
 
-async fn handle(req: Request<Incoming>, rec: Arc<Mutex<Vec<Recorded>>>, opts: MockOptions) -> Result<Response<Chunks>, Infallible> {
+async fn handle(
+    req: Request<Incoming>,
+    rec: Arc<Mutex<Vec<Recorded>>>,
+    opts: MockOptions,
+) -> Result<Response<Chunks>, Infallible> {
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
-    let headers: Vec<(String, String)> =
-        req.headers().iter().map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
-    let body = req.into_body().collect().await.map(|b| b.to_bytes().to_vec()).unwrap_or_default();
-    let r = Recorded { method, path, query, headers, body };
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes().to_vec())
+        .unwrap_or_default();
+    let r = Recorded {
+        method,
+        path,
+        query,
+        headers,
+        body,
+    };
     if let Ok(mut g) = rec.lock() {
         g.push(r.clone());
     }
-    let chunk = r.header("x-mock-chunk-size").and_then(|v| v.parse::<usize>().ok()).or(opts.chunk_size).filter(|n| *n > 0);
+    let chunk = r
+        .header("x-mock-chunk-size")
+        .and_then(|v| v.parse::<usize>().ok())
+        .or(opts.chunk_size)
+        .filter(|n| *n > 0);
     let ans = providers::answer(&r);
     let (tx, rx) = mpsc::channel(16);
-    let mut b = Response::builder().status(ans.status).header("content-type", ans.content_type.as_str());
+    let mut b = Response::builder()
+        .status(ans.status)
+        .header("content-type", ans.content_type.as_str());
     if !ans.stream {
         let all: Vec<u8> = ans.pieces.concat();
         b = b.header("content-length", all.len().to_string());
@@ -197,5 +247,6 @@ async fn handle(req: Request<Incoming>, rec: Arc<Mutex<Vec<Recorded>>>, opts: Mo
             }
         });
     }
-    Ok(b.body(Chunks(rx)).unwrap_or_else(|_| Response::new(Chunks(mpsc::channel(1).1))))
+    Ok(b.body(Chunks(rx))
+        .unwrap_or_else(|_| Response::new(Chunks(mpsc::channel(1).1))))
 }

@@ -9,16 +9,28 @@ use super::{Answer, Recorded};
 
 /// The canned reply text, and the pieces a stream sends it in.
 const TEXT: &str = "Hello! How can I help you today?";
-const PIECES: &[&str] = &["Hello", "!", " How", " can", " I", " help", " you", " today", "?"];
+const PIECES: &[&str] = &[
+    "Hello", "!", " How", " can", " I", " help", " you", " today", "?",
+];
 const CREATED: i64 = 1_700_000_000;
 const TOOL_ARGS: &str = "{\"location\":\"Paris\"}";
 
 fn json_answer(status: u16, v: Value) -> Answer {
-    Answer { status, content_type: "application/json".into(), pieces: vec![v.to_string().into_bytes()], stream: false }
+    Answer {
+        status,
+        content_type: "application/json".into(),
+        pieces: vec![v.to_string().into_bytes()],
+        stream: false,
+    }
 }
 
 fn stream(content_type: &str, pieces: Vec<Vec<u8>>) -> Answer {
-    Answer { status: 200, content_type: content_type.into(), pieces, stream: true }
+    Answer {
+        status: 200,
+        content_type: content_type.into(),
+        pieces,
+        stream: true,
+    }
 }
 
 fn sse(data: &Value) -> Vec<u8> {
@@ -34,7 +46,9 @@ fn s<'a>(v: &'a Value, ptr: &str) -> Option<&'a str> {
 }
 
 fn embedding(i: usize) -> Vec<f64> {
-    (0..8).map(|k| ((i * 8 + k) as f64 * 0.37).sin() / 10.0).collect()
+    (0..8)
+        .map(|k| ((i * 8 + k) as f64 * 0.37).sin() / 10.0)
+        .collect()
 }
 
 /// Routes a recorded request to its provider's canned answer.
@@ -63,8 +77,14 @@ pub fn answer(r: &Recorded) -> Answer {
     } else if p.ends_with(":embedContent") {
         json_answer(200, json!({"embedding": {"values": embedding(0)}}))
     } else if p.ends_with(":batchEmbedContents") {
-        let n = b.get("requests").and_then(Value::as_array).map_or(1, Vec::len);
-        json_answer(200, json!({"embeddings": (0..n).map(|i| json!({"values": embedding(i)})).collect::<Vec<_>>()}))
+        let n = b
+            .get("requests")
+            .and_then(Value::as_array)
+            .map_or(1, Vec::len);
+        json_answer(
+            200,
+            json!({"embeddings": (0..n).map(|i| json!({"values": embedding(i)})).collect::<Vec<_>>()}),
+        )
     } else if p.starts_with("/model/") && p.ends_with("/converse") {
         bedrock_converse(&b)
     } else if p.starts_with("/model/") && p.ends_with("/converse-stream") {
@@ -79,10 +99,16 @@ pub fn answer(r: &Recorded) -> Answer {
             Some(Value::Array(a)) => a.len(),
             _ => 1,
         };
-        json_answer(200, json!({"model": b.get("model"), "embeddings": (0..n).map(embedding).collect::<Vec<_>>(),
-            "total_duration": 14143917, "load_duration": 1019500, "prompt_eval_count": 8}))
+        json_answer(
+            200,
+            json!({"model": b.get("model"), "embeddings": (0..n).map(embedding).collect::<Vec<_>>(),
+            "total_duration": 14143917, "load_duration": 1019500, "prompt_eval_count": 8}),
+        )
     } else {
-        json_answer(404, json!({"error": {"message": format!("mock: no route for {} {}", r.method, r.path), "type": "invalid_request_error"}}))
+        json_answer(
+            404,
+            json!({"error": {"message": format!("mock: no route for {} {}", r.method, r.path), "type": "invalid_request_error"}}),
+        )
     }
 }
 
@@ -93,29 +119,49 @@ fn openai_tool(b: &Value) -> Option<String> {
 }
 
 fn openai_chat(b: &Value, streaming: bool) -> Answer {
-    let model = b.get("model").and_then(Value::as_str).unwrap_or("gpt-4o-mini");
+    let model = b
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or("gpt-4o-mini");
     let tool = openai_tool(b);
     let usage = json!({"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21,
         "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
         "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0, "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}});
     if !streaming {
         let (message, finish) = match &tool {
-            Some(name) => (json!({"role": "assistant", "content": null, "refusal": null,
-                "tool_calls": [{"id": "call_mock_1", "type": "function", "function": {"name": name, "arguments": TOOL_ARGS}}]}), "tool_calls"),
-            None => (json!({"role": "assistant", "content": TEXT, "refusal": null}), "stop"),
+            Some(name) => (
+                json!({"role": "assistant", "content": null, "refusal": null,
+                "tool_calls": [{"id": "call_mock_1", "type": "function", "function": {"name": name, "arguments": TOOL_ARGS}}]}),
+                "tool_calls",
+            ),
+            None => (
+                json!({"role": "assistant", "content": TEXT, "refusal": null}),
+                "stop",
+            ),
         };
-        return json_answer(200, json!({"id": "chatcmpl-mock123", "object": "chat.completion", "created": CREATED, "model": model,
+        return json_answer(
+            200,
+            json!({"id": "chatcmpl-mock123", "object": "chat.completion", "created": CREATED, "model": model,
             "choices": [{"index": 0, "message": message, "logprobs": null, "finish_reason": finish}],
-            "usage": usage, "system_fingerprint": "fp_mock"}));
+            "usage": usage, "system_fingerprint": "fp_mock"}),
+        );
     }
-    let chunk = |delta: Value, finish: Value| json!({"id": "chatcmpl-mock123", "object": "chat.completion.chunk", "created": CREATED,
-        "model": model, "system_fingerprint": "fp_mock", "choices": [{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish}]});
-    let mut out = vec![sse(&chunk(json!({"role": "assistant", "content": "", "refusal": null}), Value::Null))];
+    let chunk = |delta: Value, finish: Value| {
+        json!({"id": "chatcmpl-mock123", "object": "chat.completion.chunk", "created": CREATED,
+        "model": model, "system_fingerprint": "fp_mock", "choices": [{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish}]})
+    };
+    let mut out = vec![sse(&chunk(
+        json!({"role": "assistant", "content": "", "refusal": null}),
+        Value::Null,
+    ))];
     let finish = match &tool {
         Some(name) => {
             out.push(sse(&chunk(json!({"tool_calls": [{"index": 0, "id": "call_mock_1", "type": "function", "function": {"name": name, "arguments": ""}}]}), Value::Null)));
             for part in ["{\"location\"", ":\"Paris\"}"] {
-                out.push(sse(&chunk(json!({"tool_calls": [{"index": 0, "function": {"arguments": part}}]}), Value::Null)));
+                out.push(sse(&chunk(
+                    json!({"tool_calls": [{"index": 0, "function": {"arguments": part}}]}),
+                    Value::Null,
+                )));
             }
             "tool_calls"
         }
@@ -127,7 +173,10 @@ fn openai_chat(b: &Value, streaming: bool) -> Answer {
         }
     };
     out.push(sse(&chunk(json!({}), json!(finish))));
-    if b.pointer("/stream_options/include_usage").and_then(Value::as_bool) == Some(true) {
+    if b.pointer("/stream_options/include_usage")
+        .and_then(Value::as_bool)
+        == Some(true)
+    {
         out.push(sse(&json!({"id": "chatcmpl-mock123", "object": "chat.completion.chunk", "created": CREATED, "model": model,
             "system_fingerprint": "fp_mock", "choices": [], "usage": usage})));
     }
@@ -136,11 +185,17 @@ fn openai_chat(b: &Value, streaming: bool) -> Answer {
 }
 
 fn openai_completions(b: &Value, streaming: bool) -> Answer {
-    let model = b.get("model").and_then(Value::as_str).unwrap_or("gpt-3.5-turbo-instruct");
+    let model = b
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or("gpt-3.5-turbo-instruct");
     let usage = json!({"prompt_tokens": 5, "completion_tokens": 9, "total_tokens": 14});
     if !streaming {
-        return json_answer(200, json!({"id": "cmpl-mock123", "object": "text_completion", "created": CREATED, "model": model,
-            "choices": [{"text": TEXT, "index": 0, "logprobs": null, "finish_reason": "stop"}], "usage": usage}));
+        return json_answer(
+            200,
+            json!({"id": "cmpl-mock123", "object": "text_completion", "created": CREATED, "model": model,
+            "choices": [{"text": TEXT, "index": 0, "logprobs": null, "finish_reason": "stop"}], "usage": usage}),
+        );
     }
     let mut out: Vec<Vec<u8>> = PIECES.iter().map(|p| sse(&json!({"id": "cmpl-mock123", "object": "text_completion", "created": CREATED,
         "model": model, "choices": [{"text": p, "index": 0, "logprobs": null, "finish_reason": null}]}))).collect();
@@ -156,49 +211,78 @@ fn openai_embeddings(b: &Value) -> Answer {
         Some(Value::Array(a)) if a.first().is_some_and(Value::is_array) => a.len(),
         _ => 1,
     };
-    let data: Vec<Value> = (0..n).map(|i| json!({"object": "embedding", "index": i, "embedding": embedding(i)})).collect();
-    json_answer(200, json!({"object": "list", "data": data, "model": b.get("model").and_then(Value::as_str).unwrap_or("text-embedding-3-small"),
-        "usage": {"prompt_tokens": 8, "total_tokens": 8}}))
+    let data: Vec<Value> = (0..n)
+        .map(|i| json!({"object": "embedding", "index": i, "embedding": embedding(i)}))
+        .collect();
+    json_answer(
+        200,
+        json!({"object": "list", "data": data, "model": b.get("model").and_then(Value::as_str).unwrap_or("text-embedding-3-small"),
+        "usage": {"prompt_tokens": 8, "total_tokens": 8}}),
+    )
 }
 
 // ------------------------------------------------------------------ Anthropic
 
 fn anthropic(b: &Value, streaming: bool) -> Answer {
-    let model = b.get("model").and_then(Value::as_str).unwrap_or("claude-sonnet-4-20250514");
+    let model = b
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or("claude-sonnet-4-20250514");
     let tool = s(b, "/tools/0/name").map(String::from);
     if !streaming {
         let (content, stop) = match &tool {
-            Some(name) => (json!([{"type": "text", "text": "Let me check."},
-                {"type": "tool_use", "id": "toolu_mock1", "name": name, "input": {"location": "Paris"}}]), "tool_use"),
+            Some(name) => (
+                json!([{"type": "text", "text": "Let me check."},
+                {"type": "tool_use", "id": "toolu_mock1", "name": name, "input": {"location": "Paris"}}]),
+                "tool_use",
+            ),
             None => (json!([{"type": "text", "text": TEXT}]), "end_turn"),
         };
-        return json_answer(200, json!({"id": "msg_mock123", "type": "message", "role": "assistant", "model": model, "content": content,
+        return json_answer(
+            200,
+            json!({"id": "msg_mock123", "type": "message", "role": "assistant", "model": model, "content": content,
             "stop_reason": stop, "stop_sequence": null,
-            "usage": {"input_tokens": 12, "output_tokens": 9, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}}));
+            "usage": {"input_tokens": 12, "output_tokens": 9, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}}),
+        );
     }
     let mut out = vec![
-        sse_event("message_start", &json!({"type": "message_start", "message": {"id": "msg_mock123", "type": "message", "role": "assistant",
-            "model": model, "content": [], "stop_reason": null, "stop_sequence": null, "usage": {"input_tokens": 12, "output_tokens": 1}}})),
-        sse_event("content_block_start", &json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}})),
+        sse_event(
+            "message_start",
+            &json!({"type": "message_start", "message": {"id": "msg_mock123", "type": "message", "role": "assistant",
+            "model": model, "content": [], "stop_reason": null, "stop_sequence": null, "usage": {"input_tokens": 12, "output_tokens": 1}}}),
+        ),
+        sse_event(
+            "content_block_start",
+            &json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+        ),
         sse_event("ping", &json!({"type": "ping"})),
     ];
     let stop = match &tool {
         Some(name) => {
             out.push(sse_event("content_block_delta", &json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Let me check."}})));
-            out.push(sse_event("content_block_stop", &json!({"type": "content_block_stop", "index": 0})));
+            out.push(sse_event(
+                "content_block_stop",
+                &json!({"type": "content_block_stop", "index": 0}),
+            ));
             out.push(sse_event("content_block_start", &json!({"type": "content_block_start", "index": 1,
                 "content_block": {"type": "tool_use", "id": "toolu_mock1", "name": name, "input": {}}})));
             for part in ["", "{\"location\"", ": \"Paris\"}"] {
                 out.push(sse_event("content_block_delta", &json!({"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": part}})));
             }
-            out.push(sse_event("content_block_stop", &json!({"type": "content_block_stop", "index": 1})));
+            out.push(sse_event(
+                "content_block_stop",
+                &json!({"type": "content_block_stop", "index": 1}),
+            ));
             "tool_use"
         }
         None => {
             for p in PIECES {
                 out.push(sse_event("content_block_delta", &json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": p}})));
             }
-            out.push(sse_event("content_block_stop", &json!({"type": "content_block_stop", "index": 0})));
+            out.push(sse_event(
+                "content_block_stop",
+                &json!({"type": "content_block_stop", "index": 0}),
+            ));
             "end_turn"
         }
     };
@@ -212,7 +296,9 @@ fn anthropic(b: &Value, streaming: bool) -> Answer {
 fn cohere_v1(b: &Value, streaming: bool) -> Answer {
     let tool = s(b, "/tools/0/name").map(String::from);
     let meta = json!({"api_version": {"version": "1"}, "billed_units": {"input_tokens": 12, "output_tokens": 9}, "tokens": {"input_tokens": 70, "output_tokens": 9}});
-    let tool_calls = tool.as_ref().map(|n| json!([{"name": n, "parameters": {"location": "Paris"}}]));
+    let tool_calls = tool
+        .as_ref()
+        .map(|n| json!([{"name": n, "parameters": {"location": "Paris"}}]));
     let text = if tool.is_some() { "" } else { TEXT };
     let mut response = json!({"response_id": "resp-mock1", "text": text, "generation_id": "gen-mock1",
         "chat_history": [{"role": "USER", "message": b.get("message").cloned().unwrap_or(Value::Null)}, {"role": "CHATBOT", "message": text}],
@@ -224,12 +310,18 @@ fn cohere_v1(b: &Value, streaming: bool) -> Answer {
         return json_answer(200, response);
     }
     let line = |v: Value| format!("{v}\n").into_bytes();
-    let mut out = vec![line(json!({"is_finished": false, "event_type": "stream-start", "generation_id": "gen-mock1"}))];
+    let mut out = vec![line(
+        json!({"is_finished": false, "event_type": "stream-start", "generation_id": "gen-mock1"}),
+    )];
     if let Some(tc) = tool_calls {
-        out.push(line(json!({"is_finished": false, "event_type": "tool-calls-generation", "tool_calls": tc})));
+        out.push(line(
+            json!({"is_finished": false, "event_type": "tool-calls-generation", "tool_calls": tc}),
+        ));
     } else {
         for p in PIECES {
-            out.push(line(json!({"is_finished": false, "event_type": "text-generation", "text": p})));
+            out.push(line(
+                json!({"is_finished": false, "event_type": "text-generation", "text": p}),
+            ));
         }
     }
     out.push(line(json!({"is_finished": true, "event_type": "stream-end", "finish_reason": "COMPLETE", "response": response})));
@@ -239,49 +331,79 @@ fn cohere_v1(b: &Value, streaming: bool) -> Answer {
 fn cohere_v2(b: &Value, streaming: bool) -> Answer {
     let tool = s(b, "/tools/0/function/name").map(String::from);
     let usage = json!({"billed_units": {"input_tokens": 12, "output_tokens": 9}, "tokens": {"input_tokens": 70, "output_tokens": 9}});
-    let finish = if tool.is_some() { "TOOL_CALL" } else { "COMPLETE" };
+    let finish = if tool.is_some() {
+        "TOOL_CALL"
+    } else {
+        "COMPLETE"
+    };
     let message = match &tool {
         Some(n) => json!({"role": "assistant", "tool_plan": "I will look it up.",
             "tool_calls": [{"id": "call_mock1", "type": "function", "function": {"name": n, "arguments": TOOL_ARGS}}]}),
         None => json!({"role": "assistant", "content": [{"type": "text", "text": TEXT}]}),
     };
     if !streaming {
-        return json_answer(200, json!({"id": "mock-v2-1", "finish_reason": finish, "message": message, "usage": usage}));
+        return json_answer(
+            200,
+            json!({"id": "mock-v2-1", "finish_reason": finish, "message": message, "usage": usage}),
+        );
     }
-    let mut out = vec![sse_event("message-start", &json!({"id": "mock-v2-1", "type": "message-start", "delta": {"message": {"role": "assistant", "content": [], "tool_plan": "", "tool_calls": [], "citations": []}}}))];
+    let mut out = vec![sse_event(
+        "message-start",
+        &json!({"id": "mock-v2-1", "type": "message-start", "delta": {"message": {"role": "assistant", "content": [], "tool_plan": "", "tool_calls": [], "citations": []}}}),
+    )];
     match &tool {
         Some(n) => {
             out.push(sse_event("tool-call-start", &json!({"type": "tool-call-start", "index": 0, "delta": {"message": {"tool_calls": {"id": "call_mock1", "type": "function", "function": {"name": n, "arguments": ""}}}}})));
             out.push(sse_event("tool-call-delta", &json!({"type": "tool-call-delta", "index": 0, "delta": {"message": {"tool_calls": {"function": {"arguments": TOOL_ARGS}}}}})));
-            out.push(sse_event("tool-call-end", &json!({"type": "tool-call-end", "index": 0})));
+            out.push(sse_event(
+                "tool-call-end",
+                &json!({"type": "tool-call-end", "index": 0}),
+            ));
         }
         None => {
             out.push(sse_event("content-start", &json!({"type": "content-start", "index": 0, "delta": {"message": {"content": {"type": "text", "text": ""}}}})));
             for p in PIECES {
                 out.push(sse_event("content-delta", &json!({"type": "content-delta", "index": 0, "delta": {"message": {"content": {"text": p}}}})));
             }
-            out.push(sse_event("content-end", &json!({"type": "content-end", "index": 0})));
+            out.push(sse_event(
+                "content-end",
+                &json!({"type": "content-end", "index": 0}),
+            ));
         }
     }
-    out.push(sse_event("message-end", &json!({"type": "message-end", "delta": {"finish_reason": finish, "usage": usage}})));
+    out.push(sse_event(
+        "message-end",
+        &json!({"type": "message-end", "delta": {"finish_reason": finish, "usage": usage}}),
+    ));
     stream("text/event-stream", out)
 }
 
 fn cohere_embed(b: &Value, v2: bool) -> Answer {
-    let texts: Vec<Value> = b.get("texts").and_then(Value::as_array).cloned().unwrap_or_default();
+    let texts: Vec<Value> = b
+        .get("texts")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let vecs: Vec<Vec<f64>> = (0..texts.len().max(1)).map(embedding).collect();
     let meta = json!({"api_version": {"version": if v2 { "2" } else { "1" }}, "billed_units": {"input_tokens": 8}});
     if v2 {
-        json_answer(200, json!({"id": "embed-mock1", "embeddings": {"float": vecs}, "texts": texts, "meta": meta, "response_type": "embeddings_by_type"}))
+        json_answer(
+            200,
+            json!({"id": "embed-mock1", "embeddings": {"float": vecs}, "texts": texts, "meta": meta, "response_type": "embeddings_by_type"}),
+        )
     } else {
-        json_answer(200, json!({"id": "embed-mock1", "embeddings": vecs, "texts": texts, "meta": meta, "response_type": "embeddings_floats"}))
+        json_answer(
+            200,
+            json!({"id": "embed-mock1", "embeddings": vecs, "texts": texts, "meta": meta, "response_type": "embeddings_floats"}),
+        )
     }
 }
 
 // ------------------------------------------------------------------ Gemini
 
 fn gemini_chunk(b: &Value, text: &str, last: bool) -> Value {
-    let tool = s(b, "/tools/0/functionDeclarations/0/name").or_else(|| s(b, "/tools/0/function_declarations/0/name"));
+    let tool = s(b, "/tools/0/functionDeclarations/0/name")
+        .or_else(|| s(b, "/tools/0/function_declarations/0/name"));
     let parts = match tool {
         Some(n) if last => json!([{"functionCall": {"name": n, "args": {"location": "Paris"}}}]),
         _ => json!([{"text": text}]),
@@ -289,7 +411,10 @@ fn gemini_chunk(b: &Value, text: &str, last: bool) -> Value {
     let mut c = json!({"candidates": [{"content": {"parts": parts, "role": "model"}, "index": 0}],
         "usageMetadata": {"promptTokenCount": 12, "candidatesTokenCount": 9, "totalTokenCount": 21}, "modelVersion": "gemini-2.0-flash", "responseId": "mock-gemini-1"});
     if last {
-        if let Some(cand) = c.pointer_mut("/candidates/0").and_then(Value::as_object_mut) {
+        if let Some(cand) = c
+            .pointer_mut("/candidates/0")
+            .and_then(Value::as_object_mut)
+        {
             cand.insert("finishReason".into(), json!("STOP"));
         }
     }
@@ -297,13 +422,28 @@ fn gemini_chunk(b: &Value, text: &str, last: bool) -> Value {
 }
 
 fn gemini_stream(b: &Value, alt_sse: bool) -> Answer {
-    let has_tool = s(b, "/tools/0/functionDeclarations/0/name").is_some() || s(b, "/tools/0/function_declarations/0/name").is_some();
-    let texts: Vec<&str> = if has_tool { vec![""] } else { vec!["Hello! How", " can I help", " you today?"] };
+    let has_tool = s(b, "/tools/0/functionDeclarations/0/name").is_some()
+        || s(b, "/tools/0/function_declarations/0/name").is_some();
+    let texts: Vec<&str> = if has_tool {
+        vec![""]
+    } else {
+        vec!["Hello! How", " can I help", " you today?"]
+    };
     let n = texts.len();
-    let chunks: Vec<Value> = texts.iter().enumerate().map(|(i, t)| gemini_chunk(b, t, i + 1 == n)).collect();
+    let chunks: Vec<Value> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| gemini_chunk(b, t, i + 1 == n))
+        .collect();
     if alt_sse {
         // Gemini's SSE uses CRLF line ends.
-        return stream("text/event-stream", chunks.iter().map(|c| format!("data: {c}\r\n\r\n").into_bytes()).collect());
+        return stream(
+            "text/event-stream",
+            chunks
+                .iter()
+                .map(|c| format!("data: {c}\r\n\r\n").into_bytes())
+                .collect(),
+        );
     }
     let mut out = Vec::new();
     for (i, c) in chunks.iter().enumerate() {
@@ -321,11 +461,17 @@ fn bedrock_tool(b: &Value) -> Option<String> {
 
 fn bedrock_converse(b: &Value) -> Answer {
     let (content, stop) = match bedrock_tool(b) {
-        Some(n) => (json!([{"toolUse": {"toolUseId": "tooluse_mock1", "name": n, "input": {"location": "Paris"}}}]), "tool_use"),
+        Some(n) => (
+            json!([{"toolUse": {"toolUseId": "tooluse_mock1", "name": n, "input": {"location": "Paris"}}}]),
+            "tool_use",
+        ),
         None => (json!([{"text": TEXT}]), "end_turn"),
     };
-    json_answer(200, json!({"output": {"message": {"role": "assistant", "content": content}}, "stopReason": stop,
-        "usage": {"inputTokens": 12, "outputTokens": 9, "totalTokens": 21}, "metrics": {"latencyMs": 321}}))
+    json_answer(
+        200,
+        json!({"output": {"message": {"role": "assistant", "content": content}}, "stopReason": stop,
+        "usage": {"inputTokens": 12, "outputTokens": 9, "totalTokens": 21}, "metrics": {"latencyMs": 321}}),
+    )
 }
 
 /// One AWS eventstream message (`application/vnd.amazon.eventstream`): prelude (total length,
@@ -354,27 +500,49 @@ pub fn eventstream_message(headers: &[(&str, &str)], payload: &[u8]) -> Vec<u8> 
 }
 
 fn bedrock_event(event: &str, payload: Value) -> Vec<u8> {
-    eventstream_message(&[(":event-type", event), (":content-type", "application/json"), (":message-type", "event")], payload.to_string().as_bytes())
+    eventstream_message(
+        &[
+            (":event-type", event),
+            (":content-type", "application/json"),
+            (":message-type", "event"),
+        ],
+        payload.to_string().as_bytes(),
+    )
 }
 
 fn bedrock_stream(b: &Value) -> Answer {
-    let mut out = vec![bedrock_event("messageStart", json!({"p": "abcd", "role": "assistant"}))];
+    let mut out = vec![bedrock_event(
+        "messageStart",
+        json!({"p": "abcd", "role": "assistant"}),
+    )];
     let stop = match bedrock_tool(b) {
         Some(n) => {
             out.push(bedrock_event("contentBlockStart", json!({"p": "ab", "contentBlockIndex": 0, "start": {"toolUse": {"toolUseId": "tooluse_mock1", "name": n}}})));
             out.push(bedrock_event("contentBlockDelta", json!({"p": "abc", "contentBlockIndex": 0, "delta": {"toolUse": {"input": TOOL_ARGS}}})));
-            out.push(bedrock_event("contentBlockStop", json!({"p": "a", "contentBlockIndex": 0})));
+            out.push(bedrock_event(
+                "contentBlockStop",
+                json!({"p": "a", "contentBlockIndex": 0}),
+            ));
             "tool_use"
         }
         None => {
             for p in PIECES {
-                out.push(bedrock_event("contentBlockDelta", json!({"p": "abcdef", "contentBlockIndex": 0, "delta": {"text": p}})));
+                out.push(bedrock_event(
+                    "contentBlockDelta",
+                    json!({"p": "abcdef", "contentBlockIndex": 0, "delta": {"text": p}}),
+                ));
             }
-            out.push(bedrock_event("contentBlockStop", json!({"p": "a", "contentBlockIndex": 0})));
+            out.push(bedrock_event(
+                "contentBlockStop",
+                json!({"p": "a", "contentBlockIndex": 0}),
+            ));
             "end_turn"
         }
     };
-    out.push(bedrock_event("messageStop", json!({"p": "abcdefgh", "stopReason": stop})));
+    out.push(bedrock_event(
+        "messageStop",
+        json!({"p": "abcdefgh", "stopReason": stop}),
+    ));
     out.push(bedrock_event("metadata", json!({"p": "ab", "usage": {"inputTokens": 12, "outputTokens": 9, "totalTokens": 21}, "metrics": {"latencyMs": 321}})));
     stream("application/vnd.amazon.eventstream", out)
 }
@@ -383,10 +551,16 @@ fn bedrock_invoke(b: &Value) -> Answer {
     if let Some(texts) = b.get("texts").and_then(Value::as_array) {
         // Cohere Embed on Bedrock.
         let vecs: Vec<Vec<f64>> = (0..texts.len()).map(embedding).collect();
-        return json_answer(200, json!({"id": "embed-mock1", "embeddings": vecs, "texts": texts, "response_type": "embeddings_floats"}));
+        return json_answer(
+            200,
+            json!({"id": "embed-mock1", "embeddings": vecs, "texts": texts, "response_type": "embeddings_floats"}),
+        );
     }
     // Titan Text Embeddings.
-    json_answer(200, json!({"embedding": embedding(0), "inputTextTokenCount": 8}))
+    json_answer(
+        200,
+        json!({"embedding": embedding(0), "inputTextTokenCount": 8}),
+    )
 }
 
 // ------------------------------------------------------------------ Ollama
@@ -404,7 +578,9 @@ fn ollama_chat(b: &Value, streaming: bool, generate: bool) -> Answer {
         }
         m
     };
-    let tool_calls = tool.as_ref().map(|n| json!([{"function": {"name": n, "arguments": {"location": "Paris"}}}]));
+    let tool_calls = tool
+        .as_ref()
+        .map(|n| json!([{"function": {"name": n, "arguments": {"location": "Paris"}}}]));
     let final_obj = |content: &str, tools: Option<Value>| {
         let mut v = if generate {
             json!({"model": model, "created_at": at, "response": content, "done": true, "done_reason": "stop"})
