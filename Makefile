@@ -6,10 +6,6 @@ CARGO  ?= cargo
 WASM   := target/wasm32-wasip1/release/ai_proxy.wasm
 BIN    := target/debug
 VENV   := .venv
-LISTEN ?= 127.0.0.1:8000
-MOCK   ?= 127.0.0.1:9001
-CONFIG ?= filter-config/dev/mock-openai.json
-PROFILE ?= envoy
 
 .PHONY: all build wasm devhost test test-native test-sdk sdk-venv run bench lint fmt clean
 
@@ -30,14 +26,15 @@ test-native:
 	$(CARGO) test --workspace
 
 sdk-venv:
-	bash tests/sdk/setup.sh $(VENV)
+	sh tests/sdk/setup.sh
 
 test-sdk: sdk-venv
-	AI_GATEWAY=$(BIN)/ai-gateway MOCK_UPSTREAM=$(BIN)/mock-upstream AI_PROXY_WASM=$(WASM) \
+	AI_GATEWAY_BIN=$(BIN)/ai-gateway MOCK_UPSTREAM_BIN=$(BIN)/mock-upstream AI_PROXY_WASM=$(WASM) \
 		$(VENV)/bin/python -m pytest -q tests/sdk
 
-run: build
-	@bash scripts/run-dev.sh "$(CONFIG)" "$(LISTEN)" "$(MOCK)" "$(PROFILE)"
+# PORT=8080 PROFILE=kong CONFIG=file.json REAL=openai|anthropic: see tests/devhost/run.sh
+run:
+	@sh tests/devhost/run.sh
 
 bench: wasm
 	$(CARGO) bench -p ai-proxy

@@ -1,0 +1,622 @@
+//! `ai-gateway`: a loopback HTTP/1.1 server that runs the filter (one long-lived VM, like a
+//! host worker) in front of the upstream the filter chose. Each upstream response chunk goes
+//! through `on_http_response_body` and out to the client at once.
+//!
+//! Upstream choice: Envoy profile: `:scheme`/`:authority`/`:path` after the filter (as a
+//! dynamic-forward-proxy route would); Kong profile: the `kong.service.*` / `ngx.upstream_*`
+//! properties the filter set, falling back to headers (`crate::upstream`). With an override,
+//! every connection (requests and dispatched calls) goes to the override address, keeping the
+//! Host header and path the filter set.
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Body, Frame, Incoming};
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+use crate::client::{self, Target};
+use crate::headers::{map_get, RequestHead};
+use crate::profile::{HostOptions, Profile};
+use crate::state::{CallResponse, HttpCall, LocalResponse};
+use crate::stream::Flow;
+use crate::vm::{StartError, Vm};
+use crate::wasm::FilterModule;
+
+/// Gateway settings.
+#[derive(Clone, Debug)]
+pub struct GatewayConfig {
+    /// The compiled filter.
+    pub module: FilterModule,
+    /// Host options (profile, filter config bytes).
+    pub opts: HostOptions,
+    /// Send every connection here instead (keeps Host header and path).
+    pub upstream_override: Option<Target>,
+    /// Envoy cluster name → address for `dispatch_http_call` (others: the name is host[:port]).
+    pub clusters: Vec<(String, Target)>,
+    /// One JSON object per request log line.
+    pub log_json: bool,
+    /// Do not print the filter's log lines.
+    pub quiet: bool,
+}
+
+struct Gateway {
+    vm: Mutex<Vm>,
+    cfg: GatewayConfig,
+}
+
+/// Starts the VM (runs `on_configure`): what `--check` does.
+pub fn start_vm(cfg: &GatewayConfig) -> Result<Vm, StartError> {
+    Vm::start(&cfg.module, cfg.opts.clone())
+}
+
+impl Gateway {
+    fn with_vm<R>(&self, f: impl FnOnce(&mut Vm) -> R) -> R {
+        let mut g = self.vm.lock().unwrap_or_else(|e| e.into_inner());
+        let r = f(&mut g);
+        let lines = g.drain_logs();
+        drop(g);
+        if !self.cfg.quiet {
+            for l in lines {
+                eprintln!("{l}");
+            }
+        }
+        r
+    }
+
+    fn profile(&self) -> Profile {
+        self.cfg.opts.profile
+    }
+}
+
+/// A running gateway (tests): its address; dropped → stops.
+pub struct RunningGateway {
+    /// Where it listens.
+    pub addr: std::net::SocketAddr,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Starts a gateway on `127.0.0.1:0` in a background thread with its own runtime.
+pub fn spawn(cfg: GatewayConfig) -> Result<RunningGateway, String> {
+    let vm = start_vm(&cfg).map_err(|e| e.to_string())?;
+    let std_listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    std_listener
+        .set_nonblocking(true)
+        .map_err(|e| e.to_string())?;
+    let addr = std_listener.local_addr().map_err(|e| e.to_string())?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        rt.block_on(async move {
+            let Ok(listener) = TcpListener::from_std(std_listener) else {
+                return;
+            };
+            tokio::select! {
+                _ = serve(cfg, vm, listener) => {}
+                _ = rx => {}
+            }
+        });
+    });
+    Ok(RunningGateway { addr, _stop: tx })
+}
+
+/// Serves connections forever (runs ticks when the filter asked for them).
+pub async fn serve(cfg: GatewayConfig, vm: Vm, listener: TcpListener) {
+    let tick = vm.tick_period_ms();
+    let gw = Arc::new(Gateway {
+        vm: Mutex::new(vm),
+        cfg,
+    });
+    if let Some(ms) = tick {
+        let g = gw.clone();
+        tokio::spawn(async move {
+            let mut iv = tokio::time::interval(Duration::from_millis(u64::from(ms.max(1))));
+            iv.tick().await;
+            loop {
+                iv.tick().await;
+                let root = g.with_vm(|vm| {
+                    let _ = vm.tick();
+                    vm.state().root_id
+                });
+                pump_calls(&g, root).await;
+            }
+        });
+    }
+    loop {
+        let Ok((tcp, _)) = listener.accept().await else {
+            continue;
+        };
+        let _ = tcp.set_nodelay(true);
+        let g = gw.clone();
+        tokio::spawn(async move {
+            let svc = hyper::service::service_fn(move |req| handle(g.clone(), req));
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(tcp), svc)
+                .await;
+        });
+    }
+}
+
+/// Response body fed from a channel (each upstream chunk after the filter).
+pub struct ChannelBody {
+    rx: mpsc::Receiver<Result<Bytes, std::io::Error>>,
+}
+
+impl Body for ChannelBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        self.rx.poll_recv(cx).map(|o| o.map(|r| r.map(Frame::data)))
+    }
+}
+
+type Resp = Response<http_body_util::Either<Full<Bytes>, ChannelBody>>;
+
+const HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "upgrade",
+    "proxy-connection",
+    "trailer",
+];
+
+fn local(l: &LocalResponse) -> Resp {
+    let mut b = Response::builder().status(l.status as u16);
+    for (k, v) in &l.headers {
+        b = b.header(k.as_str(), v.as_slice());
+    }
+    b.body(http_body_util::Either::Left(Full::new(Bytes::from(
+        l.body.clone(),
+    ))))
+    .unwrap_or_else(|_| Response::new(http_body_util::Either::Left(Full::new(Bytes::new()))))
+}
+
+fn text(status: u16, msg: &str) -> LocalResponse {
+    LocalResponse {
+        status: u32::from(status),
+        details: String::new(),
+        headers: vec![("content-type".into(), b"text/plain".to_vec())],
+        body: format!("{msg}\n").into_bytes(),
+    }
+}
+
+fn log_line(gw: &Gateway, method: &str, path: &str, status: u16, started: Instant, upstream: &str) {
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if gw.cfg.log_json {
+        let v = serde_json::json!({"method": method, "path": path, "status": status, "latency_ms": (ms * 10.0).round() / 10.0, "upstream": upstream});
+        println!("{v}");
+    } else {
+        println!(
+            "{method} {path} {status} {ms:.1}ms{}",
+            if upstream.is_empty() {
+                String::new()
+            } else {
+                format!(" -> {upstream}")
+            }
+        );
+    }
+}
+
+async fn handle(gw: Arc<Gateway>, req: Request<Incoming>) -> Result<Resp, Infallible> {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    // The filter sees `transfer-encoding` (it tells a body is coming without a length);
+    // the upstream request gets its own framing.
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .filter(|(k, _)| *k == "transfer-encoding" || !HOP.contains(&k.as_str()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let head = RequestHead {
+        method: method.clone(),
+        path: path.clone(),
+        headers,
+    };
+    let mut body = req.into_body();
+    let mut chunks: Vec<Bytes> = Vec::new();
+    while let Some(frame) = body.frame().await {
+        match frame {
+            Ok(f) => {
+                if let Ok(d) = f.into_data() {
+                    if !d.is_empty() {
+                        chunks.push(d);
+                    }
+                }
+            }
+            Err(e) => {
+                let l = text(400, &format!("cannot read request body: {e}"));
+                log_line(&gw, &method, &path, 400, started, "");
+                return Ok(local(&l));
+            }
+        }
+    }
+    let (resp, upstream, done) = proxy(&gw, &head, chunks, started).await;
+    if done {
+        log_line(
+            &gw,
+            &method,
+            &path,
+            resp.status().as_u16(),
+            started,
+            &upstream,
+        );
+    }
+    Ok(resp)
+}
+
+fn ended(gw: &Gateway, id: u32) -> Option<Resp> {
+    match gw.with_vm(|vm| vm.ended(id)) {
+        Some(Flow::Local(l)) => {
+            gw.with_vm(|vm| vm.finish(id));
+            Some(local(&l))
+        }
+        Some(_) => {
+            gw.with_vm(|vm| vm.finish(id));
+            Some(local(&text(502, "dev host: stream reset")))
+        }
+        None => None,
+    }
+}
+
+/// Runs the request through the filter and upstream. Returns the response, the upstream it
+/// went to, and whether the request is finished (else the body pump logs it later).
+async fn proxy(
+    gw: &Arc<Gateway>,
+    head: &RequestHead,
+    chunks: Vec<Bytes>,
+    started: Instant,
+) -> (Resp, String, bool) {
+    let id = match gw.with_vm(|vm| vm.new_stream()) {
+        Ok(id) => id,
+        Err(l) => return (local(&l), String::new(), true),
+    };
+    gw.with_vm(|vm| vm.request_headers(id, head, chunks.is_empty()));
+    pump_calls(gw, id).await;
+    if let Some(r) = ended(gw, id) {
+        return (r, String::new(), true);
+    }
+    let n = chunks.len();
+    for (i, c) in chunks.iter().enumerate() {
+        gw.with_vm(|vm| vm.request_body(id, c, i + 1 == n));
+        pump_calls(gw, id).await;
+        if let Some(r) = ended(gw, id) {
+            return (r, String::new(), true);
+        }
+    }
+    let (complete, stalled) = gw.with_vm(|vm| (vm.request_complete(id), vm.stalled(id)));
+    if !complete {
+        gw.with_vm(|vm| vm.finish(id));
+        let why = stalled.unwrap_or_else(|| "request not released by the filter".into());
+        return (
+            local(&text(500, &format!("dev host: {why}"))),
+            String::new(),
+            true,
+        );
+    }
+    let Some(up) = gw.with_vm(|vm| vm.upstream_request(id)) else {
+        return (
+            local(&text(500, "dev host: stream lost")),
+            String::new(),
+            true,
+        );
+    };
+    if !up.problems.is_empty() {
+        gw.with_vm(|vm| vm.finish(id));
+        return (
+            local(&text(
+                502,
+                &format!(
+                    "dev host: broken upstream request: {}",
+                    up.problems.join("; ")
+                ),
+            )),
+            String::new(),
+            true,
+        );
+    }
+    let target = match &gw.cfg.upstream_override {
+        Some(t) => Ok(t.clone()),
+        None => Target::new(&up.scheme, &up.authority),
+    };
+    let target = match target {
+        Ok(t) => t,
+        Err(e) => {
+            gw.with_vm(|vm| vm.finish(id));
+            return (
+                local(&text(502, &format!("dev host: {e}"))),
+                String::new(),
+                true,
+            );
+        }
+    };
+    let upstream_desc = format!("{target}{}", up.path);
+    let mut b = Request::builder()
+        .method(up.method.as_str())
+        .uri(up.path.as_str());
+    for (k, v) in &up.headers {
+        if !HOP.contains(&k.as_str()) {
+            b = b.header(k.as_str(), v.as_str());
+        }
+    }
+    let req = match b.body(Full::new(Bytes::from(up.body.clone()))) {
+        Ok(r) => r,
+        Err(e) => {
+            gw.with_vm(|vm| vm.finish(id));
+            return (
+                local(&text(
+                    502,
+                    &format!("dev host: cannot build upstream request: {e}"),
+                )),
+                upstream_desc,
+                true,
+            );
+        }
+    };
+    let resp = match client::send(&target, req).await {
+        Ok(r) => r,
+        Err(e) => {
+            gw.with_vm(|vm| vm.finish(id));
+            eprintln!("[gateway] upstream error: {e}");
+            let l = match gw.profile() {
+                Profile::Envoy => text(503, "upstream connect error or disconnect/reset before headers. reset reason: connection failure"),
+                Profile::Kong => text(502, "An invalid response was received from the upstream server"),
+            };
+            return (local(&l), upstream_desc, true);
+        }
+    };
+    let status = resp.status().as_u16();
+    let rh: Vec<(String, String)> = resp
+        .headers()
+        .iter()
+        .filter(|(k, _)| !HOP.contains(&k.as_str()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let mut body = resp.into_body();
+    let eos = body.is_end_stream();
+    gw.with_vm(|vm| vm.response_headers(id, status, &rh, eos));
+    pump_calls(gw, id).await;
+    if let Some(r) = ended(gw, id) {
+        return (r, upstream_desc, true);
+    }
+    // Envoy may hold the headers (Pause): feed body until they are released.
+    let mut first = gw.with_vm(|vm| vm.take_released(id));
+    let mut upstream_done = eos;
+    while first.headers.is_none() && !first.complete {
+        let chunk = if upstream_done {
+            None
+        } else {
+            next_data(&mut body).await
+        };
+        match chunk {
+            Some(d) => {
+                gw.with_vm(|vm| vm.response_body(id, &d, false));
+            }
+            None => {
+                upstream_done = true;
+                gw.with_vm(|vm| vm.response_body(id, &[], true));
+            }
+        }
+        pump_calls(gw, id).await;
+        if let Some(r) = ended(gw, id) {
+            return (r, upstream_desc, true);
+        }
+        let more = gw.with_vm(|vm| vm.take_released(id));
+        if more.headers.is_some() {
+            first.headers = more.headers;
+        }
+        first.body.extend_from_slice(&more.body);
+        first.complete = more.complete;
+        if upstream_done && first.headers.is_none() {
+            let why = gw
+                .with_vm(|vm| vm.stalled(id))
+                .unwrap_or_else(|| "response headers never released".into());
+            gw.with_vm(|vm| vm.finish(id));
+            return (
+                local(&text(500, &format!("dev host: {why}"))),
+                upstream_desc,
+                true,
+            );
+        }
+    }
+    let headers = first.headers.unwrap_or_default();
+    let out_status = map_get(&headers, ":status")
+        .and_then(|s| s.parse::<u16>().ok())
+        .unwrap_or(status);
+    let mut b = Response::builder().status(out_status);
+    for (k, v) in &headers {
+        if !k.starts_with(':') && !HOP.contains(&k.as_str()) {
+            b = b.header(k.as_str(), v.as_slice());
+        }
+    }
+    let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(64);
+    let response = match b.body(http_body_util::Either::Right(ChannelBody { rx })) {
+        Ok(r) => r,
+        Err(e) => {
+            gw.with_vm(|vm| vm.finish(id));
+            return (
+                local(&text(502, &format!("dev host: bad response headers: {e}"))),
+                upstream_desc,
+                true,
+            );
+        }
+    };
+    if !first.body.is_empty() {
+        let _ = tx.send(Ok(Bytes::from(first.body))).await;
+    }
+    let g = gw.clone();
+    let (method, path) = (head.method.clone(), head.path.clone());
+    let desc = upstream_desc.clone();
+    let mut complete = first.complete;
+    tokio::spawn(async move {
+        while !complete {
+            let chunk = if upstream_done {
+                None
+            } else {
+                next_data(&mut body).await
+            };
+            match chunk {
+                Some(d) => g.with_vm(|vm| vm.response_body(id, &d, false)),
+                None => {
+                    upstream_done = true;
+                    g.with_vm(|vm| vm.response_body(id, &[], true))
+                }
+            };
+            pump_calls(&g, id).await;
+            if let Some(f) = g.with_vm(|vm| vm.ended(id)) {
+                let _ = f;
+                let _ = tx
+                    .send(Err(std::io::Error::other(
+                        "stream reset by the filter host",
+                    )))
+                    .await;
+                break;
+            }
+            let r = g.with_vm(|vm| vm.take_released(id));
+            complete = r.complete;
+            if !r.body.is_empty() && tx.send(Ok(Bytes::from(r.body))).await.is_err() {
+                break;
+            }
+            if upstream_done && !complete {
+                let why = g
+                    .with_vm(|vm| vm.stalled(id))
+                    .unwrap_or_else(|| "response not completed".into());
+                eprintln!("[gateway] {why}");
+                break;
+            }
+        }
+        g.with_vm(|vm| vm.finish(id));
+        log_line(&g, &method, &path, out_status, started, &desc);
+    });
+    (response, upstream_desc, false)
+}
+
+async fn next_data(body: &mut Incoming) -> Option<Bytes> {
+    loop {
+        match body.frame().await {
+            Some(Ok(f)) => {
+                if let Ok(d) = f.into_data() {
+                    if !d.is_empty() {
+                        return Some(d);
+                    }
+                }
+            }
+            Some(Err(e)) => {
+                eprintln!("[gateway] upstream body error: {e}");
+                return None;
+            }
+            None => return None,
+        }
+    }
+}
+
+/// Performs the dispatched calls of context `ctx` and delivers the answers, until none is left.
+async fn pump_calls(gw: &Arc<Gateway>, ctx: u32) {
+    loop {
+        let calls = gw.with_vm(|vm| vm.take_calls_for(ctx));
+        if calls.is_empty() {
+            return;
+        }
+        for c in calls {
+            let ans = do_call(gw, &c).await;
+            gw.with_vm(|vm| {
+                let _ = vm.deliver_call(&c, ans);
+            });
+        }
+    }
+}
+
+async fn do_call(gw: &Gateway, c: &HttpCall) -> Option<CallResponse> {
+    let scheme = c.header(":scheme").unwrap_or("http").to_string();
+    let target = if let Some(t) = &gw.cfg.upstream_override {
+        Ok(t.clone())
+    } else if let Some((_, t)) = gw.cfg.clusters.iter().find(|(n, _)| *n == c.upstream) {
+        Ok(t.clone())
+    } else {
+        Target::new(&scheme, &c.upstream)
+    };
+    let target = match target {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("[gateway] dispatch to {}: {e}", c.upstream);
+            return None;
+        }
+    };
+    let authority = c
+        .header(":authority")
+        .or_else(|| c.header("host"))
+        .unwrap_or(&c.upstream)
+        .to_string();
+    let mut b = Request::builder()
+        .method(c.header(":method").unwrap_or("GET"))
+        .uri(c.header(":path").unwrap_or("/"))
+        .header("host", authority);
+    for (k, v) in &c.headers {
+        if !k.starts_with(':') && !k.eq_ignore_ascii_case("host") {
+            b = b.header(k.as_str(), v.as_slice());
+        }
+    }
+    let req = b.body(Full::new(Bytes::from(c.body.clone()))).ok()?;
+    let timeout = Duration::from_millis(if c.timeout_ms == 0 {
+        30_000
+    } else {
+        u64::from(c.timeout_ms)
+    });
+    let fut = async {
+        let resp = client::send(&target, req).await.ok()?;
+        let mut headers = vec![(
+            ":status".to_string(),
+            resp.status().as_u16().to_string().into_bytes(),
+        )];
+        headers.extend(
+            resp.headers()
+                .iter()
+                .map(|(k, v)| (k.as_str().to_string(), v.as_bytes().to_vec())),
+        );
+        let body = resp.into_body().collect().await.ok()?.to_bytes().to_vec();
+        Some(CallResponse {
+            headers,
+            body,
+            trailers: Vec::new(),
+        })
+    };
+    match tokio::time::timeout(timeout, fut).await {
+        Ok(r) => r,
+        Err(_) => {
+            eprintln!("[gateway] dispatch to {} timed out", c.upstream);
+            None
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Helpers for tests: locating and building the wasm modules, compiled once per test binary,
+//! and a tiny blocking HTTP client. A missing module is a test failure, hence the panics.
+#![allow(clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use crate::wasm::FilterModule;
+
+/// The workspace root (two levels above this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| PathBuf::from("."))
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// Builds the rule-test filter (`tests/devhost/test-filter`, its own workspace) for
+/// `wasm32-wasip1` and returns the `.wasm` path. Same as `tests/devhost/build-test-filter.sh`.
+pub fn build_test_filter() -> Result<PathBuf, String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-filter");
+    let out = Command::new(cargo())
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip1",
+            "--manifest-path",
+        ])
+        .arg(dir.join("Cargo.toml"))
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "building the test filter failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(dir.join("target/wasm32-wasip1/release/devhost_test_filter.wasm"))
+}
+
+/// The rule-test filter, built and compiled once per test binary.
+pub fn test_filter() -> FilterModule {
+    static M: OnceLock<Result<FilterModule, String>> = OnceLock::new();
+    match M.get_or_init(|| FilterModule::load(&build_test_filter()?)) {
+        Ok(m) => m.clone(),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Path of the real filter: `$AI_PROXY_WASM` if set, else
+/// `target/wasm32-wasip1/release/ai_proxy.wasm` under the workspace.
+pub fn ai_proxy_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("AI_PROXY_WASM") {
+        return PathBuf::from(p);
+    }
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| workspace_root().join("target"));
+    target.join("wasm32-wasip1/release/ai_proxy.wasm")
+}
+
+/// The real filter, built if missing (`cargo build --release --target wasm32-wasip1 -p
+/// ai-proxy`) and compiled once. `None` when the module has no proxy-wasm filter in it yet.
+pub fn ai_proxy() -> Option<FilterModule> {
+    static M: OnceLock<Result<FilterModule, String>> = OnceLock::new();
+    let r = M.get_or_init(|| {
+        let path = ai_proxy_path();
+        if !path.exists() {
+            let out = Command::new(cargo())
+                .current_dir(workspace_root())
+                .args([
+                    "build",
+                    "--release",
+                    "--target",
+                    "wasm32-wasip1",
+                    "-p",
+                    "ai-proxy",
+                ])
+                .output()
+                .map_err(|e| format!("cannot run cargo: {e}"))?;
+            if !out.status.success() {
+                return Err(format!(
+                    "building ai_proxy.wasm failed:\n{}",
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+            }
+        }
+        FilterModule::load(&path)
+    });
+    match r {
+        Ok(m) if m.is_proxy_wasm => Some(m.clone()),
+        Ok(_) => None,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// A response read by [`http`].
+#[derive(Debug, Clone, Default)]
+pub struct HttpResponse {
+    /// Status.
+    pub status: u16,
+    /// Headers (names lowercase).
+    pub headers: Vec<(String, String)>,
+    /// Body (chunked encoding removed).
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// Body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// Body as JSON (panics with the body if it is not JSON).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("response is not JSON ({e}): {}", self.text()))
+    }
+
+    /// A header.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A blocking HTTP/1.1 request over a fresh connection (`Connection: close`), for tests.
+pub fn http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Result<HttpResponse, String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
+    let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(30)));
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nconnection: close\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        req.push_str(&format!("host: {addr}\r\n"));
+    }
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes())
+        .and_then(|_| s.write_all(body))
+        .map_err(|e| e.to_string())?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).map_err(|e| format!("read: {e}"))?;
+    parse_response(&raw)
+}
+
+fn parse_response(raw: &[u8]) -> Result<HttpResponse, String> {
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| format!("no header end in {:?}", String::from_utf8_lossy(raw)))?;
+    let head = String::from_utf8_lossy(raw.get(..end).unwrap_or_default()).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .ok_or("bad status line")?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        })
+        .collect();
+    let rest = raw.get(end + 4..).unwrap_or_default();
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
+    let body = if chunked {
+        dechunk(rest)?
+    } else {
+        rest.to_vec()
+    };
+    Ok(HttpResponse {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn dechunk(mut b: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    loop {
+        let nl = b
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .ok_or("truncated chunked body")?;
+        let size_line = String::from_utf8_lossy(b.get(..nl).unwrap_or_default()).into_owned();
+        let size = usize::from_str_radix(size_line.split(';').next().unwrap_or("").trim(), 16)
+            .map_err(|e| format!("bad chunk size {size_line:?}: {e}"))?;
+        b = b.get(nl + 2..).unwrap_or_default();
+        if size == 0 {
+            return Ok(out);
+        }
+        out.extend_from_slice(b.get(..size).ok_or("truncated chunk")?);
+        b = b.get(size + 2..).ok_or("truncated chunk end")?;
+    }
+}

@@ -1,0 +1,131 @@
+//! Hostcall semantics checked directly on `HostState`, without wasm (each rule cites
+//! `spec/hosts.md`).
+
+// Test helpers outside #[test] fns may unwrap/panic: a failure is the test failing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use devhost::abi::{BufferType, MapType, Status};
+use devhost::state::{envoy_set_buffer, kong_set_buffer, Fail, HostState, Phase, Stream};
+use devhost::{HostOptions, Profile};
+
+fn state(p: Profile, phase: Phase) -> HostState {
+    let mut st = HostState::new(HostOptions::new(p));
+    st.streams.insert(
+        2,
+        Stream {
+            request_body_readable: true,
+            ..Default::default()
+        },
+    );
+    st.current = 2;
+    st.phase = phase;
+    st
+}
+
+/// hosts.md §2.2: Envoy `copyFrom` semantics.
+#[test]
+fn envoy_set_buffer_table() {
+    let cases: &[(&str, usize, usize, &str, Result<&str, Status>)] = &[
+        ("body", 0, 0, "<", Ok("<body")),
+        ("body", 0, 4, "new", Ok("new")),
+        ("body", 0, usize::MAX, "new", Ok("new")),
+        ("body", 4, 0, ">", Ok("body>")),
+        ("body", 0, 2, "x", Err(Status::BadArgument)),
+        ("body", 1, 3, "x", Err(Status::BadArgument)),
+    ];
+    for (old, start, size, val, want) in cases {
+        let mut b = old.as_bytes().to_vec();
+        let r = envoy_set_buffer(&mut b, *start, *size, val.as_bytes());
+        match want {
+            Ok(w) => assert_eq!(
+                (r, String::from_utf8(b).unwrap()),
+                (Ok(()), w.to_string()),
+                "{old} {start} {size} {val}"
+            ),
+            Err(s) => assert_eq!(r, Err(Fail::Status(*s))),
+        }
+    }
+}
+
+/// hosts.md §1.7: ngx_wasm_module semantics (`size` caps the value, tail dropped).
+#[test]
+fn kong_set_buffer_table() {
+    let cases: &[(&str, usize, usize, &str, &str)] = &[
+        ("body", 0, 0, "<", "<body"),
+        ("hello world", 0, 3, "abcdef", "abc"),
+        ("hello world", 6, 100, "there", "hello there"),
+        ("hello world", 0, usize::MAX, "x", "x"),
+        ("ab", 9, 1, "z", "abz"),
+    ];
+    for (old, start, size, val, want) in cases {
+        let mut b = old.as_bytes().to_vec();
+        kong_set_buffer(&mut b, *start, *size, val.as_bytes());
+        assert_eq!(
+            String::from_utf8(b).unwrap(),
+            *want,
+            "{old} {start} {size} {val}"
+        );
+    }
+}
+
+/// hosts.md §2.2: Envoy request headers after Continue: single reads BAD_ARGUMENT, pairs empty.
+#[test]
+fn envoy_dropped_header_map() {
+    let mut st = state(Profile::Envoy, Phase::RequestBody);
+    st.streams.get_mut(&2).unwrap().request_headers = vec![("a".into(), b"1".to_vec())];
+    assert_eq!(
+        st.get_map_value(MapType::HttpRequestHeaders, "a"),
+        Err(Fail::Status(Status::BadArgument))
+    );
+    assert_eq!(st.get_map_pairs(MapType::HttpRequestHeaders), Ok(vec![]));
+    st.streams.get_mut(&2).unwrap().request_headers_held = true;
+    assert_eq!(
+        st.get_map_value(MapType::HttpRequestHeaders, "a"),
+        Ok(b"1".to_vec())
+    );
+}
+
+/// hosts.md §1.7: Kong traps on body access from the wrong step; Envoy says NOT_FOUND.
+#[test]
+fn body_access_outside_its_steps() {
+    let mut k = state(Profile::Kong, Phase::ResponseHeaders);
+    assert!(matches!(
+        k.get_buffer(BufferType::HttpRequestBody, 0, 10),
+        Err(Fail::Trap(_))
+    ));
+    let mut e = state(Profile::Envoy, Phase::ResponseHeaders);
+    assert_eq!(
+        e.get_buffer(BufferType::HttpRequestBody, 0, 10),
+        Err(Fail::Status(Status::NotFound))
+    );
+}
+
+/// hosts.md §1.10 / §2.4: unknown set_property.
+#[test]
+fn unknown_set_property() {
+    let path = vec!["my".to_string(), "prop".to_string()];
+    assert_eq!(
+        state(Profile::Kong, Phase::RequestHeaders).set_property(&path, b"1"),
+        Err(Fail::Status(Status::NotFound))
+    );
+    assert_eq!(
+        state(Profile::Envoy, Phase::RequestHeaders).set_property(&path, b"1"),
+        Ok(())
+    );
+}
+
+/// hosts.md §1.10: dotted properties outside a request are errors on Kong.
+#[test]
+fn kong_scoped_property_in_root_context() {
+    let mut st = HostState::new(HostOptions::new(Profile::Kong));
+    let path = vec!["kong".to_string(), "version".to_string()];
+    assert_eq!(
+        st.get_property(&path),
+        Err(Fail::Status(Status::InternalFailure))
+    );
+}
