@@ -27,10 +27,19 @@ fn state(p: Profile, phase: Phase) -> HostState {
     st
 }
 
+/// (old body, start, size, value, expected result)
+type EnvoyCase = (
+    &'static str,
+    usize,
+    usize,
+    &'static str,
+    Result<&'static str, Status>,
+);
+
 /// hosts.md §2.2: Envoy `copyFrom` semantics.
 #[test]
 fn envoy_set_buffer_table() {
-    let cases: &[(&str, usize, usize, &str, Result<&str, Status>)] = &[
+    let cases: &[EnvoyCase] = &[
         ("body", 0, 0, "<", Ok("<body")),
         ("body", 0, 4, "new", Ok("new")),
         ("body", 0, usize::MAX, "new", Ok("new")),
