@@ -202,31 +202,26 @@ fn streaming_case(name: &str) {
 }
 
 #[test]
-#[ignore = "the filter's frame decoders (src/stream/{sse,ndjson,json_array,eventstream}.rs) are stubs on main: run with --ignored once they land"]
 fn streaming_anthropic() {
     streaming_case("anthropic");
 }
 
 #[test]
-#[ignore = "the filter's frame decoders (src/stream/{sse,ndjson,json_array,eventstream}.rs) are stubs on main: run with --ignored once they land"]
 fn streaming_gemini() {
     streaming_case("gemini");
 }
 
 #[test]
-#[ignore = "the filter's frame decoders (src/stream/{sse,ndjson,json_array,eventstream}.rs) are stubs on main: run with --ignored once they land"]
 fn streaming_bedrock_eventstream() {
     streaming_case("bedrock");
 }
 
 #[test]
-#[ignore = "the filter's frame decoders (src/stream/{sse,ndjson,json_array,eventstream}.rs) are stubs on main: run with --ignored once they land"]
 fn streaming_cohere() {
     streaming_case("cohere");
 }
 
 #[test]
-#[ignore = "the filter's frame decoders (src/stream/{sse,ndjson,json_array,eventstream}.rs) are stubs on main: run with --ignored once they land"]
 fn streaming_ollama_ndjson() {
     streaming_case("ollama");
 }
