@@ -138,7 +138,57 @@ fn benches_stream(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, benches_stream);
+/// The whole response path of the filter for one streamed answer: Exchange (framing →
+/// Anthropic translator → shared emitter), fed in `chunk`-byte pieces as a host would.
+/// The config is parsed once, as `on_configure` does; each run is one request.
+fn exchange_stream(
+    cfg: &std::rc::Rc<ai_proxy::config::Config>,
+    bytes: &[u8],
+    chunk: usize,
+) -> usize {
+    let mut ex = ai_proxy::exchange::Exchange::new(
+        cfg.clone(),
+        std::rc::Rc::new(ai_proxy::env::FixedEnv::default()),
+    );
+    let body = br#"{"messages":[{"role":"user","content":"hi"}],"stream":true}"#;
+    let headers = vec![("content-length".to_string(), body.len().to_string())];
+    ex.on_request_head(ai_proxy::exchange::RequestHead {
+        method: "POST",
+        path: "/v1/chat/completions",
+        headers: &headers,
+    });
+    ex.on_request_body(body).unwrap();
+    ex.on_response_head(200, &[("content-type".into(), "text/event-stream".into())]);
+    let mut n = 0;
+    let pieces: Vec<&[u8]> = bytes.chunks(chunk).collect();
+    for (i, c) in pieces.iter().enumerate() {
+        let step = ex.on_response_body(c, i + 1 == pieces.len());
+        n += step.replace.map(|r| r.len()).unwrap_or(0);
+    }
+    n
+}
+
+fn anthropic_config() -> std::rc::Rc<ai_proxy::config::Config> {
+    std::rc::Rc::new(
+        ai_proxy::config::Config::parse(
+            br#"{"route_type":"llm/v1/chat","model":{"provider":"anthropic","name":"claude","options":{"anthropic_version":"2023-06-01"}}}"#,
+        )
+        .unwrap(),
+    )
+}
+
+fn benches_exchange(c: &mut Criterion) {
+    let bytes = payload();
+    let cfg = anthropic_config();
+    let mut g = c.benchmark_group("stream");
+    g.throughput(Throughput::Elements(EVENTS));
+    g.bench_function("exchange_anthropic_translate/chunk_512", |b| {
+        b.iter(|| black_box(exchange_stream(&cfg, black_box(&bytes), 512)))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, benches_stream, benches_exchange);
 
 /// Fastest of `runs` timings of `f`, per event: on a shared, noisy machine the minimum is the
 /// stable figure (the LiteLLM baseline also keeps only quiet slices).
@@ -184,6 +234,14 @@ fn report_min_times(bytes: &[u8]) {
     println!(
         "  decode + typed parse + emit       {all_us:.3}  ({:.0}x faster than LiteLLM)",
         20.6 / all_us
+    );
+    let cfg = anthropic_config();
+    let full_us = min_per_event(1000, || {
+        black_box(exchange_stream(&cfg, black_box(bytes), 512));
+    });
+    println!(
+        "  exchange: decode + Anthropic translator + emit  {full_us:.3}  ({:.0}x faster than LiteLLM)",
+        20.6 / full_us
     );
 }
 

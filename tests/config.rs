@@ -815,19 +815,23 @@ fn rule11_native_formats_pair_with_chat_and_their_provider() {
 }
 
 #[test]
-fn native_formats_are_not_supported_yet() {
+fn native_formats_pass_through_to_their_own_provider_only() {
     for (p, f) in [
         ("bedrock", "bedrock"),
         ("gemini", "gemini"),
         ("cohere", "cohere"),
         ("huggingface", "huggingface"),
-        ("openai", "anthropic"),
     ] {
-        assert_eq!(
-            refused(with(provider(p, json!({})), "/llm_format", json!(f))),
-            format!("llm_format: llm_format '{f}' is not supported yet by this filter (only 'openai' is)")
-        );
+        ok(with(provider(p, json!({})), "/llm_format", json!(f)));
     }
+    assert_eq!(
+        refused(with(provider("openai", json!({})), "/llm_format", json!("anthropic"))),
+        "llm_format: llm_format 'anthropic' with provider 'openai' is not supported yet by this filter (a native format is passed through to its own provider only)"
+    );
+    assert_eq!(
+        refused(with(provider("openai", json!({})), "/llm_format", json!("cohere"))),
+        "llm_format: llm_format 'cohere' with provider 'openai' is not supported yet by this filter (a native format is passed through to its own provider only)"
+    );
     ok(with(base(), "/llm_format", json!("openai")));
 }
 

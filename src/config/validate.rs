@@ -314,16 +314,27 @@ pub fn check_native_format_gemini(raw: &RawConfig) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// Native formats (§5) are parsed but not implemented yet: only `openai` is accepted.
+/// Native formats (§5): a client speaking the provider's own API is passed through (auth,
+/// target, analytics, no translation). Only the matching provider is implemented; the 3.13+
+/// cross-provider `anthropic` format (Claude Code in front of OpenAI, Bedrock, …) is not yet.
 pub fn check_llm_format_supported(raw: &RawConfig) -> Result<(), ConfigError> {
-    if raw.llm_format == LlmFormat::Openai {
+    let matching = match raw.llm_format {
+        LlmFormat::Openai => return Ok(()),
+        LlmFormat::Anthropic => ProviderName::Anthropic,
+        LlmFormat::Bedrock => ProviderName::Bedrock,
+        LlmFormat::Gemini => ProviderName::Gemini,
+        LlmFormat::Cohere => ProviderName::Cohere,
+        LlmFormat::Huggingface => ProviderName::Huggingface,
+    };
+    if raw.model.provider == matching {
         return Ok(());
     }
     Err(field(
         "llm_format",
         format!(
-            "llm_format '{}' is not supported yet by this filter (only 'openai' is)",
-            raw.llm_format.as_str()
+            "llm_format '{}' with provider '{}' is not supported yet by this filter (a native format is passed through to its own provider only)",
+            raw.llm_format.as_str(),
+            raw.model.provider.as_str()
         ),
     ))
 }

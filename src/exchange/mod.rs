@@ -7,6 +7,7 @@
 //! translation → body auth → target and header auth → signing.
 
 pub mod effects;
+mod native;
 mod request;
 mod response;
 
@@ -57,14 +58,16 @@ impl ClientRequest {
 pub(crate) enum ResponseMode {
     /// Not decided yet (before response headers).
     Pending,
-    /// Bytes go through unchanged; `scan` keeps a copy for analytics when needed.
+    /// Bytes go through unchanged. For analytics (`log_statistics`), a non-streamed body is
+    /// kept to read its usage at the end, and a stream is translated in the shadow (its
+    /// output discarded) to gather the provider's usage.
     Passthrough {
         /// Keep a copy of the body for usage extraction (non-stream only).
         keep: bool,
         /// The body seen so far (when `keep`).
         seen: Vec<u8>,
-        /// Scan SSE chunks of an OpenAI-format stream for usage.
-        sse: Option<Box<dyn FrameDecoder>>,
+        /// Shadow translation of a stream, for its usage.
+        shadow: Option<Box<StreamState>>,
     },
     /// Whole body buffered, then translated.
     Buffer {
@@ -111,6 +114,10 @@ pub struct Exchange {
     response: ResponseMode,
     analytics: Analytics,
     plan: Option<StreamPlanKind>,
+    /// The client speaks the provider's native API (`llm_format` ≠ `openai`): pass-through.
+    native: bool,
+    /// The client's body, for signing a pass-through request (Bedrock native / preserve).
+    original_body: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +132,7 @@ impl Exchange {
         let options = cfg.raw.model.options.clone().unwrap_or_default();
         let provider = providers::for_name(cfg.provider(), &options);
         let route = cfg.raw.route_type;
+        let native = cfg.raw.llm_format != crate::config::LlmFormat::Openai;
         Exchange {
             cfg,
             env,
@@ -142,6 +150,8 @@ impl Exchange {
             response: ResponseMode::Pending,
             analytics: Analytics::default(),
             plan: None,
+            native,
+            original_body: None,
         }
     }
 

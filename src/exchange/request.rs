@@ -10,6 +10,8 @@ use crate::config::{RequestView, ResponseStreaming};
 use crate::error::{text, ProxyError};
 use crate::providers::{Credentials, Outgoing, RequestCtx, UpstreamTarget};
 
+use super::native;
+
 impl Exchange {
     /// The request head arrived.
     pub fn on_request_head(&mut self, head: RequestHead<'_>) -> HeadStep {
@@ -102,7 +104,7 @@ impl Exchange {
             .client
             .header("content-length")
             .and_then(|v| v.trim().parse::<u64>().ok());
-        let json_route = self.route != RouteType::Preserve && !self.client.multipart;
+        let json_route = self.translates();
         if limit > 0 && json_route && declared.is_some_and(|n| n > limit) {
             return Err(ProxyError::PayloadTooLarge);
         }
@@ -117,14 +119,60 @@ impl Exchange {
                 early: self.target(None).ok(),
             });
         }
-        // Preserve with a body: its model is still pinned (Kong), so look at it — unless it is
-        // multipart (forwarded byte for byte, kong-ai-proxy.md §8.1).
+        // Preserve or a native format with a body: its model is still pinned (Kong), so look at
+        // it — unless it is multipart (forwarded byte for byte, kong-ai-proxy.md §8.1).
         if has_body && !self.client.multipart {
             return Ok(HeadStep::WaitBody {
                 early: self.target(None).ok(),
             });
         }
         self.forward(None).map(HeadStep::Forward)
+    }
+
+    /// Whether the body is parsed and translated (not preserve, native or multipart).
+    fn translates(&self) -> bool {
+        self.route != RouteType::Preserve && !self.native && !self.client.multipart
+    }
+
+    /// Preserve and native formats: the body goes as it is; its model is pinned (taken from
+    /// the URL for Gemini and Bedrock native paths, kong-ai-proxy.md §5) and the stream flag
+    /// read for analytics.
+    fn pass_through(&mut self, body: &[u8]) -> Result<RequestEdits, ProxyError> {
+        let parsed = serde_json::from_slice::<Value>(body).ok();
+        let body_model = parsed
+            .as_ref()
+            .and_then(|v| v.get("model"))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        let body_stream = parsed
+            .as_ref()
+            .and_then(|v| v.get("stream"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let (model, stream) = if self.native {
+            match native::model_and_stream(self.cfg.raw.llm_format, &self.client.path) {
+                Some((m, s)) => (Some(m), s),
+                None => (
+                    body_model,
+                    body_stream || self.client.path.ends_with("_stream"),
+                ),
+            }
+        } else {
+            (body_model, body_stream)
+        };
+        self.check_model(model.as_deref())?;
+        if self.model.is_none() {
+            self.model = model;
+        }
+        self.analytics.request_model = self.model.clone();
+        self.stream = stream;
+        self.analytics.stream = stream;
+        if self.cfg.raw.logging.log_payloads {
+            self.analytics.request_payload = Some(String::from_utf8_lossy(body).into_owned());
+        }
+        self.original_body = Some(body.to_vec());
+        self.forward(None)
     }
 
     fn no_input_text(&self) -> &'static str {
@@ -136,20 +184,12 @@ impl Exchange {
 
     fn request_body(&mut self, body: &[u8]) -> Result<RequestEdits, ProxyError> {
         let limit = self.cfg.raw.max_request_body_size;
-        let json_route = self.route != RouteType::Preserve && !self.client.multipart;
+        let json_route = self.translates();
         if limit > 0 && json_route && body.len() as u64 > limit {
             return Err(ProxyError::PayloadTooLarge);
         }
         if !json_route {
-            // Preserve: the body is not translated; the model is still pinned when it is JSON.
-            if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
-                let body_model = map
-                    .get("model")
-                    .and_then(Value::as_str)
-                    .filter(|s| !s.is_empty());
-                self.check_model(body_model)?;
-            }
-            return self.forward(None);
+            return self.pass_through(body);
         }
 
         // DESIGN.md decisions 4 and 5: parsed as JSON whatever the Content-Type says.
@@ -319,6 +359,11 @@ impl Exchange {
         };
         if let Some(p) = self.options.upstream_path.as_deref() {
             target.path = normalize_path(p);
+        } else if self.native {
+            // The client's native path, from the API's own prefix on (a gateway route prefix
+            // such as `/gemini` is dropped); the client's own query is kept by `forward`.
+            target.path = native::upstream_path(self.cfg.raw.llm_format, &self.client.path);
+            target.query.clear();
         } else if self.route == RouteType::Preserve {
             target.path = normalize_path(&self.client.path);
         }
@@ -391,7 +436,10 @@ impl Exchange {
             };
             // Client credentials must not leak upstream next to the signature.
             remove_headers.push("authorization".into());
-            let sent_body = body.clone().unwrap_or_default();
+            let sent_body = body
+                .clone()
+                .or_else(|| self.original_body.clone())
+                .unwrap_or_default();
             let out = Outgoing {
                 method: if self.client.method.is_empty() {
                     "POST"

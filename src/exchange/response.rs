@@ -56,11 +56,16 @@ impl Exchange {
                     translate: false,
                 };
             } else {
-                let keep = ok && !self.stream && self.cfg.raw.logging.log_statistics;
+                let stats = ok && self.cfg.raw.logging.log_statistics;
+                let shadow = if stats && self.stream {
+                    self.shadow_stream(header("content-type"))
+                } else {
+                    None
+                };
                 self.response = ResponseMode::Passthrough {
-                    keep,
+                    keep: stats && !self.stream,
                     seen: Vec::new(),
-                    sse: None,
+                    shadow,
                 };
             }
             return edits;
@@ -84,11 +89,17 @@ impl Exchange {
             match self.stream_plan() {
                 StreamPlan::Passthrough => {
                     self.plan = Some(StreamPlanKind::Passthrough);
-                    // OpenAI-format stream: scan it for usage, send the bytes as they are.
+                    // OpenAI-format stream: the bytes go as they are; read for usage in the
+                    // shadow when statistics are on.
+                    let shadow = if self.cfg.raw.logging.log_statistics {
+                        self.shadow_stream(Some("text/event-stream"))
+                    } else {
+                        None
+                    };
                     self.response = ResponseMode::Passthrough {
                         keep: false,
                         seen: Vec::new(),
-                        sse: Some(Framing::Sse.decoder(max_event)),
+                        shadow,
                     };
                     if gzip_upstream {
                         // Rare (we ask for identity); translate-free inflation still needed.
@@ -137,6 +148,38 @@ impl Exchange {
         edits
     }
 
+    /// A translator whose output is discarded: it gathers a passed-through stream's usage.
+    /// Native formats use their provider's translator; OpenAI-shaped streams (and preserve)
+    /// are read as OpenAI chunks.
+    fn shadow_stream(&self, content_type: Option<&str>) -> Option<Box<StreamState>> {
+        let max_event = self
+            .cfg
+            .raw
+            .max_stream_event_size
+            .map(|n| n as usize)
+            .unwrap_or(DEFAULT_MAX_EVENT_SIZE);
+        let (framing, translator): (Framing, Box<dyn crate::stream::ProviderStream>) =
+            match (self.native, self.stream_plan()) {
+                (
+                    true,
+                    StreamPlan::Translate {
+                        framing,
+                        translator,
+                    },
+                ) => (framing, translator),
+                _ => (Framing::Sse, Box::new(PassthroughChunks)),
+            };
+        let framing = content_type
+            .and_then(Framing::from_content_type)
+            .unwrap_or(framing);
+        Some(Box::new(StreamState {
+            inflater: None,
+            decoder: framing.decoder(max_event),
+            translator,
+            emitter: self.emitter(),
+        }))
+    }
+
     fn emitter(&self) -> ChunkEmitter {
         let id_prefix = if self.route == RouteType::Completions {
             "cmpl-"
@@ -161,21 +204,13 @@ impl Exchange {
     pub fn on_response_body(&mut self, chunk: &[u8], eos: bool) -> BodyStep {
         let mut step = match &mut self.response {
             ResponseMode::Pending | ResponseMode::Done => BodyStep::default(),
-            ResponseMode::Passthrough { keep, seen, sse } => {
+            ResponseMode::Passthrough { keep, seen, shadow } => {
                 if *keep {
                     seen.extend_from_slice(chunk);
                 }
-                if let Some(dec) = sse {
-                    dec.feed(chunk);
-                    while let Some(frame) = dec.next_frame() {
-                        match frame {
-                            Ok(Frame::Sse { data, .. }) => {
-                                scan_openai_chunk(&data, &mut self.analytics)
-                            }
-                            Ok(_) => {}
-                            Err(_) => break,
-                        }
-                    }
+                if let Some(state) = shadow {
+                    let mut discard = Vec::new();
+                    translate_chunk(state, chunk, eos, 0, &mut discard);
                 }
                 BodyStep::default()
             }
@@ -232,11 +267,13 @@ impl Exchange {
                 }
                 self.finish_translation(step, body);
             }
-            ResponseMode::Passthrough { keep, seen, .. } => {
+            ResponseMode::Passthrough { keep, seen, shadow } => {
                 if keep {
-                    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&seen) {
-                        read_openai_usage(&v, &mut self.analytics);
-                    }
+                    self.read_passthrough_usage(&seen);
+                }
+                if let Some(state) = shadow {
+                    self.analytics.usage = state.emitter.usage().cloned();
+                    self.analytics.output_chars = state.emitter.output_bytes() as usize;
                 }
             }
             ResponseMode::Translate(state) => {
@@ -248,6 +285,29 @@ impl Exchange {
                 self.analytics.response_model = Some(state.emitter.model().to_string());
             }
             ResponseMode::Pending | ResponseMode::Done => {}
+        }
+    }
+
+    /// Usage of a passed-through answer: the provider's own decoder reads a native answer;
+    /// anything else is read as OpenAI JSON (what Kong does in preserve mode).
+    fn read_passthrough_usage(&mut self, body: &[u8]) {
+        if self.native {
+            let model = self.model.clone().unwrap_or_default();
+            let ctx = ResponseCtx {
+                route: self.route,
+                model: &model,
+                options: &self.options,
+                stream: false,
+                env: self.env.as_ref(),
+            };
+            if let Ok(Decoded::Translated(resp)) = self.provider.decode(body, &ctx) {
+                self.analytics.usage = resp.usage().cloned();
+                self.analytics.response_model = resp.model().map(str::to_string);
+                return;
+            }
+        }
+        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+            read_openai_usage(&v, &mut self.analytics);
         }
     }
 
@@ -436,28 +496,6 @@ impl crate::stream::ProviderStream for PassthroughChunks {
             crate::providers::openai_compat::stream::chunk_events(&data, out)?;
         }
         Ok(())
-    }
-}
-
-/// Reads usage/model/text from one OpenAI chunk of a passthrough stream (analytics only).
-fn scan_openai_chunk(data: &str, a: &mut crate::analytics::Analytics) {
-    if data.trim() == "[DONE]" {
-        return;
-    }
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(data) else {
-        return;
-    };
-    read_openai_usage(&v, a);
-    if let Some(choices) = v.get("choices").and_then(|c| c.as_array()) {
-        for c in choices {
-            let text = c
-                .pointer("/delta/content")
-                .or_else(|| c.get("text"))
-                .and_then(|t| t.as_str());
-            if let Some(t) = text {
-                a.output_chars += t.chars().count();
-            }
-        }
     }
 }
 
