@@ -137,11 +137,7 @@ fn fold_events(events: &Value) -> Folded {
                 let i = v["index"].as_u64().unwrap() as usize;
                 f.tools[i].2.push_str(v["fragment"].as_str().unwrap());
             }
-            "finish" => {
-                if f.finish.is_none() {
-                    f.finish = Some(v.as_str().unwrap().to_string());
-                }
-            }
+            "finish" if f.finish.is_none() => f.finish = Some(v.as_str().unwrap().to_string()),
             "usage" => f.usage = Some(v.clone()),
             "error" => f.error = Some(v["message"].as_str().unwrap().to_string()),
             _ => {}
