@@ -26,14 +26,13 @@ fn config(route_type: &str, model: &str) -> Value {
     })
 }
 
-/// Gateway with the real filter, or None (skip) when the wasm has no filter yet.
+/// Gateway with the real filter (a missing filter fails the test: `make wasm` first).
 fn start(profile: Profile, cfg: Value, mock: &MockServer) -> Option<RunningGateway> {
     let Some(module) = testing::ai_proxy() else {
-        eprintln!(
-            "SKIP: {} has no proxy-wasm filter yet",
+        panic!(
+            "{} has no proxy-wasm filter (make wasm)",
             testing::ai_proxy_path().display()
         );
-        return None;
     };
     let mut opts = HostOptions::with_config(profile, cfg.to_string());
     opts.client_body_buffer_size = 1 << 20;

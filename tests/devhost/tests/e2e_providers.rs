@@ -21,11 +21,10 @@ const TEXT: &str = "Hello! How can I help you today?";
 
 fn start(profile: Profile, cfg: &Value, mock: &MockServer) -> Option<RunningGateway> {
     let Some(module) = testing::ai_proxy() else {
-        eprintln!(
-            "SKIP: {} has no proxy-wasm filter yet",
+        panic!(
+            "{} has no proxy-wasm filter (make wasm)",
             testing::ai_proxy_path().display()
         );
-        return None;
     };
     let gc = GatewayConfig {
         module,
@@ -74,6 +73,20 @@ fn providers() -> Vec<(&'static str, Value, &'static str, &'static str)> {
             json!({"route_type": "llm/v1/chat", "model": {"provider": "ollama", "name": "llama3.2"}}),
             "llama3.2",
             "/api/chat",
+        ),
+        (
+            "azure",
+            json!({"route_type": "llm/v1/chat", "auth": {"header_name": "api-key", "header_value": "k"},
+            "model": {"provider": "azure", "name": "gpt-4o", "options": {"azure_instance": "inst", "azure_deployment_id": "dep"}}}),
+            "gpt-4o",
+            "/openai/deployments/dep/chat/completions",
+        ),
+        (
+            "huggingface",
+            json!({"route_type": "llm/v1/chat", "auth": {"header_name": "Authorization", "header_value": "Bearer hf_k"},
+            "model": {"provider": "huggingface", "name": "meta-llama/Llama-3.3-70B-Instruct"}}),
+            "meta-llama/Llama-3.3-70B-Instruct",
+            "/v1/chat/completions",
         ),
     ]
 }
