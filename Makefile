@@ -36,8 +36,11 @@ test-sdk: sdk-venv
 run:
 	@sh tests/devhost/run.sh
 
+# Native stream framing/translation (criterion) and the .wasm in the dev host, each with its
+# baseline measured in the same run.
 bench: wasm
-	$(CARGO) bench -p ai-proxy
+	$(CARGO) bench -p ai-proxy --bench stream
+	$(CARGO) bench -p devhost --bench wasm_stream
 
 lint:
 	$(CARGO) fmt --all -- --check
