@@ -19,9 +19,23 @@ TOOLS = [{
 CHAT_CONFIGS = {
     "openai": {"route_type": "llm/v1/chat", "auth": {"header_name": "Authorization", "header_value": "Bearer sk-test"},
                "model": {"provider": "openai", "name": "gpt-4o-mini"}},
+    "azure": {"route_type": "llm/v1/chat", "auth": {"header_name": "api-key", "header_value": "az-test"},
+              "model": {"provider": "azure", "name": "gpt-4o",
+                        "options": {"azure_instance": "inst", "azure_deployment_id": "dep"}}},
     "anthropic": {"route_type": "llm/v1/chat", "auth": {"header_name": "x-api-key", "header_value": "sk-ant-test"},
-                  "model": {"provider": "anthropic", "name": "claude-sonnet-4-20250514",
+                  "model": {"provider": "anthropic", "name": "claude-sonnet-4-5-20250929",
                             "options": {"anthropic_version": "2023-06-01", "max_tokens": 256}}},
+    "gemini": {"route_type": "llm/v1/chat", "auth": {"param_name": "key", "param_value": "AIza-test", "param_location": "query"},
+               "model": {"provider": "gemini", "name": "gemini-2.0-flash"}},
+    "bedrock": {"route_type": "llm/v1/chat",
+                "auth": {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"},
+                "model": {"provider": "bedrock", "name": "anthropic.claude-3-haiku-20240307-v1:0",
+                          "options": {"bedrock": {"aws_region": "us-east-1"}}}},
+    "cohere": {"route_type": "llm/v1/chat", "auth": {"header_name": "Authorization", "header_value": "Bearer co-test"},
+               "model": {"provider": "cohere", "name": "command-r"}},
+    "ollama": {"route_type": "llm/v1/chat", "model": {"provider": "ollama", "name": "llama3.2"}},
+    "huggingface": {"route_type": "llm/v1/chat", "auth": {"header_name": "Authorization", "header_value": "Bearer hf_test"},
+                    "model": {"provider": "huggingface", "name": "meta-llama/Llama-3.3-70B-Instruct"}},
 }
 
 EMBED_CONFIG = {"route_type": "llm/v1/embeddings", "auth": {"header_name": "Authorization", "header_value": "Bearer sk-test"},
@@ -85,9 +99,11 @@ def test_tool_call(gateway, profile, provider):
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-def test_streaming_tool_call(gateway, profile):
-    c = client(gateway(CHAT_CONFIGS["openai"], profile))
-    stream = c.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Weather?"}], tools=TOOLS, stream=True)
+@pytest.mark.parametrize("provider", sorted(CHAT_CONFIGS))
+def test_streaming_tool_call(gateway, profile, provider):
+    c = client(gateway(CHAT_CONFIGS[provider], profile))
+    stream = c.chat.completions.create(model=model_of(provider), messages=[{"role": "user", "content": "Weather in Paris?"}],
+                                       tools=TOOLS, stream=True)
     name, args = "", ""
     for chunk in stream:
         for choice in chunk.choices:
