@@ -195,7 +195,6 @@ impl Exchange {
     }
 }
 
-
 /// Checks that cannot be expressed in the config schema: the provider must serve the route
 /// type (kong-ai-proxy.md §3.1), and native formats are not implemented yet.
 pub fn check_config(cfg: &Config) -> Result<(), String> {
