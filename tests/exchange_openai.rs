@@ -669,3 +669,33 @@ fn gemini_key_in_query_and_model_in_path() {
         json!([{"role": "user", "parts": [{"text": "hi"}]}])
     );
 }
+
+#[test]
+fn base64_embeddings_for_translated_providers() {
+    use base64::Engine;
+    let (mut ex, r) = send(
+        json!({"route_type": "llm/v1/embeddings", "auth": {"param_name": "key", "param_value": "k", "param_location": "query"},
+               "model": {"provider": "gemini", "name": "text-embedding-004"}}),
+        "/e",
+        &[],
+        &json!({"input": ["a"], "encoding_format": "base64"}),
+    );
+    r.unwrap();
+    let answer = json!({"embeddings": [{"values": [0.5, -1.0]}]});
+    let (_, out, _) = respond(
+        &mut ex,
+        200,
+        &[("content-type", "application/json")],
+        answer.to_string().as_bytes(),
+    );
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    let b64 = v["data"][0]["embedding"].as_str().expect("base64 string");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap();
+    let floats: Vec<f32> = bytes
+        .chunks(4)
+        .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+        .collect();
+    assert_eq!(floats, vec![0.5, -1.0]);
+}

@@ -3,7 +3,7 @@
 
 use super::effects::{BodyStep, ResponseHeadEdits};
 use super::{Exchange, ResponseMode, StreamPlanKind, StreamState};
-use crate::api::RouteType;
+use crate::api::{LlmRequest, LlmResponse, RouteType};
 use crate::config::ProviderName;
 use crate::error::ProxyError;
 use crate::providers::{Decoded, ResponseCtx, StreamPlan};
@@ -327,9 +327,16 @@ impl Exchange {
                 }
                 body
             }
-            Ok(Decoded::Translated(resp)) => {
+            Ok(Decoded::Translated(mut resp)) => {
                 self.analytics.usage = resp.usage().cloned();
                 self.analytics.response_model = resp.model().map(str::to_string);
+                if let (LlmResponse::Embeddings(e), Some(LlmRequest::Embeddings(req))) =
+                    (&mut resp, &self.request)
+                {
+                    if req.encoding_format.as_deref() == Some("base64") {
+                        embeddings_to_base64(e);
+                    }
+                }
                 match resp.to_json() {
                     Ok(b) => b,
                     Err(e) => return self.fail(step, &ProxyError::Internal(e.to_string())),
@@ -366,6 +373,23 @@ impl Exchange {
         };
         step.content_length = Some(body.len());
         step.replace = Some(body);
+    }
+}
+
+/// OpenAI's `encoding_format: "base64"`: each vector as little-endian f32 bytes in base64 (what
+/// OpenAI returns and its SDKs decode). Providers answer floats; the client asked for base64.
+fn embeddings_to_base64(e: &mut crate::api::EmbeddingsResponse) {
+    use base64::Engine;
+    for item in &mut e.data {
+        if let serde_json::Value::Array(values) = &item.embedding {
+            let mut bytes = Vec::with_capacity(values.len() * 4);
+            for v in values {
+                let f = v.as_f64().unwrap_or(0.0) as f32;
+                bytes.extend_from_slice(&f.to_le_bytes());
+            }
+            item.embedding =
+                serde_json::Value::String(base64::engine::general_purpose::STANDARD.encode(bytes));
+        }
     }
 }
 
