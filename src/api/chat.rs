@@ -312,6 +312,18 @@ impl ToolCall {
     }
 }
 
+impl FunctionCall {
+    /// Arguments a provider answered as JSON (a string is taken as is, an object is
+    /// serialised, absent or `null` is `{}`) as OpenAI's JSON string.
+    pub fn arguments_from_json(args: Option<&Value>) -> String {
+        match args {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Null) | None => "{}".to_string(),
+            Some(other) => other.to_string(),
+        }
+    }
+}
+
 /// Name and JSON-encoded arguments of a call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunctionCall {

@@ -60,11 +60,7 @@ pub fn chat_usage(usage: &wire::Usage) -> Option<Usage> {
 /// Tool-call arguments as OpenAI's JSON string (Cohere documents a string; an object is
 /// re-serialised; absent arguments are an empty object).
 pub fn arguments_string(args: Option<&serde_json::Value>) -> String {
-    match args {
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(serde_json::Value::Null) | None => "{}".to_string(),
-        Some(other) => other.to_string(),
-    }
+    crate::api::chat::FunctionCall::arguments_from_json(args)
 }
 
 /// Decodes a `/v2/chat` answer.

@@ -63,8 +63,10 @@ pub fn usage(u: &wire::WireUsage) -> Usage {
 pub fn arguments_string(args: Option<&wire::Arguments>) -> String {
     match args {
         Some(wire::Arguments::Text(s)) => s.clone(),
-        Some(wire::Arguments::Json(Value::Null)) | None => "{}".to_string(),
-        Some(wire::Arguments::Json(v)) => v.to_string(),
+        Some(wire::Arguments::Json(v)) => {
+            crate::api::chat::FunctionCall::arguments_from_json(Some(v))
+        }
+        None => "{}".to_string(),
     }
 }
 

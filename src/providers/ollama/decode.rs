@@ -51,11 +51,7 @@ pub fn tool_call(
     let name = function
         .name
         .ok_or_else(|| TranslateError::new("ollama tool call without a function name"))?;
-    let arguments = match function.arguments {
-        None | Some(serde_json::Value::Null) => "{}".to_string(),
-        Some(serde_json::Value::String(s)) => s,
-        Some(v) => v.to_string(),
-    };
+    let arguments = FunctionCall::arguments_from_json(function.arguments.as_ref());
     Ok(ToolCall {
         id: call.id.clone().unwrap_or_else(fallback_id),
         kind: "function".to_string(),
