@@ -90,6 +90,8 @@ pub(crate) struct StreamState {
     pub decoder: Box<dyn FrameDecoder>,
     pub translator: Box<dyn ProviderStream>,
     pub emitter: ChunkEmitter,
+    /// Events of the current chunk (kept to reuse its allocation from chunk to chunk).
+    pub events: Vec<crate::stream::StreamEvent>,
 }
 
 /// One request through the filter.

@@ -108,6 +108,7 @@ impl Exchange {
                             decoder: Framing::Sse.decoder(max_event),
                             translator: Box::new(PassthroughChunks),
                             emitter: self.emitter(),
+                            events: Vec::new(),
                         }));
                     }
                 }
@@ -126,6 +127,7 @@ impl Exchange {
                         decoder: framing.decoder(max_event),
                         translator,
                         emitter: self.emitter(),
+                        events: Vec::new(),
                     }));
                 }
             }
@@ -177,6 +179,7 @@ impl Exchange {
             decoder: framing.decoder(max_event),
             translator,
             emitter: self.emitter(),
+            events: Vec::new(),
         }))
     }
 
@@ -408,7 +411,8 @@ fn translate_chunk(
     prompt_estimate: u64,
     out: &mut Vec<u8>,
 ) {
-    let mut events = Vec::new();
+    let mut events = std::mem::take(&mut state.events);
+    events.clear();
     let fed = match &mut state.inflater {
         Some(inf) => match inf.feed(chunk) {
             Ok(bytes) => {
@@ -447,6 +451,7 @@ fn translate_chunk(
     for ev in &events {
         state.emitter.emit(ev, out);
     }
+    state.events = events;
     if eos {
         // Kong's estimate for providers that report no usage: ceil(output / 4).
         let completion = state.emitter.output_bytes().div_ceil(4);
