@@ -1,5 +1,5 @@
-//! Config parsing and validation (kong-ai-proxy.md §2): one case per schema rule and per entity
-//! check of §2.6, accepted or refused with Kong's exact text, defaults filled in, unknown fields
+//! Config parsing and validation (docs/kong-compatibility.md §2): one case per schema rule and per entity
+//! check of docs/kong-compatibility.md §2.2, accepted or refused with Kong's exact text, defaults filled in, unknown fields
 //! refused with their path. Fixture configs live in `tests/fixtures/config/`.
 
 // Test helpers outside #[test] fns: a panic is how they report a failure.
@@ -573,7 +573,7 @@ fn cost_lists_parse_and_check_their_entries() {
     );
 }
 
-// ---------- §2.6 entity checks, Kong's exact texts ----------
+// ---------- docs/kong-compatibility.md §2.2 entity checks, Kong's exact texts ----------
 
 #[test]
 fn rule1_bedrock_and_gemini_refuse_allow_override() {

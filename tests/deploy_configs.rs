@@ -320,7 +320,7 @@ fn kong_filter_configs(doc: &Value) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Kong hands an object config to the filter as JSON text, a string config as is
-/// (hosts.md §1.5).
+/// (docs/hosts.md §1).
 fn kong_config_bytes(config: &Value) -> Vec<u8> {
     match config {
         Value::String(s) => s.clone().into_bytes(),
@@ -430,8 +430,8 @@ fn kong_conf_has_the_keys_the_filter_needs() {
     };
     assert_eq!(value("wasm").as_deref(), Some("on"));
     assert_eq!(value("wasm_filters_path").as_deref(), Some("/kong/filters"));
-    // The default 8k spools larger bodies to a file ngx_wasm_module cannot read (hosts.md
-    // §1.7): the buffer must hold the largest body the filter reads (1 MiB default limit).
+    // The default 8k spools larger bodies to a file ngx_wasm_module cannot read (docs/hosts.md
+    // docs/hosts.md §2): the buffer must hold the largest body the filter reads (1 MiB default limit).
     let buf = value("nginx_http_client_body_buffer_size").expect("body buffer size");
     let bytes = parse_nginx_size(&buf);
     assert!(
@@ -648,7 +648,7 @@ fn envoy_clusters_are_dynamic_forward_proxies_with_buffer_limits() {
         let limit = l["per_connection_buffer_limit_bytes"]
             .as_u64()
             .unwrap_or(1_048_576);
-        // Buffered request bodies over the limit get 413 (hosts.md §2.2): keep it ≥ the
+        // Buffered request bodies over the limit get 413 (docs/hosts.md §2): keep it ≥ the
         // filter's max_request_body_size default (1 MiB).
         assert!(limit >= 1_048_576, "{}: {limit}", l["name"]);
     }

@@ -1,5 +1,5 @@
 //! The OpenAI wire model: the canonical format the client speaks with `llm_format: openai`
-//! (kong-ai-proxy.md §4.2, §4.4). Every provider encodes from and decodes to these types.
+//! (docs/kong-compatibility.md §3.6). Every provider encodes from and decodes to these types.
 //!
 //! Unions are typed enums; floats are `f64`; only the top-level request structs carry an
 //! `extra` map (`#[serde(flatten)]`) so fields we do not model pass through to OpenAI-format
@@ -139,7 +139,7 @@ impl LlmResponse {
     }
 }
 
-/// OpenAI's `finish_reason` set (DESIGN.md decision 2: every provider maps into it).
+/// OpenAI's `finish_reason` set (docs/kong-compatibility.md §11: every provider maps into it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FinishReason {

@@ -1,4 +1,4 @@
-//! Request side: head, body, checks and the upstream request (kong-translation.md §2).
+//! Request side: head, body, checks and the upstream request (docs/kong-compatibility.md §3).
 
 use serde_json::{Map, Value};
 
@@ -77,7 +77,7 @@ impl Exchange {
         }
         self.client = client;
 
-        // Templates resolve against the head only (kong-ai-proxy.md §6).
+        // Templates resolve against the head only (docs/kong-compatibility.md §5).
         let resolved = {
             let c = &self.client;
             let header = |n: &str| c.header(n).map(str::to_string);
@@ -100,7 +100,7 @@ impl Exchange {
         self.analytics.request_model = self.model.clone();
         self.analytics.costs = crate::analytics::Costs::from_options(&self.options);
 
-        // DESIGN.md decision 6: a declared length over the limit is refused before buffering.
+        // docs/kong-compatibility.md §3.4: a declared length over the limit is refused before buffering.
         let limit = self.cfg.raw.max_request_body_size;
         let declared = self
             .client
@@ -122,7 +122,7 @@ impl Exchange {
             });
         }
         // Preserve or a native format with a body: its model is still pinned (Kong), so look at
-        // it — unless it is multipart (forwarded byte for byte, kong-ai-proxy.md §8.1).
+        // it — unless it is multipart (forwarded byte for byte, docs/kong-compatibility.md §3.3).
         if has_body && !self.client.multipart {
             return Ok(HeadStep::WaitBody {
                 early: self.target(None).ok(),
@@ -137,7 +137,7 @@ impl Exchange {
     }
 
     /// Preserve and native formats: the body goes as it is; its model is pinned (taken from
-    /// the URL for Gemini and Bedrock native paths, kong-ai-proxy.md §5) and the stream flag
+    /// the URL for Gemini and Bedrock native paths, docs/kong-compatibility.md §14) and the stream flag
     /// read for analytics.
     fn pass_through(&mut self, body: &[u8]) -> Result<RequestEdits, ProxyError> {
         let parsed = serde_json::from_slice::<Value>(body).ok();
@@ -194,7 +194,7 @@ impl Exchange {
             return self.pass_through(body);
         }
 
-        // DESIGN.md decisions 4 and 5: parsed as JSON whatever the Content-Type says.
+        // docs/kong-compatibility.md §3.3: parsed as JSON whatever the Content-Type says.
         let mut raw: Value =
             serde_json::from_slice(body).map_err(|_| ProxyError::bad_request(text::BAD_JSON))?;
         let Value::Object(map) = &mut raw else {
@@ -217,7 +217,7 @@ impl Exchange {
         self.analytics.request_model = Some(model.clone());
         map.insert("model".into(), Value::String(model));
 
-        // Streaming decision (kong-translation.md §2.3 step 8).
+        // Streaming decision (docs/kong-compatibility.md §3.5).
         let asked = map.get("stream").and_then(Value::as_bool).unwrap_or(false);
         let streaming = self.cfg.raw.response_streaming;
         if asked && streaming == ResponseStreaming::Deny {
@@ -265,7 +265,7 @@ impl Exchange {
         Ok(edits)
     }
 
-    /// Kong's shape checks (kong-translation.md §2.3 steps 2 and 7).
+    /// Kong's shape checks (docs/kong-compatibility.md §3.1).
     fn check_shape(&self, map: &Map<String, Value>) -> Result<(), ProxyError> {
         let messages = map
             .get("messages")
@@ -318,7 +318,7 @@ impl Exchange {
     }
 
     /// The upstream target: provider default, then `upstream_url`, then `upstream_path`,
-    /// then preserve's client path (kong-translation.md §2.7).
+    /// then preserve's client path (docs/kong-compatibility.md §8).
     pub(crate) fn target(
         &self,
         ctx: Option<&RequestCtx<'_>>,
@@ -469,7 +469,7 @@ impl Exchange {
     }
 }
 
-/// Option defaults for what the request leaves out (DESIGN.md decision 1: the request wins).
+/// Option defaults for what the request leaves out (docs/kong-compatibility.md §6: the request wins).
 fn merge_defaults(map: &mut Map<String, Value>, route: RouteType, o: &crate::config::ModelOptions) {
     if route == RouteType::Embeddings {
         if let Some(d) = o.embeddings_dimensions {

@@ -1,5 +1,5 @@
 //! Response side: status and headers decide the mode (passthrough, buffered translation,
-//! stream translation); body chunks go through it (kong-translation.md §3).
+//! stream translation); body chunks go through it (docs/kong-compatibility.md §9).
 
 use super::effects::{BodyStep, ResponseHeadEdits};
 use super::{Exchange, ResponseMode, StreamPlanKind, StreamState};
@@ -396,7 +396,7 @@ fn embeddings_to_base64(e: &mut crate::api::EmbeddingsResponse) {
     }
 }
 
-/// `Set-Cookie` from the upstream is dropped for these providers (kong-ai-proxy.md §4.8).
+/// `Set-Cookie` from the upstream is dropped for these providers (docs/kong-compatibility.md §9).
 fn strip_set_cookie(provider: ProviderName, edits: &mut ResponseHeadEdits) {
     use ProviderName::*;
     if matches!(provider, Openai | Azure | Mistral | Gemini | Bedrock) {
