@@ -824,9 +824,24 @@ fn native_formats_pass_through_to_their_own_provider_only() {
     ] {
         ok(with(provider(p, json!({})), "/llm_format", json!(f)));
     }
+    // `anthropic` goes in front of every provider, on chat (the Messages ingress).
+    ok(with(
+        provider("openai", json!({})),
+        "/llm_format",
+        json!("anthropic"),
+    ));
+    let embeddings = with(
+        with(
+            provider("openai", json!({})),
+            "/llm_format",
+            json!("anthropic"),
+        ),
+        "/route_type",
+        json!("llm/v1/embeddings"),
+    );
     assert_eq!(
-        refused(with(provider("openai", json!({})), "/llm_format", json!("anthropic"))),
-        "llm_format: llm_format 'anthropic' with provider 'openai' is not supported yet by this filter (a native format is passed through to its own provider only)"
+        refused(embeddings),
+        "llm_format: llm_format 'anthropic' with provider 'openai' needs route_type 'llm/v1/chat'"
     );
     assert_eq!(
         refused(with(provider("openai", json!({})), "/llm_format", json!("cohere"))),

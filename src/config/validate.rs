@@ -316,11 +316,23 @@ pub fn check_native_format_gemini(raw: &RawConfig) -> Result<(), ConfigError> {
 }
 
 /// Native formats (docs/kong-compatibility.md §14): a client speaking the provider's own API is passed through (auth,
-/// target, analytics, no translation). Only the matching provider is implemented; the 3.13+
-/// cross-provider `anthropic` format (Claude Code in front of OpenAI, Bedrock, …) is not yet.
+/// target, analytics, no translation), to the matching provider only. `anthropic` also goes
+/// in front of every other provider on `llm/v1/chat` (the Messages ingress: docs/claude-code.md).
 pub fn check_llm_format_supported(raw: &RawConfig) -> Result<(), ConfigError> {
     let matching = match raw.llm_format {
         LlmFormat::Openai => return Ok(()),
+        LlmFormat::Anthropic if raw.model.provider != ProviderName::Anthropic => {
+            if raw.route_type == RouteType::Chat {
+                return Ok(());
+            }
+            return Err(field(
+                "llm_format",
+                format!(
+                    "llm_format 'anthropic' with provider '{}' needs route_type 'llm/v1/chat'",
+                    raw.model.provider.as_str()
+                ),
+            ));
+        }
         LlmFormat::Anthropic => ProviderName::Anthropic,
         LlmFormat::Bedrock => ProviderName::Bedrock,
         LlmFormat::Gemini => ProviderName::Gemini,

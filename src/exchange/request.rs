@@ -12,7 +12,7 @@ use crate::providers::{Credentials, Outgoing, RequestCtx, UpstreamTarget};
 /// The URL helpers moved to [`crate::upstream`]; re-exported at their old path.
 pub(crate) use crate::upstream::{parse_query, percent_decode};
 
-use super::native;
+use super::{anthropic, native};
 
 impl Exchange {
     /// The request head arrived.
@@ -76,6 +76,11 @@ impl Exchange {
             }
         }
         self.client = client;
+        if self.ingress && anthropic::is_count_tokens(&self.client.path) {
+            return Ok(HeadStep::Reply(anthropic::count_tokens_reply(
+                self.cfg.provider(),
+            )));
+        }
 
         // Templates resolve against the head only (docs/kong-compatibility.md §5).
         let resolved = {
@@ -197,6 +202,12 @@ impl Exchange {
         // docs/kong-compatibility.md §3.3: parsed as JSON whatever the Content-Type says.
         let mut raw: Value =
             serde_json::from_slice(body).map_err(|_| ProxyError::bad_request(text::BAD_JSON))?;
+        if self.ingress {
+            let (canonical, hints) =
+                anthropic::request::to_openai(&raw, self.cfg.provider(), self.model.as_deref())?;
+            raw = canonical;
+            self.hints = hints;
+        }
         let Value::Object(map) = &mut raw else {
             return Err(ProxyError::bad_request(text::BAD_JSON));
         };
@@ -406,6 +417,9 @@ impl Exchange {
         if let Some((typed, raw)) = req {
             let enc = self.provider.encode(typed, raw, &ctx)?;
             let mut bytes = enc.body;
+            if self.ingress {
+                anthropic::request::apply_hints(self.cfg.provider(), &self.hints, &mut bytes);
+            }
             if !signs {
                 auth::apply_body(&auth_cfg, &mut bytes);
             }
@@ -426,6 +440,15 @@ impl Exchange {
         if !signs {
             if let Some(h) = auth::header(&auth_cfg, |n| self.client.header(n).is_some()) {
                 set_headers.push(h);
+            }
+        }
+        if self.ingress {
+            // Anthropic's own headers (and the client's Anthropic key) stay here, unless the
+            // config itself sets one of them as the provider's auth header.
+            for h in anthropic::CLIENT_ONLY_HEADERS {
+                if !set_headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(h)) {
+                    remove_headers.push((*h).to_string());
+                }
             }
         }
         set_headers.push(("host".into(), target.authority()));
