@@ -20,6 +20,7 @@ pub mod env;
 pub mod error;
 pub mod exchange;
 pub mod providers;
+pub mod routes;
 pub mod stream;
 
 pub mod filter;

@@ -10,6 +10,7 @@ pub mod effects;
 mod native;
 mod request;
 mod response;
+mod routed;
 
 use std::rc::Rc;
 
