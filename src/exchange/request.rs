@@ -297,10 +297,8 @@ impl Exchange {
                     )));
                 }
             }
-            RouteType::Embeddings => {
-                if map.get("input").is_none() {
-                    return Err(ProxyError::bad_request(self.no_input_text()));
-                }
+            RouteType::Embeddings if map.get("input").is_none() => {
+                return Err(ProxyError::bad_request(self.no_input_text()));
             }
             _ => {}
         }

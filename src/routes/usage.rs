@@ -54,41 +54,6 @@ pub fn read(usage: &Value) -> Option<RouteUsage> {
     Some(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn responses_usage() {
-        // OpenAI API reference, "The response object" example usage.
-        let u = json!({"input_tokens": 36, "input_tokens_details": {"cached_tokens": 0},
-            "output_tokens": 87, "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 123});
-        let r = read(&u).unwrap();
-        let t = r.tokens.unwrap();
-        assert_eq!(
-            (t.prompt_tokens, t.completion_tokens, t.total_tokens),
-            (36, 87, 123)
-        );
-        assert_eq!(
-            r.fields["input_tokens_details"],
-            json!({"cached_tokens": 0})
-        );
-    }
-
-    #[test]
-    fn duration_and_chat_shapes() {
-        // OpenAI API reference, transcription object for whisper-1: usage by duration.
-        let r = read(&json!({"type": "duration", "seconds": 9})).unwrap();
-        assert_eq!(r.tokens, None);
-        assert_eq!(r.fields["seconds"], json!(9));
-        assert_eq!(
-            read(&json!({"prompt_tokens": 1, "completion_tokens": 2})),
-            None
-        );
-    }
-}
-
 /// A stream reader for Responses API events whose output is discarded: it reports the usage
 /// and model of the final `response.completed` (or `response.incomplete`) event, so a
 /// passed-through Responses stream still gets analytics.
@@ -124,5 +89,40 @@ impl crate::stream::ProviderStream for ResponsesUsage {
             out.push(StreamEvent::Usage(t));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn responses_usage() {
+        // OpenAI API reference, "The response object" example usage.
+        let u = json!({"input_tokens": 36, "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": 87, "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 123});
+        let r = read(&u).unwrap();
+        let t = r.tokens.unwrap();
+        assert_eq!(
+            (t.prompt_tokens, t.completion_tokens, t.total_tokens),
+            (36, 87, 123)
+        );
+        assert_eq!(
+            r.fields["input_tokens_details"],
+            json!({"cached_tokens": 0})
+        );
+    }
+
+    #[test]
+    fn duration_and_chat_shapes() {
+        // OpenAI API reference, transcription object for whisper-1: usage by duration.
+        let r = read(&json!({"type": "duration", "seconds": 9})).unwrap();
+        assert_eq!(r.tokens, None);
+        assert_eq!(r.fields["seconds"], json!(9));
+        assert_eq!(
+            read(&json!({"prompt_tokens": 1, "completion_tokens": 2})),
+            None
+        );
     }
 }

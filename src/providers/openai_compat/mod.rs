@@ -43,7 +43,9 @@ impl Provider for Compat {
     }
 
     fn supports_stream(&self, route: RouteType) -> bool {
-        self.profile.streams && matches!(route, RouteType::Chat | RouteType::Completions)
+        (self.profile.streams && matches!(route, RouteType::Chat | RouteType::Completions))
+            // Responses streams are passed through as the provider sends them.
+            || (route == RouteType::Responses && crate::routes::served(self.profile.name, route))
     }
 
     fn upstream(&self, ctx: &RequestCtx<'_>) -> Result<UpstreamTarget, ProxyError> {
