@@ -31,6 +31,7 @@ pub mod error;
 pub mod exchange;
 pub mod format;
 pub mod providers;
+pub mod routes;
 pub mod stream;
 pub mod upstream;
 

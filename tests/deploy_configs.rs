@@ -185,18 +185,24 @@ fn every_filter_config_loads() {
     let loaded = load_all("filter-config", &items);
     // Each file is named <provider>-<route>[-variant].json: the name must not lie.
     for (name, cfg) in &loaded {
-        let route = match cfg.raw.route_type.as_str() {
-            "llm/v1/chat" => "chat",
-            "llm/v1/completions" => "completions",
-            "llm/v1/embeddings" => "embeddings",
-            other => other,
-        };
+        let route = route_in_file_name(cfg.raw.route_type.as_str());
         let prefix = format!("{}-{route}", cfg.provider().as_str());
         assert!(
             name == &format!("{prefix}.json") || name.starts_with(&format!("{prefix}-")),
             "{name}: expected a name starting with {prefix}"
         );
     }
+}
+
+/// How a route type appears in a config's file name: `llm/v1/chat` → `chat`,
+/// `audio/v1/audio/speech` → `audio-speech`, `realtime/v1/realtime` → `realtime`.
+fn route_in_file_name(route: &str) -> String {
+    route
+        .replace("llm/v1/", "")
+        .replace("audio/v1/audio/", "audio-")
+        .replace("image/v1/images/", "images-")
+        .replace("video/v1/videos/", "video-")
+        .replace("realtime/v1/", "")
 }
 
 #[test]
@@ -206,7 +212,7 @@ fn filter_config_names_match_contents() {
         let v = read_json(&p);
         let provider = v["model"]["provider"].as_str().unwrap();
         let route = v["route_type"].as_str().unwrap();
-        let route = route.strip_prefix("llm/v1/").unwrap_or(route);
+        let route = route_in_file_name(route);
         let name = file_name(&p);
         assert!(
             name.starts_with(&format!("{provider}-{route}")),

@@ -11,6 +11,7 @@ pub mod effects;
 mod native;
 mod request;
 mod response;
+mod routed;
 
 use std::rc::Rc;
 

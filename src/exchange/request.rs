@@ -118,6 +118,9 @@ impl Exchange {
         let has_body = declared.map(|n| n > 0).unwrap_or(false)
             || self.client.header("transfer-encoding").is_some();
 
+        if self.routed() {
+            return self.routed_head(declared, has_body);
+        }
         if json_route {
             if !has_body {
                 return Err(ProxyError::bad_request(self.no_input_text()));
@@ -138,7 +141,7 @@ impl Exchange {
 
     /// Whether the body is parsed and translated (not preserve, native or multipart).
     fn translates(&self) -> bool {
-        self.route != RouteType::Preserve && !self.native && !self.client.multipart
+        self.route.is_llm() && !self.native && !self.client.multipart
     }
 
     /// Preserve and native formats: the body goes as it is; its model is pinned (taken from
@@ -190,6 +193,9 @@ impl Exchange {
     }
 
     fn request_body(&mut self, body: &[u8]) -> Result<RequestEdits, ProxyError> {
+        if self.routed() {
+            return self.routed_body(body);
+        }
         let limit = self.cfg.raw.max_request_body_size;
         let json_route = self.translates();
         if limit > 0 && json_route && body.len() as u64 > limit {
@@ -304,19 +310,17 @@ impl Exchange {
                     )));
                 }
             }
-            RouteType::Embeddings => {
-                if map.get("input").is_none() {
-                    return Err(ProxyError::bad_request(self.no_input_text()));
-                }
+            RouteType::Embeddings if map.get("input").is_none() => {
+                return Err(ProxyError::bad_request(self.no_input_text()));
             }
-            RouteType::Preserve => {}
+            _ => {}
         }
         Ok(())
     }
 
     /// Model pinning: a request model that differs from the configured one is refused, unless
     /// it is the configured `model_alias`.
-    fn check_model(&self, body_model: Option<&str>) -> Result<(), ProxyError> {
+    pub(crate) fn check_model(&self, body_model: Option<&str>) -> Result<(), ProxyError> {
         let (Some(want), Some(got)) = (self.model.as_deref(), body_model) else {
             return Ok(());
         };
@@ -384,7 +388,10 @@ impl Exchange {
     }
 
     /// Builds the upstream request: target, query, auth, encoded body, signature.
-    fn forward(&mut self, req: Option<(&LlmRequest, &Value)>) -> Result<RequestEdits, ProxyError> {
+    pub(crate) fn forward(
+        &mut self,
+        req: Option<(&LlmRequest, &Value)>,
+    ) -> Result<RequestEdits, ProxyError> {
         let model = self.model.clone().unwrap_or_default();
         let ctx = RequestCtx {
             route: self.route,
@@ -524,9 +531,7 @@ fn parse_typed(route: RouteType, raw: &Value) -> Result<LlmRequest, ProxyError> 
         RouteType::Completions => {
             LlmRequest::Completions(serde::Deserialize::deserialize(raw).map_err(bad)?)
         }
-        RouteType::Embeddings | RouteType::Preserve => {
-            LlmRequest::Embeddings(serde::Deserialize::deserialize(raw).map_err(bad)?)
-        }
+        _ => LlmRequest::Embeddings(serde::Deserialize::deserialize(raw).map_err(bad)?),
     })
 }
 
@@ -549,7 +554,7 @@ fn normalize_path(p: &str) -> String {
 }
 
 /// One decoded query argument.
-fn query_arg(q: &str, name: &str) -> Option<String> {
+pub(crate) fn query_arg(q: &str, name: &str) -> Option<String> {
     parse_query(q)
         .into_iter()
         .find(|(k, _)| percent_decode(k) == name)

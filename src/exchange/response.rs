@@ -76,8 +76,10 @@ impl Exchange {
                 } else {
                     None
                 };
+                // Binary answers (speech audio, file content) are never held for analytics.
+                let json = header("content-type").is_none_or(|ct| ct.contains("json"));
                 self.response = ResponseMode::Passthrough {
-                    keep: stats && !self.stream,
+                    keep: stats && !self.stream && json,
                     seen: Vec::new(),
                     shadow,
                 };
@@ -193,6 +195,10 @@ impl Exchange {
                         translator,
                     },
                 ) => (framing, translator),
+                _ if self.route == RouteType::Responses => {
+                    (Framing::Sse, Box::new(crate::routes::usage::ResponsesUsage))
+                }
+                _ if self.routed() => return None,
                 _ => (Framing::Sse, Box::new(PassthroughChunks)),
             };
         let framing = content_type
@@ -612,7 +618,10 @@ impl crate::stream::ProviderStream for PassthroughChunks {
 
 fn read_openai_usage(v: &serde_json::Value, a: &mut crate::analytics::Analytics) {
     if let Some(u) = v.get("usage").filter(|u| !u.is_null()) {
-        if let Ok(u) = serde_json::from_value::<crate::api::Usage>(u.clone()) {
+        if let Some(r) = crate::routes::usage::read(u) {
+            a.usage = r.tokens;
+            a.usage_fields = r.fields;
+        } else if let Ok(u) = serde_json::from_value::<crate::api::Usage>(u.clone()) {
             a.usage = Some(u);
         }
     }
