@@ -85,7 +85,7 @@ const LAYERS: &[&[&str]] = &[
     &["env", "error", "format", "upstream"],
     &["api"],
     &["config", "stream"],
-    &["auth", "analytics"],
+    &["auth", "analytics", "routes"],
     &["providers"],
     &["exchange"],
     &["filter"],

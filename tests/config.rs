@@ -444,14 +444,11 @@ fn implemented_route_types_are_accepted() {
 }
 
 #[test]
-fn kongs_other_route_types_parse_but_are_refused() {
-    for rt in ai_proxy::config::schema::UNSUPPORTED_ROUTE_TYPES {
-        assert_eq!(
-            refused(with(base(), "/route_type", json!(rt))),
-            format!("route_type: route_type '{rt}' is not supported by this filter")
-        );
+fn every_kong_route_type_parses() {
+    for rt in RouteType::ALL {
+        let c = ok(with(base(), "/route_type", json!(rt.as_str())));
+        assert_eq!(c.route_type(), rt);
     }
-    assert_eq!(ai_proxy::config::schema::UNSUPPORTED_ROUTE_TYPES.len(), 11);
 }
 
 // ---------- ranges ----------
@@ -824,9 +821,24 @@ fn native_formats_pass_through_to_their_own_provider_only() {
     ] {
         ok(with(provider(p, json!({})), "/llm_format", json!(f)));
     }
+    // `anthropic` goes in front of every provider, on chat (the Messages ingress).
+    ok(with(
+        provider("openai", json!({})),
+        "/llm_format",
+        json!("anthropic"),
+    ));
+    let embeddings = with(
+        with(
+            provider("openai", json!({})),
+            "/llm_format",
+            json!("anthropic"),
+        ),
+        "/route_type",
+        json!("llm/v1/embeddings"),
+    );
     assert_eq!(
-        refused(with(provider("openai", json!({})), "/llm_format", json!("anthropic"))),
-        "llm_format: llm_format 'anthropic' with provider 'openai' is not supported yet by this filter (a native format is passed through to its own provider only)"
+        refused(embeddings),
+        "llm_format: llm_format 'anthropic' with provider 'openai' needs route_type 'llm/v1/chat'"
     );
     assert_eq!(
         refused(with(provider("openai", json!({})), "/llm_format", json!("cohere"))),

@@ -31,6 +31,11 @@ pub struct Analytics {
     pub request_payload: Option<String>,
     /// The response body as sent to the client, or the assembled stream text.
     pub response_payload: Option<String>,
+    /// A realtime (WebSocket) session: `request_mode` is `realtime`.
+    pub realtime: bool,
+    /// Kong's non-text usage fields (`input_tokens`, `output_tokens`, their details,
+    /// `seconds`) as the provider reported them (responses, images, audio).
+    pub usage_fields: Map<String, Value>,
 }
 
 /// Prices per million tokens.
@@ -127,6 +132,16 @@ impl Analytics {
         if let Some(d) = &u.completion_tokens_details {
             usage.insert("completion_tokens_details".into(), json!(d));
         }
+        for (k, v) in &self.usage_fields {
+            usage.insert(k.clone(), v.clone());
+        }
+        let mode = if self.realtime {
+            "realtime"
+        } else if self.stream {
+            "stream"
+        } else {
+            "oneshot"
+        };
         let mut proxy = Map::new();
         proxy.insert(
             "meta".into(),
@@ -135,7 +150,7 @@ impl Analytics {
                 "request_model": request_model,
                 "response_model": self.response_model.as_deref().unwrap_or(request_model),
                 "llm_latency": self.llm_latency_ms,
-                "request_mode": if self.stream { "stream" } else { "oneshot" },
+                "request_mode": mode,
             }),
         );
         proxy.insert("usage".into(), Value::Object(usage));

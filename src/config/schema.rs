@@ -19,23 +19,6 @@ pub use super::options::{
     ModelOptions, ServiceTierFactor,
 };
 
-/// `route_type` values of Kong's 3.14 schema that this filter parses but refuses (files, batches,
-/// assistants, responses, audio, image, realtime, video: docs/kong-compatibility.md §2.1). The implemented
-/// ones are [`RouteType`].
-pub const UNSUPPORTED_ROUTE_TYPES: &[&str] = &[
-    "llm/v1/files",
-    "llm/v1/batches",
-    "llm/v1/assistants",
-    "llm/v1/responses",
-    "audio/v1/audio/speech",
-    "audio/v1/audio/transcriptions",
-    "audio/v1/audio/translations",
-    "image/v1/images/generations",
-    "image/v1/images/edits",
-    "realtime/v1/realtime",
-    "video/v1/videos/generations",
-];
-
 /// The whole filter config (Kong's `config` record).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

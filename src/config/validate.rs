@@ -8,20 +8,19 @@
 
 use serde_json::Value;
 
-use super::schema::{LlmFormat, ProviderName, RawConfig, UNSUPPORTED_ROUTE_TYPES};
+use super::schema::{LlmFormat, ProviderName, RawConfig};
 use super::{shape, ConfigError};
 use crate::api::RouteType;
 use crate::upstream::UpstreamTarget;
 
-/// Parses the JSON config: structure against the JSON Schema (path-named refusals), refusal of
-/// the route types this filter does not implement, then the typed mirror.
+/// Parses the JSON config: structure against the JSON Schema (path-named refusals), then the
+/// typed mirror. Which provider serves which route type is checked by `exchange::check_config`.
 pub fn parse_raw(bytes: &[u8]) -> Result<RawConfig, ConfigError> {
     let value: Value = serde_json::from_slice(bytes).map_err(|e| ConfigError {
         path: String::new(),
         message: format!("config is not valid JSON: {e}"),
     })?;
     let value = shape::check(&value)?;
-    check_route_type_supported(&value)?;
     serde_json::from_value(value).map_err(|e| ConfigError {
         path: String::new(),
         message: format!("config does not fit the filter's types: {e}"),
@@ -66,17 +65,6 @@ fn field(path: &str, message: impl Into<String>) -> ConfigError {
 
 fn set(v: &Option<String>) -> bool {
     v.as_deref().is_some_and(|s| !s.is_empty())
-}
-
-/// Route types of Kong's schema this filter does not implement are parsed, then refused here.
-pub fn check_route_type_supported(config: &Value) -> Result<(), ConfigError> {
-    match config.get("route_type").and_then(Value::as_str) {
-        Some(rt) if UNSUPPORTED_ROUTE_TYPES.contains(&rt) => Err(field(
-            "route_type",
-            format!("route_type '{rt}' is not supported by this filter"),
-        )),
-        _ => Ok(()),
-    }
 }
 
 /// `model.options.upstream_url` must be an `http(s)://host[:port][/path][?query]` URL
@@ -316,11 +304,23 @@ pub fn check_native_format_gemini(raw: &RawConfig) -> Result<(), ConfigError> {
 }
 
 /// Native formats (docs/kong-compatibility.md §14): a client speaking the provider's own API is passed through (auth,
-/// target, analytics, no translation). Only the matching provider is implemented; the 3.13+
-/// cross-provider `anthropic` format (Claude Code in front of OpenAI, Bedrock, …) is not yet.
+/// target, analytics, no translation), to the matching provider only. `anthropic` also goes
+/// in front of every other provider on `llm/v1/chat` (the Messages ingress: docs/claude-code.md).
 pub fn check_llm_format_supported(raw: &RawConfig) -> Result<(), ConfigError> {
     let matching = match raw.llm_format {
         LlmFormat::Openai => return Ok(()),
+        LlmFormat::Anthropic if raw.model.provider != ProviderName::Anthropic => {
+            if raw.route_type == RouteType::Chat {
+                return Ok(());
+            }
+            return Err(field(
+                "llm_format",
+                format!(
+                    "llm_format 'anthropic' with provider '{}' needs route_type 'llm/v1/chat'",
+                    raw.model.provider.as_str()
+                ),
+            ));
+        }
         LlmFormat::Anthropic => ProviderName::Anthropic,
         LlmFormat::Bedrock => ProviderName::Bedrock,
         LlmFormat::Gemini => ProviderName::Gemini,

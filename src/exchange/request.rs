@@ -12,7 +12,7 @@ use crate::providers::{Credentials, Outgoing, RequestCtx, UpstreamTarget};
 /// The URL helpers moved to [`crate::upstream`]; re-exported at their old path.
 pub(crate) use crate::upstream::{parse_query, percent_decode};
 
-use super::native;
+use super::{anthropic, native};
 
 impl Exchange {
     /// The request head arrived.
@@ -76,6 +76,11 @@ impl Exchange {
             }
         }
         self.client = client;
+        if self.ingress && anthropic::is_count_tokens(&self.client.path) {
+            return Ok(HeadStep::Reply(anthropic::count_tokens_reply(
+                self.cfg.provider(),
+            )));
+        }
 
         // Templates resolve against the head only (docs/kong-compatibility.md §5).
         let resolved = {
@@ -113,6 +118,9 @@ impl Exchange {
         let has_body = declared.map(|n| n > 0).unwrap_or(false)
             || self.client.header("transfer-encoding").is_some();
 
+        if self.routed() {
+            return self.routed_head(declared, has_body);
+        }
         if json_route {
             if !has_body {
                 return Err(ProxyError::bad_request(self.no_input_text()));
@@ -133,7 +141,7 @@ impl Exchange {
 
     /// Whether the body is parsed and translated (not preserve, native or multipart).
     fn translates(&self) -> bool {
-        self.route != RouteType::Preserve && !self.native && !self.client.multipart
+        self.route.is_llm() && !self.native && !self.client.multipart
     }
 
     /// Preserve and native formats: the body goes as it is; its model is pinned (taken from
@@ -185,6 +193,9 @@ impl Exchange {
     }
 
     fn request_body(&mut self, body: &[u8]) -> Result<RequestEdits, ProxyError> {
+        if self.routed() {
+            return self.routed_body(body);
+        }
         let limit = self.cfg.raw.max_request_body_size;
         let json_route = self.translates();
         if limit > 0 && json_route && body.len() as u64 > limit {
@@ -197,6 +208,12 @@ impl Exchange {
         // docs/kong-compatibility.md §3.3: parsed as JSON whatever the Content-Type says.
         let mut raw: Value =
             serde_json::from_slice(body).map_err(|_| ProxyError::bad_request(text::BAD_JSON))?;
+        if self.ingress {
+            let (canonical, hints) =
+                anthropic::request::to_openai(&raw, self.cfg.provider(), self.model.as_deref())?;
+            raw = canonical;
+            self.hints = hints;
+        }
         let Value::Object(map) = &mut raw else {
             return Err(ProxyError::bad_request(text::BAD_JSON));
         };
@@ -293,19 +310,17 @@ impl Exchange {
                     )));
                 }
             }
-            RouteType::Embeddings => {
-                if map.get("input").is_none() {
-                    return Err(ProxyError::bad_request(self.no_input_text()));
-                }
+            RouteType::Embeddings if map.get("input").is_none() => {
+                return Err(ProxyError::bad_request(self.no_input_text()));
             }
-            RouteType::Preserve => {}
+            _ => {}
         }
         Ok(())
     }
 
     /// Model pinning: a request model that differs from the configured one is refused, unless
     /// it is the configured `model_alias`.
-    fn check_model(&self, body_model: Option<&str>) -> Result<(), ProxyError> {
+    pub(crate) fn check_model(&self, body_model: Option<&str>) -> Result<(), ProxyError> {
         let (Some(want), Some(got)) = (self.model.as_deref(), body_model) else {
             return Ok(());
         };
@@ -373,7 +388,10 @@ impl Exchange {
     }
 
     /// Builds the upstream request: target, query, auth, encoded body, signature.
-    fn forward(&mut self, req: Option<(&LlmRequest, &Value)>) -> Result<RequestEdits, ProxyError> {
+    pub(crate) fn forward(
+        &mut self,
+        req: Option<(&LlmRequest, &Value)>,
+    ) -> Result<RequestEdits, ProxyError> {
         let model = self.model.clone().unwrap_or_default();
         let ctx = RequestCtx {
             route: self.route,
@@ -406,6 +424,9 @@ impl Exchange {
         if let Some((typed, raw)) = req {
             let enc = self.provider.encode(typed, raw, &ctx)?;
             let mut bytes = enc.body;
+            if self.ingress {
+                anthropic::request::apply_hints(self.cfg.provider(), &self.hints, &mut bytes);
+            }
             if !signs {
                 auth::apply_body(&auth_cfg, &mut bytes);
             }
@@ -426,6 +447,15 @@ impl Exchange {
         if !signs {
             if let Some(h) = auth::header(&auth_cfg, |n| self.client.header(n).is_some()) {
                 set_headers.push(h);
+            }
+        }
+        if self.ingress {
+            // Anthropic's own headers (and the client's Anthropic key) stay here, unless the
+            // config itself sets one of them as the provider's auth header.
+            for h in anthropic::CLIENT_ONLY_HEADERS {
+                if !set_headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(h)) {
+                    remove_headers.push((*h).to_string());
+                }
             }
         }
         set_headers.push(("host".into(), target.authority()));
@@ -501,9 +531,7 @@ fn parse_typed(route: RouteType, raw: &Value) -> Result<LlmRequest, ProxyError> 
         RouteType::Completions => {
             LlmRequest::Completions(serde::Deserialize::deserialize(raw).map_err(bad)?)
         }
-        RouteType::Embeddings | RouteType::Preserve => {
-            LlmRequest::Embeddings(serde::Deserialize::deserialize(raw).map_err(bad)?)
-        }
+        _ => LlmRequest::Embeddings(serde::Deserialize::deserialize(raw).map_err(bad)?),
     })
 }
 
@@ -526,7 +554,7 @@ fn normalize_path(p: &str) -> String {
 }
 
 /// One decoded query argument.
-fn query_arg(q: &str, name: &str) -> Option<String> {
+pub(crate) fn query_arg(q: &str, name: &str) -> Option<String> {
     parse_query(q)
         .into_iter()
         .find(|(k, _)| percent_decode(k) == name)

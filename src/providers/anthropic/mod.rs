@@ -74,12 +74,12 @@ impl Provider for Anthropic {
             (Some(p), _) if !p.is_empty() => p.clone(),
             (_, RouteType::Chat) => CHAT_PATH.to_string(),
             (_, RouteType::Completions) => COMPLETIONS_PATH.to_string(),
-            (_, RouteType::Preserve) => ctx.client_path.to_string(),
             (_, RouteType::Embeddings) => {
                 return Err(ProxyError::bad_request(
                     "no transformer for anthropic://llm/v1/embeddings",
                 ))
             }
+            (_, _) => ctx.client_path.to_string(),
         };
         Ok(target)
     }
@@ -120,12 +120,12 @@ impl Provider for Anthropic {
             RouteType::Completions => {
                 LlmResponse::Completions(decode::decode_completions(body, ctx.model, ctx.env)?)
             }
-            RouteType::Preserve => return Ok(Decoded::Unchanged),
             RouteType::Embeddings => {
                 return Err(TranslateError::new(
                     "no transformer for anthropic://llm/v1/embeddings",
                 ))
             }
+            _ => return Ok(Decoded::Unchanged),
         };
         Ok(Decoded::Translated(resp))
     }

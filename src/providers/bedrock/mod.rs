@@ -85,7 +85,7 @@ fn operation_path(route: RouteType, model: &str, stream: bool, client_path: &str
         RouteType::Chat | RouteType::Completions => format!("/model/{model}/converse"),
         RouteType::Embeddings => format!("/model/{model}/invoke"),
         // Native Bedrock bodies go to the path the client used; only host and auth change.
-        RouteType::Preserve => client_path.to_string(),
+        _ => client_path.to_string(),
     }
 }
 
@@ -154,7 +154,7 @@ impl Provider for Bedrock {
             RouteType::Embeddings => {
                 LlmResponse::Embeddings(embeddings::decode_embeddings(body, ctx)?)
             }
-            RouteType::Preserve => return Ok(Decoded::Unchanged),
+            _ => return Ok(Decoded::Unchanged),
         };
         Ok(Decoded::Translated(resp))
     }
@@ -165,7 +165,7 @@ impl Provider for Bedrock {
                 framing: Framing::EventStream,
                 translator: Box::new(stream::ConverseStream::new()),
             },
-            RouteType::Embeddings | RouteType::Preserve => StreamPlan::Passthrough,
+            _ => StreamPlan::Passthrough,
         }
     }
 

@@ -64,7 +64,7 @@ impl Provider for Cohere {
             RouteType::Chat => CHAT_PATH,
             RouteType::Completions => COMPLETIONS_PATH,
             RouteType::Embeddings => EMBEDDINGS_PATH,
-            RouteType::Preserve => ctx.client_path,
+            _ => ctx.client_path,
         };
         let path = ctx
             .options
@@ -107,7 +107,7 @@ impl Provider for Cohere {
             RouteType::Chat => decode::decode_chat(body, ctx)?,
             RouteType::Completions => decode::decode_completions(body, ctx)?,
             RouteType::Embeddings => decode::decode_embeddings(body, ctx)?,
-            RouteType::Preserve => return Ok(Decoded::Unchanged),
+            _ => return Ok(Decoded::Unchanged),
         };
         Ok(Decoded::Translated(resp))
     }
@@ -122,7 +122,7 @@ impl Provider for Cohere {
                 framing: Framing::Ndjson,
                 translator: Box::new(stream::GenerateStream::new()),
             },
-            RouteType::Embeddings | RouteType::Preserve => StreamPlan::Passthrough,
+            _ => StreamPlan::Passthrough,
         }
     }
 }

@@ -214,7 +214,7 @@ impl Provider for Gemini {
                 };
                 LlmResponse::Embeddings(e)
             }
-            RouteType::Preserve => return Ok(Decoded::Unchanged),
+            _ => return Ok(Decoded::Unchanged),
         };
         Ok(Decoded::Translated(response))
     }

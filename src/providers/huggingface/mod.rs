@@ -72,12 +72,12 @@ impl Provider for Huggingface {
                 "/hf-inference/models/{}/pipeline/feature-extraction",
                 encode::model_path(ctx.model)
             ),
-            RouteType::Preserve => ctx.client_path.to_string(),
             RouteType::Completions => {
                 return Err(ProxyError::bad_request(
                     "huggingface does not support llm/v1/completions",
                 ))
             }
+            _ => ctx.client_path.to_string(),
         };
         Ok(target)
     }
@@ -114,10 +114,10 @@ impl Provider for Huggingface {
         let response = match ctx.route {
             RouteType::Chat => LlmResponse::Chat(decode::decode_chat(body, ctx)?),
             RouteType::Embeddings => LlmResponse::Embeddings(decode::decode_embeddings(body, ctx)?),
-            RouteType::Preserve => return Ok(Decoded::Unchanged),
             RouteType::Completions => {
                 return Err(TranslateError::new("no transformer for llm/v1/completions"))
             }
+            _ => return Ok(Decoded::Unchanged),
         };
         Ok(Decoded::Translated(response))
     }

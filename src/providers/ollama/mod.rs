@@ -77,7 +77,7 @@ impl Ollama {
             RouteType::Chat => "/api/chat",
             RouteType::Completions => "/api/generate",
             RouteType::Embeddings => "/api/embed",
-            RouteType::Preserve => client_path,
+            _ => client_path,
         }
     }
 }
@@ -91,6 +91,7 @@ impl Provider for Ollama {
         match route {
             RouteType::Chat | RouteType::Completions | RouteType::Preserve => true,
             RouteType::Embeddings => !self.raw,
+            _ => false,
         }
     }
 
@@ -169,7 +170,7 @@ impl Provider for Ollama {
             match ctx.route {
                 RouteType::Completions => decode::decode_completions(body, ctx)?,
                 RouteType::Embeddings => decode::decode_embeddings(body, ctx)?,
-                RouteType::Chat | RouteType::Preserve => decode::decode_chat(body, ctx)?,
+                _ => decode::decode_chat(body, ctx)?,
             }
         };
         Ok(Decoded::Translated(resp))
@@ -185,7 +186,7 @@ impl Provider for Ollama {
                 framing: Framing::Ndjson,
                 translator: Box::new(stream::OllamaStream::new(ctx.env.new_id("call_"))),
             },
-            RouteType::Embeddings | RouteType::Preserve => StreamPlan::Passthrough,
+            _ => StreamPlan::Passthrough,
         }
     }
 }

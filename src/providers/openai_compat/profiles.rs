@@ -48,6 +48,8 @@ impl Profile {
             RouteType::Completions => self.completions,
             RouteType::Embeddings => self.embeddings,
             RouteType::Preserve => Some("/"),
+            // The other route types are mapped by `crate::routes` (openai, azure, xai only).
+            _ => None,
         }
     }
 }
