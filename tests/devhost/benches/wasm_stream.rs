@@ -122,5 +122,7 @@ fn main() {
             t_full * 1e6
         );
     }
-    println!("  (LiteLLM's SSE parser alone: 20.6 us/event, measured once on the same machine type)");
+    println!(
+        "  (LiteLLM's SSE parser alone: 20.6 us/event, measured once on the same machine type)"
+    );
 }
