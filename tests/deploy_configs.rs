@@ -185,18 +185,24 @@ fn every_filter_config_loads() {
     let loaded = load_all("filter-config", &items);
     // Each file is named <provider>-<route>[-variant].json: the name must not lie.
     for (name, cfg) in &loaded {
-        let route = match cfg.raw.route_type.as_str() {
-            "llm/v1/chat" => "chat",
-            "llm/v1/completions" => "completions",
-            "llm/v1/embeddings" => "embeddings",
-            other => other,
-        };
+        let route = route_in_file_name(cfg.raw.route_type.as_str());
         let prefix = format!("{}-{route}", cfg.provider().as_str());
         assert!(
             name == &format!("{prefix}.json") || name.starts_with(&format!("{prefix}-")),
             "{name}: expected a name starting with {prefix}"
         );
     }
+}
+
+/// How a route type appears in a config's file name: `llm/v1/chat` → `chat`,
+/// `audio/v1/audio/speech` → `audio-speech`, `realtime/v1/realtime` → `realtime`.
+fn route_in_file_name(route: &str) -> String {
+    route
+        .replace("llm/v1/", "")
+        .replace("audio/v1/audio/", "audio-")
+        .replace("image/v1/images/", "images-")
+        .replace("video/v1/videos/", "video-")
+        .replace("realtime/v1/", "")
 }
 
 #[test]
@@ -206,7 +212,7 @@ fn filter_config_names_match_contents() {
         let v = read_json(&p);
         let provider = v["model"]["provider"].as_str().unwrap();
         let route = v["route_type"].as_str().unwrap();
-        let route = route.strip_prefix("llm/v1/").unwrap_or(route);
+        let route = route_in_file_name(route);
         let name = file_name(&p);
         assert!(
             name.starts_with(&format!("{provider}-{route}")),
@@ -291,7 +297,7 @@ fn kong_filter_configs(doc: &Value) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Kong hands an object config to the filter as JSON text, a string config as is
-/// (hosts.md §1.5).
+/// (docs/hosts.md §1).
 fn kong_config_bytes(config: &Value) -> Vec<u8> {
     match config {
         Value::String(s) => s.clone().into_bytes(),
@@ -401,8 +407,8 @@ fn kong_conf_has_the_keys_the_filter_needs() {
     };
     assert_eq!(value("wasm").as_deref(), Some("on"));
     assert_eq!(value("wasm_filters_path").as_deref(), Some("/kong/filters"));
-    // The default 8k spools larger bodies to a file ngx_wasm_module cannot read (hosts.md
-    // §1.7): the buffer must hold the largest body the filter reads (1 MiB default limit).
+    // The default 8k spools larger bodies to a file ngx_wasm_module cannot read (docs/hosts.md
+    // docs/hosts.md §2): the buffer must hold the largest body the filter reads (1 MiB default limit).
     let buf = value("nginx_http_client_body_buffer_size").expect("body buffer size");
     let bytes = parse_nginx_size(&buf);
     assert!(
@@ -619,7 +625,7 @@ fn envoy_clusters_are_dynamic_forward_proxies_with_buffer_limits() {
         let limit = l["per_connection_buffer_limit_bytes"]
             .as_u64()
             .unwrap_or(1_048_576);
-        // Buffered request bodies over the limit get 413 (hosts.md §2.2): keep it ≥ the
+        // Buffered request bodies over the limit get 413 (docs/hosts.md §2): keep it ≥ the
         // filter's max_request_body_size default (1 MiB).
         assert!(limit >= 1_048_576, "{}: {limit}", l["name"]);
     }

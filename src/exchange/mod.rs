@@ -2,7 +2,7 @@
 //! (request head, request body, response head, response body chunks) and applies the plain
 //! data it returns ([`effects`]). One [`Exchange`] per HTTP context.
 //!
-//! Order of request checks follows Kong's normalize-request (kong-translation.md §2.3):
+//! Order of request checks follows Kong's normalize-request (docs/kong-compatibility.md §3.1):
 //! templates → prompts present → model pinning → model present → shape → streaming →
 //! translation → body auth → target and header auth → signing.
 
@@ -11,6 +11,7 @@ pub mod effects;
 mod native;
 mod request;
 mod response;
+mod routed;
 
 use std::rc::Rc;
 
@@ -209,7 +210,7 @@ impl Exchange {
 }
 
 /// Checks that cannot be expressed in the config schema: the provider must serve the route
-/// type (kong-ai-proxy.md §3.1), and native formats are not implemented yet.
+/// type (docs/kong-compatibility.md §1), and native formats are not implemented yet.
 pub fn check_config(cfg: &Config) -> Result<(), String> {
     let options = cfg.raw.model.options.clone().unwrap_or_default();
     let provider = providers::for_name(cfg.provider(), &options);

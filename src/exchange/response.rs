@@ -1,5 +1,5 @@
 //! Response side: status and headers decide the mode (passthrough, buffered translation,
-//! stream translation); body chunks go through it (kong-translation.md §3).
+//! stream translation); body chunks go through it (docs/kong-compatibility.md §9).
 
 use super::effects::{BodyStep, ResponseHeadEdits};
 use super::{Exchange, ResponseMode, StreamPlanKind, StreamState};
@@ -81,8 +81,10 @@ impl Exchange {
                 } else {
                     None
                 };
+                // Binary answers (speech audio, file content) are never held for analytics.
+                let json = header("content-type").is_none_or(|ct| ct.contains("json"));
                 self.response = ResponseMode::Passthrough {
-                    keep: stats && !self.stream,
+                    keep: stats && !self.stream && json,
                     seen: Vec::new(),
                     shadow,
                 };
@@ -198,6 +200,10 @@ impl Exchange {
                         translator,
                     },
                 ) => (framing, translator),
+                _ if self.route == RouteType::Responses => {
+                    (Framing::Sse, Box::new(crate::routes::usage::ResponsesUsage))
+                }
+                _ if self.routed() => return None,
                 _ => (Framing::Sse, Box::new(PassthroughChunks)),
             };
         let framing = content_type
@@ -468,7 +474,7 @@ fn embeddings_to_base64(e: &mut crate::api::EmbeddingsResponse) {
     }
 }
 
-/// `Set-Cookie` from the upstream is dropped for these providers (kong-ai-proxy.md §4.8).
+/// `Set-Cookie` from the upstream is dropped for these providers (docs/kong-compatibility.md §9).
 fn strip_set_cookie(provider: ProviderName, edits: &mut ResponseHeadEdits) {
     use ProviderName::*;
     if matches!(provider, Openai | Azure | Mistral | Gemini | Bedrock) {
@@ -617,7 +623,10 @@ impl crate::stream::ProviderStream for PassthroughChunks {
 
 fn read_openai_usage(v: &serde_json::Value, a: &mut crate::analytics::Analytics) {
     if let Some(u) = v.get("usage").filter(|u| !u.is_null()) {
-        if let Ok(u) = serde_json::from_value::<crate::api::Usage>(u.clone()) {
+        if let Some(r) = crate::routes::usage::read(u) {
+            a.usage = r.tokens;
+            a.usage_fields = r.fields;
+        } else if let Ok(u) = serde_json::from_value::<crate::api::Usage>(u.clone()) {
             a.usage = Some(u);
         }
     }
