@@ -52,6 +52,11 @@ impl Exchange {
             edits
                 .set_headers
                 .push(("content-type".into(), "application/json".into()));
+            if self.client.accepts_gzip {
+                edits
+                    .set_headers
+                    .push(("content-encoding".into(), "gzip".into()));
+            }
             self.response = ResponseMode::Buffer {
                 body: Vec::new(),
                 gzip: gzip_upstream,
