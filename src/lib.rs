@@ -19,6 +19,7 @@ pub mod config;
 pub mod env;
 pub mod error;
 pub mod exchange;
+pub mod ingress;
 pub mod providers;
 pub mod routes;
 pub mod stream;
