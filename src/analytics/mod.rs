@@ -1,5 +1,4 @@
-//! Usage analytics, Kong's `ai.proxy.*` log record (kong-ai-proxy.md §4.10,
-//! kong-translation.md §3.6–§3.7): model, latency, tokens, cost and optional payloads.
+//! Usage analytics, Kong's `ai.proxy.*` log record (docs/kong-compatibility.md §12): model, latency, tokens, cost and optional payloads.
 //! Provider-reported usage always wins; estimates are used only where a provider gives none.
 
 use serde_json::{json, Map, Value};
@@ -176,7 +175,7 @@ mod tests {
 
     #[test]
     fn kong_cost_example() {
-        // kong-ai-proxy.md §4.10: prompt 25, completion 12 at 10/10 → 0.00037.
+        // docs/kong-compatibility.md §12: prompt 25, completion 12 at 10/10 → 0.00037.
         let c = Costs {
             input: Some(10.0),
             output: Some(10.0),

@@ -1,5 +1,5 @@
 //! The OpenAI wire model: the canonical format the client speaks with `llm_format: openai`
-//! (kong-ai-proxy.md §4.2, §4.4). Every provider encodes from and decodes to these types.
+//! (docs/kong-compatibility.md §3.6). Every provider encodes from and decodes to these types.
 //!
 //! Unions are typed enums; floats are `f64`; only the top-level request structs carry an
 //! `extra` map (`#[serde(flatten)]`) so fields we do not model pass through to OpenAI-format
@@ -18,7 +18,7 @@ pub use completions::{CompletionsRequest, CompletionsResponse};
 pub use embeddings::{EmbeddingsRequest, EmbeddingsResponse};
 pub use usage::Usage;
 
-/// `config.route_type` values (Kong's 3.14 enum, kong-ai-proxy.md §2.1).
+/// `config.route_type` values (Kong's 3.14 enum, docs/kong-compatibility.md §2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum RouteType {
     /// `llm/v1/chat`
@@ -212,7 +212,7 @@ impl LlmResponse {
     }
 }
 
-/// OpenAI's `finish_reason` set (DESIGN.md decision 2: every provider maps into it).
+/// OpenAI's `finish_reason` set (docs/kong-compatibility.md §11: every provider maps into it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FinishReason {

@@ -2,10 +2,11 @@
 //! (request head, request body, response head, response body chunks) and applies the plain
 //! data it returns ([`effects`]). One [`Exchange`] per HTTP context.
 //!
-//! Order of request checks follows Kong's normalize-request (kong-translation.md §2.3):
+//! Order of request checks follows Kong's normalize-request (docs/kong-compatibility.md §3.1):
 //! templates → prompts present → model pinning → model present → shape → streaming →
 //! translation → body auth → target and header auth → signing.
 
+mod anthropic;
 pub mod effects;
 mod native;
 mod request;
@@ -91,6 +92,9 @@ pub(crate) struct StreamState {
     pub decoder: Box<dyn FrameDecoder>,
     pub translator: Box<dyn ProviderStream>,
     pub emitter: ChunkEmitter,
+    /// The Anthropic writer when the client speaks Anthropic (the chunk emitter then only
+    /// gathers usage and analytics).
+    pub messages: Option<anthropic::stream::MessagesEmitter>,
     /// Events of the current chunk (kept to reuse its allocation from chunk to chunk).
     pub events: Vec<crate::stream::StreamEvent>,
 }
@@ -125,6 +129,10 @@ pub struct Exchange {
     responses_ingress: bool,
     /// The stream converter of a Responses-over-chat stream.
     responses_stream: Option<crate::ingress::responses::ChatToResponses>,
+    /// The client speaks Anthropic's Messages API to another provider ([`anthropic`]).
+    ingress: bool,
+    /// What that request needs beyond the canonical model.
+    hints: anthropic::request::Hints,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,7 +152,8 @@ impl Exchange {
         } else {
             cfg.raw.route_type
         };
-        let native = cfg.raw.llm_format != crate::config::LlmFormat::Openai;
+        let ingress = anthropic::applies(&cfg);
+        let native = cfg.raw.llm_format != crate::config::LlmFormat::Openai && !ingress;
         Exchange {
             cfg,
             env,
@@ -166,6 +175,8 @@ impl Exchange {
             original_body: None,
             responses_ingress,
             responses_stream: None,
+            ingress,
+            hints: Default::default(),
         }
     }
 
@@ -210,7 +221,7 @@ impl Exchange {
 }
 
 /// Checks that cannot be expressed in the config schema: the provider must serve the route
-/// type (kong-ai-proxy.md §3.1), and native formats are not implemented yet.
+/// type (docs/kong-compatibility.md §1), and native formats are not implemented yet.
 pub fn check_config(cfg: &Config) -> Result<(), String> {
     let options = cfg.raw.model.options.clone().unwrap_or_default();
     let provider = providers::for_name(cfg.provider(), &options);

@@ -3,8 +3,8 @@
 //! InvokeModel (`POST /model/{modelId}/invoke`) with the body of the model's family, every
 //! request signed with AWS SigV4 (service `bedrock`).
 //!
-//! Spec: kong-translation.md §4.8 (what Kong does; its §6 quirks are not copied),
-//! kong-ai-proxy.md §3.1/§3.2 (capabilities, paths) and §4.9 (credentials, region).
+//! Spec: docs/kong-compatibility.md §13.6 (what Kong does; its quirks are not copied),
+//! docs/kong-compatibility.md §1 (capabilities), §8 (paths), §7 (credentials).
 //! Host: `bedrock-runtime.{options.bedrock.aws_region}.amazonaws.com`, https 443.
 //!
 //! Credentials come from `auth.aws_access_key_id` / `auth.aws_secret_access_key` (+ optional

@@ -3,7 +3,7 @@
 //! provider in [`profiles`].
 //!
 //! Requests keep the client's JSON as sent — every field we do not model included — with only
-//! Kong's edits (kong-translation.md §4.1): `model` set to the resolved name, `stream` always
+//! Kong's edits (docs/kong-compatibility.md §13.1): `model` set to the resolved name, `stream` always
 //! present, `top_k` removed where the upstream rejects it. Answers go back byte for byte
 //! (`Decoded::Unchanged`) once checked to be the expected shape; streams pass through.
 
@@ -158,7 +158,7 @@ fn host(name: &str) -> UpstreamTarget {
 }
 
 /// Kong's check on OpenAI-format answers: chat and completions need `choices`, embeddings
-/// `data` (kong-translation.md §4.1; the texts are Kong's).
+/// `data` (docs/kong-compatibility.md §13.1; the texts are Kong's).
 pub fn check_shape(body: &[u8], route: RouteType) -> Result<(), TranslateError> {
     let v: Value = serde_json::from_slice(body).map_err(|_| {
         TranslateError::new(format!("failed to decode {} response", route.as_str()))

@@ -1,5 +1,5 @@
 //! The profile table of the OpenAI-compatible family: one row per provider, no code
-//! (kong-ai-proxy.md §3.1–§3.2, kong-translation.md §4.1–§4.2, §4.5–§4.6).
+//! (docs/kong-compatibility.md §1, §8, §13.1).
 
 use super::Compat;
 use crate::api::RouteType;
