@@ -3,6 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::response::set;
 use crate::error::ProxyError;
 
 fn bad(msg: impl Into<String>) -> ProxyError {
@@ -152,7 +153,7 @@ fn content_part(part: &Value) -> Result<Value, ProxyError> {
                 .ok_or_else(|| bad("input_image without image_url (file_id needs the provider's own Responses API)"))?;
             let mut image = json!({"url": url});
             if let Some(d) = part.get("detail") {
-                image["detail"] = d.clone();
+                set(&mut image, "detail", d.clone());
             }
             json!({"type": "image_url", "image_url": image})
         }

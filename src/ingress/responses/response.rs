@@ -57,10 +57,14 @@ pub fn from_chat(chat: &[u8]) -> Option<Vec<u8>> {
         output,
     );
     if length {
-        r["incomplete_details"] = json!({"reason": "max_output_tokens"});
+        set(
+            &mut r,
+            "incomplete_details",
+            json!({"reason": "max_output_tokens"}),
+        );
     }
     if let Some(u) = c.get("usage").filter(|u| !u.is_null()) {
-        r["usage"] = usage(u);
+        set(&mut r, "usage", usage(u));
     }
     serde_json::to_vec(&r).ok()
 }
@@ -73,4 +77,11 @@ pub fn message_item(id: &str, text: &str, status: &str) -> Value {
 
 fn s<'a>(v: &'a Value, p: &str) -> &'a str {
     v.pointer(p).and_then(Value::as_str).unwrap_or("")
+}
+
+/// Sets `key` on a JSON object (no-op on anything else: never panics).
+pub fn set(v: &mut Value, key: &str, value: Value) {
+    if let Value::Object(m) = v {
+        m.insert(key.to_string(), value);
+    }
 }

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::response::{envelope, message_item, usage};
+use super::response::{envelope, message_item, set, usage};
 
 /// One open output item.
 enum Item {
@@ -68,8 +68,12 @@ impl ChatToResponses {
     }
 
     fn emit(&mut self, out: &mut Vec<u8>, mut event: Value) {
-        let kind = event["type"].as_str().unwrap_or("").to_string();
-        event["sequence_number"] = json!(self.seq);
+        let kind = event
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        set(&mut event, "sequence_number", json!(self.seq));
         self.seq += 1;
         out.extend_from_slice(format!("event: {kind}\ndata: {event}\n\n").as_bytes());
     }
@@ -268,10 +272,14 @@ impl ChatToResponses {
         };
         let mut r = self.snapshot(status);
         if self.length {
-            r["incomplete_details"] = json!({"reason": "max_output_tokens"});
+            set(
+                &mut r,
+                "incomplete_details",
+                json!({"reason": "max_output_tokens"}),
+            );
         }
         if let Some(u) = &self.usage {
-            r["usage"] = u.clone();
+            set(&mut r, "usage", u.clone());
         }
         self.emit(out, json!({"type": kind, "response": r}));
     }
