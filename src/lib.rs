@@ -11,7 +11,7 @@
 //!   | 0 | [`env`], [`error`], [`format`], [`upstream`] |
 //!   | 1 | [`api`] |
 //!   | 2 | [`config`], [`stream`] |
-//!   | 3 | [`auth`], [`analytics`], [`routes`] |
+//!   | 3 | [`auth`], [`analytics`], [`ingress`], [`routes`] |
 //!   | 4 | [`providers`] |
 //!   | 5 | [`exchange`] |
 //!
@@ -30,6 +30,7 @@ pub mod env;
 pub mod error;
 pub mod exchange;
 pub mod format;
+pub mod ingress;
 pub mod providers;
 pub mod routes;
 pub mod stream;
