@@ -3,7 +3,7 @@
 //! The crate is split into a host-free **core** and a thin **shell**:
 //!
 //! - core: [`config`], [`api`], [`providers`], [`stream`], [`auth`], [`analytics`],
-//!   [`exchange`], [`error`], [`env`]. Plain functions and structs, no host calls, tested
+//!   [`exchange`], [`error`], [`escape`], [`env`]. Plain functions and structs, no host calls, tested
 //!   natively with `cargo test`.
 //! - shell: `filter` (only on `wasm32`), the only module that names `proxy_wasm`. It reads
 //!   headers and bodies from the host, hands them to an [`exchange::Exchange`] and applies the
@@ -18,6 +18,7 @@ pub mod auth;
 pub mod config;
 pub mod env;
 pub mod error;
+pub mod escape;
 pub mod exchange;
 pub mod providers;
 pub mod stream;
