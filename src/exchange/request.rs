@@ -169,7 +169,8 @@ impl Exchange {
         self.stream = stream;
         self.analytics.stream = stream;
         if self.cfg.raw.logging.log_payloads {
-            self.analytics.request_payload = Some(String::from_utf8_lossy(body).into_owned());
+            let auth_cfg = self.cfg.raw.auth.clone().unwrap_or_default();
+            self.analytics.request_payload = Some(auth::redacted_body(&auth_cfg, body));
         }
         self.original_body = Some(body.to_vec());
         self.forward(None)
@@ -254,10 +255,11 @@ impl Exchange {
         self.analytics.estimate_prompt(&req);
         let edits = self.forward(Some((&req, &raw)))?;
         if self.cfg.raw.logging.log_payloads {
+            let auth_cfg = self.cfg.raw.auth.clone().unwrap_or_default();
             self.analytics.request_payload = edits
                 .body
                 .as_ref()
-                .map(|b| String::from_utf8_lossy(b).into_owned());
+                .map(|b| auth::redacted_body(&auth_cfg, b));
         }
         self.request = Some(req);
         Ok(edits)
@@ -426,6 +428,7 @@ impl Exchange {
                 set_headers.push(h);
             }
         }
+        remove_headers.extend(auth::foreign_key_headers(&auth_cfg));
         set_headers.push(("host".into(), target.authority()));
 
         if signs {
@@ -435,7 +438,9 @@ impl Exchange {
                 aws_session_token: auth_cfg.aws_session_token.as_deref(),
             };
             // Client credentials must not leak upstream next to the signature.
-            remove_headers.push("authorization".into());
+            if !remove_headers.iter().any(|h| h == "authorization") {
+                remove_headers.push("authorization".into());
+            }
             let sent_body = body
                 .clone()
                 .or_else(|| self.original_body.clone())
