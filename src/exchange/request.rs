@@ -62,6 +62,12 @@ impl Exchange {
             .header("content-type")
             .map(|ct| ct.to_ascii_lowercase().contains("multipart/form-data"))
             .unwrap_or(false);
+        if client.multipart && !client.header("content-type").is_some_and(has_boundary) {
+            // Nothing downstream can split the body (docs/hostile-input.md).
+            return Err(ProxyError::bad_request(
+                "multipart/form-data body without a boundary",
+            ));
+        }
         if let Some(re) = &self.cfg.uri_captures {
             if let Some(caps) = re.captures(path) {
                 for name in re.capture_names().flatten() {
@@ -507,6 +513,15 @@ fn parse_typed(route: RouteType, raw: &Value) -> Result<LlmRequest, ProxyError> 
         RouteType::Embeddings | RouteType::Preserve => {
             LlmRequest::Embeddings(serde::Deserialize::deserialize(raw).map_err(bad)?)
         }
+    })
+}
+
+/// A `Content-Type` with a non-empty `boundary` parameter (RFC 2046 §5.1.1).
+fn has_boundary(content_type: &str) -> bool {
+    content_type.split(';').skip(1).any(|p| {
+        p.split_once('=').is_some_and(|(k, v)| {
+            k.trim().eq_ignore_ascii_case("boundary") && !v.trim().trim_matches('"').is_empty()
+        })
     })
 }
 
