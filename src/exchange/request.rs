@@ -207,6 +207,7 @@ impl Exchange {
         };
 
         self.check_shape(map)?;
+        check_field_types(map, self.model.as_deref())?;
         let body_model = map
             .get("model")
             .and_then(Value::as_str)
@@ -300,7 +301,7 @@ impl Exchange {
                 }
             }
             RouteType::Embeddings => {
-                if map.get("input").is_none() {
+                if map.get("input").is_none_or(Value::is_null) {
                     return Err(ProxyError::bad_request(self.no_input_text()));
                 }
             }
@@ -475,6 +476,27 @@ impl Exchange {
             remove_headers,
             body,
         })
+    }
+}
+
+/// The fields the filter itself acts on must have their type, or the client's intent is
+/// unknown: a `model` that is not a string (Kong compares it with the pinned model and refuses
+/// it with the pinning text), a `stream` that is not a boolean.
+fn check_field_types(map: &Map<String, Value>, pinned: Option<&str>) -> Result<(), ProxyError> {
+    match map.get("model") {
+        None | Some(Value::Null | Value::String(_)) => {}
+        Some(_) => {
+            return Err(ProxyError::bad_request(match pinned {
+                Some(want) => format!("cannot use own model - must be: {want}"),
+                None => "invalid request body: model must be a string".to_string(),
+            }))
+        }
+    }
+    match map.get("stream") {
+        None | Some(Value::Null | Value::Bool(_)) => Ok(()),
+        Some(_) => Err(ProxyError::bad_request(
+            "invalid request body: stream must be a boolean",
+        )),
     }
 }
 
