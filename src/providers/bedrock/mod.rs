@@ -3,8 +3,8 @@
 //! InvokeModel (`POST /model/{modelId}/invoke`) with the body of the model's family, every
 //! request signed with AWS SigV4 (service `bedrock`).
 //!
-//! Spec: kong-translation.md §4.8 (what Kong does; its §6 quirks are not copied),
-//! kong-ai-proxy.md §3.1/§3.2 (capabilities, paths) and §4.9 (credentials, region).
+//! Spec: docs/kong-compatibility.md §13.6 (what Kong does; its quirks are not copied),
+//! docs/kong-compatibility.md §1 (capabilities), §8 (paths), §7 (credentials).
 //! Host: `bedrock-runtime.{options.bedrock.aws_region}.amazonaws.com`, https 443.
 //!
 //! Credentials come from `auth.aws_access_key_id` / `auth.aws_secret_access_key` (+ optional
@@ -88,18 +88,18 @@ fn operation_path(
     stream: bool,
     client_path: &str,
 ) -> Result<String, ProxyError> {
-    if route == RouteType::Preserve {
-        // Native Bedrock bodies go to the path the client used; only host and auth change.
-        return Ok(client_path.to_string());
-    }
-    let model = model_segment(model)
-        .ok_or_else(|| ProxyError::bad_request(crate::error::text::MODEL_NOT_IN_PATH))?;
+    let model = || {
+        model_segment(model)
+            .ok_or_else(|| ProxyError::bad_request(crate::error::text::MODEL_NOT_IN_PATH))
+    };
     Ok(match route {
         RouteType::Chat | RouteType::Completions if stream => {
-            format!("/model/{model}/converse-stream")
+            format!("/model/{}/converse-stream", model()?)
         }
-        RouteType::Chat | RouteType::Completions => format!("/model/{model}/converse"),
-        RouteType::Embeddings | RouteType::Preserve => format!("/model/{model}/invoke"),
+        RouteType::Chat | RouteType::Completions => format!("/model/{}/converse", model()?),
+        RouteType::Embeddings => format!("/model/{}/invoke", model()?),
+        // Native Bedrock bodies go to the path the client used; only host and auth change.
+        _ => client_path.to_string(),
     })
 }
 
@@ -168,7 +168,7 @@ impl Provider for Bedrock {
             RouteType::Embeddings => {
                 LlmResponse::Embeddings(embeddings::decode_embeddings(body, ctx)?)
             }
-            RouteType::Preserve => return Ok(Decoded::Unchanged),
+            _ => return Ok(Decoded::Unchanged),
         };
         Ok(Decoded::Translated(resp))
     }
@@ -179,7 +179,7 @@ impl Provider for Bedrock {
                 framing: Framing::EventStream,
                 translator: Box::new(stream::ConverseStream::new()),
             },
-            RouteType::Embeddings | RouteType::Preserve => StreamPlan::Passthrough,
+            _ => StreamPlan::Passthrough,
         }
     }
 
