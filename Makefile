@@ -7,7 +7,7 @@ WASM   := target/wasm32-wasip1/release/ai_proxy.wasm
 BIN    := target/debug
 VENV   := .venv
 
-.PHONY: all build wasm devhost test test-native test-sdk sdk-venv run bench lint fmt clean
+.PHONY: all build wasm devhost test test-native test-sdk sdk-venv run bench lint fmt clean fuzz soak
 
 all: build
 
@@ -41,6 +41,19 @@ run:
 bench: wasm
 	$(CARGO) bench -p ai-proxy --bench stream
 	$(CARGO) bench -p devhost --bench wasm_stream
+
+# Stable fuzz driver over every target (docs/hostile-input.md): FUZZ_SECONDS per target,
+# FUZZ_TARGETS=config,stream/… to pick some. Runs at the lowest priority.
+FUZZ_SECONDS ?= 10
+fuzz:
+	$(CARGO) test --release -p ai-proxy --test fuzz --no-run
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS=$(FUZZ_TARGETS) nice -n 19 \
+		$(CARGO) test --release -p ai-proxy --test fuzz -- --ignored --nocapture fuzz_for_a_while
+
+# 20,000 mixed requests per emulator profile through long-lived VMs (SOAK_REQUESTS=…).
+SOAK_REQUESTS ?= 20000
+soak: wasm
+	SOAK_REQUESTS=$(SOAK_REQUESTS) $(CARGO) test --release -p devhost --test hostile -- --ignored --nocapture soak_full
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -22,6 +22,12 @@ pub mod text {
     pub const BODY_TOO_LARGE: &str = "request body is too large";
     /// Cloud identity failed before proxying.
     pub const FAILED_BEFORE_PROXYING: &str = "LLM request failed before proxying";
+    /// A model that would not stay one path segment (`..`, empty segments; this filter's text,
+    /// docs/hostile-input.md).
+    pub const MODEL_NOT_IN_PATH: &str = "model name cannot be used in the upstream URL path";
+    /// A Vertex project or location that would not stay one path segment (this filter's text).
+    pub const VALUE_NOT_IN_PATH: &str =
+        "model.options.gemini value cannot be used in the upstream URL path";
 }
 
 /// A client-visible failure.

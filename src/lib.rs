@@ -8,7 +8,7 @@
 //!
 //!   | layer | modules |
 //!   | ----- | ------- |
-//!   | 0 | [`env`], [`error`], [`format`], [`upstream`] |
+//!   | 0 | [`env`], [`error`], [`escape`], [`format`], [`upstream`] |
 //!   | 1 | [`api`] |
 //!   | 2 | [`config`], [`stream`] |
 //!   | 3 | [`auth`], [`analytics`], [`ingress`], [`routes`] |
@@ -28,6 +28,7 @@ pub mod auth;
 pub mod config;
 pub mod env;
 pub mod error;
+pub mod escape;
 pub mod exchange;
 pub mod format;
 pub mod ingress;

@@ -1027,3 +1027,36 @@ fn refusals_never_repeat_secrets() {
         assert!(!e.contains(secret), "{e}");
     }
 }
+
+/// Kong reports every invalid field of a config at once, not only the first: field errors in
+/// the order of the config, and every failing entity check in Kong's order.
+#[test]
+fn every_invalid_field_is_reported_at_once() {
+    let cfg = json!({"route_type": "llm/v1/chat", "model": {"provider": "openai", "name": "m",
+        "options": {"temperature": 9, "top_p": "x", "nope": 1}}, "response_streaming": "sometimes"});
+    let e = parse(&cfg).unwrap_err();
+    let all: Vec<String> = e
+        .problems()
+        .map(|p| format!("{}: {}", p.path, p.message))
+        .collect();
+    assert_eq!(
+        all,
+        [
+            "model.options.nope: unknown field",
+            "model.options.temperature: value should be between 0 and 5",
+            "model.options.top_p: expected a number",
+            "response_streaming: expected one of: allow, deny, always",
+        ]
+    );
+    // Entity checks: each failing one is listed.
+    let cfg = json!({"route_type": "llm/v1/chat",
+        "auth": {"header_name": "x-key", "param_name": "k"},
+        "model": {"provider": "llama2", "name": "m"}});
+    assert_eq!(
+        refused(cfg),
+        "all or none of these fields must be set: 'auth.header_name', 'auth.header_value'; \
+         all or none of these fields must be set: 'auth.param_name', 'auth.param_value', 'auth.param_location'; \
+         must set 'model.options.llama2_format' for llama2 provider; \
+         must set 'model.options.upstream_url' for self-hosted providers/models"
+    );
+}

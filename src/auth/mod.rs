@@ -22,21 +22,53 @@ pub fn header(auth: &AuthConfig, client_has: impl Fn(&str) -> bool) -> Option<(S
     Some((name.to_ascii_lowercase(), value.to_string()))
 }
 
-/// Adds or replaces the query parameter (`param_location: query`).
+/// Headers that carry a provider key. When the config supplies its own credentials, the
+/// client's copies of these are removed (except the configured header itself, which is set):
+/// the client's own `Authorization` must never reach a provider whose key travels in another
+/// header, nor stand next to the configured key (docs/hostile-input.md "Auth isolation").
+const KEY_HEADERS: &[&str] = &[
+    "authorization",
+    "x-api-key",
+    "api-key",
+    "x-goog-api-key",
+    "proxy-authorization",
+];
+
+/// The client headers to remove before the request goes upstream (see [`KEY_HEADERS`]);
+/// empty when the config has no credentials (the client then brings its own).
+pub fn foreign_key_headers(auth: &AuthConfig) -> Vec<String> {
+    let own = auth
+        .header_name
+        .as_deref()
+        .filter(|_| auth.header_value.is_some())
+        .map(str::to_ascii_lowercase);
+    let configured = own.is_some()
+        || param(auth, ParamLocation::Query).is_some()
+        || param(auth, ParamLocation::Body).is_some()
+        || auth.aws_access_key_id.is_some();
+    if !configured {
+        return Vec::new();
+    }
+    KEY_HEADERS
+        .iter()
+        .filter(|h| own.as_deref() != Some(**h))
+        .map(|h| (*h).to_string())
+        .collect()
+}
+
+/// Adds the query parameter (`param_location: query`). Every client argument that names it
+/// (also percent-encoded, also repeated) is removed first, unless `allow_override` keeps the
+/// client's.
 pub fn apply_query(auth: &AuthConfig, query: &mut Vec<(String, String)>) {
     let Some((name, value)) = param(auth, ParamLocation::Query) else {
         return;
     };
-    let existing = query.iter().position(|(k, _)| k == name);
-    match existing {
-        Some(_) if auth.allow_override => {}
-        Some(i) => {
-            if let Some(slot) = query.get_mut(i) {
-                slot.1 = encode_query_value(value);
-            }
-        }
-        None => query.push((name.to_string(), encode_query_value(value))),
+    let names_it = |k: &str| sigv4::percent_decode(k) == name.as_bytes();
+    if auth.allow_override && query.iter().any(|(k, _)| names_it(k)) {
+        return;
     }
+    query.retain(|(k, _)| !names_it(k));
+    query.push((name.to_string(), encode_query_value(value)));
 }
 
 /// Sets the body parameter (`param_location: body`) in an encoded JSON object body. Unlike
@@ -55,6 +87,23 @@ pub fn apply_body(auth: &AuthConfig, body: &mut Vec<u8>) {
     map.insert(name.to_string(), Value::String(value.to_string()));
     if let Ok(bytes) = serde_json::to_vec(&Value::Object(map)) {
         *body = bytes;
+    }
+}
+
+/// The body as logged (`log_payloads`): the body parameter's value is replaced by `"***"`, so
+/// the configured key (or a client's own key under `allow_override`) never reaches analytics.
+pub fn redacted_body(auth: &AuthConfig, body: &[u8]) -> String {
+    let Some((name, _)) = param(auth, ParamLocation::Body) else {
+        return String::from_utf8_lossy(body).into_owned();
+    };
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(mut map)) => {
+            if let Some(v) = map.get_mut(name) {
+                *v = Value::String("***".into());
+            }
+            serde_json::to_string(&Value::Object(map)).unwrap_or_default()
+        }
+        _ => String::from_utf8_lossy(body).into_owned(),
     }
 }
 
@@ -117,6 +166,17 @@ mod tests {
         let mut q = vec![("key".to_string(), "client".to_string())];
         apply_query(&a, &mut q);
         assert_eq!(q, vec![("key".into(), "a%20b".into())]);
+        let mut q = vec![
+            ("key".to_string(), "c1".to_string()),
+            ("k%65y".to_string(), "c2".to_string()),
+            ("x".to_string(), "1".to_string()),
+            ("key".to_string(), "c3".to_string()),
+        ];
+        apply_query(&a, &mut q);
+        assert_eq!(
+            q,
+            vec![("x".into(), "1".into()), ("key".into(), "a%20b".into())]
+        );
         let b = cfg(
             r#"{"param_name":"key","param_value":"v","param_location":"query","allow_override":true}"#,
         );

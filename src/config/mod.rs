@@ -21,22 +21,58 @@ pub use template::{OptionTemplates, RequestView, Template};
 use crate::api::RouteType;
 use crate::error::ProxyError;
 
-/// A refused config: the field path (`model.options.temperature`) and Kong's message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A refused config: the field path (`model.options.temperature`) and Kong's message, plus
+/// every other problem found in the same config (Kong reports them all at once).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ConfigError {
     /// Dotted field path (`[i]` for array entries), empty for entity-level checks.
     pub path: String,
     /// Human-readable reason (Kong's exact text for entity checks).
     pub message: String,
+    /// The other problems, in the order found (each with an empty `also`).
+    pub also: Vec<ConfigError>,
+}
+
+impl ConfigError {
+    /// One problem.
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            path: path.into(),
+            message: message.into(),
+            also: Vec::new(),
+        }
+    }
+
+    /// The first problem carrying the rest; `None` when there is none.
+    pub fn all(mut problems: Vec<ConfigError>) -> Option<ConfigError> {
+        if problems.is_empty() {
+            return None;
+        }
+        let mut first = problems.remove(0);
+        first.also.extend(problems);
+        Some(first)
+    }
+
+    /// Every problem: this one, then `also`.
+    pub fn problems(&self) -> impl Iterator<Item = &ConfigError> {
+        std::iter::once(self).chain(self.also.iter())
+    }
 }
 
 impl fmt::Display for ConfigError {
+    /// `path: message`, problems joined by `; `.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            write!(f, "{}", self.message)
-        } else {
-            write!(f, "{}: {}", self.path, self.message)
+        for (i, p) in self.problems().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            if p.path.is_empty() {
+                write!(f, "{}", p.message)?;
+            } else {
+                write!(f, "{}: {}", p.path, p.message)?;
+            }
         }
+        Ok(())
     }
 }
 
@@ -70,6 +106,8 @@ pub struct ResolvedModel {
 
 impl Config {
     /// Parses and validates a config. The error names the field and gives Kong's text.
+    /// Every invalid field is reported at once (in `ConfigError::also`), as Kong does; the
+    /// entity checks run once the fields are valid.
     pub fn parse(bytes: &[u8]) -> Result<Config, ConfigError> {
         let mut raw = validate::parse_raw(bytes)?;
         validate::check(&raw)?;

@@ -28,20 +28,22 @@ mod text {
     pub const REQUIRED: &str = "required field missing";
 }
 
-/// Checks `config` against the schema and returns it with `null` members removed.
+/// Checks `config` against the schema and returns it with `null` members removed; every
+/// problem is reported (the first carries the others in `also`).
 pub fn check(config: &Value) -> Result<Value, ConfigError> {
-    let schema: Value = serde_json::from_str(SCHEMA_JSON).map_err(|e| ConfigError {
-        path: String::new(),
-        message: format!("the filter's config schema is unreadable: {e}"),
+    let schema: Value = serde_json::from_str(SCHEMA_JSON).map_err(|e| {
+        ConfigError::new("", format!("the filter's config schema is unreadable: {e}"))
     })?;
-    walk(config, &schema, "")
+    let mut problems = Vec::new();
+    let out = walk(config, &schema, "", &mut problems);
+    match ConfigError::all(problems) {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
 }
 
 fn err(path: &str, message: impl Into<String>) -> ConfigError {
-    ConfigError {
-        path: path.to_string(),
-        message: message.into(),
-    }
+    ConfigError::new(path, message)
 }
 
 fn child(path: &str, name: &str) -> String {
@@ -52,9 +54,26 @@ fn child(path: &str, name: &str) -> String {
     }
 }
 
-fn walk(value: &Value, schema: &Value, path: &str) -> Result<Value, ConfigError> {
+/// The value with `null` members removed; each problem found is pushed to `out` (the value
+/// returned for a refused node is `null`).
+fn walk(value: &Value, schema: &Value, path: &str, out: &mut Vec<ConfigError>) -> Value {
+    match walk_one(value, schema, path, out) {
+        Ok(v) => v,
+        Err(e) => {
+            out.push(e);
+            Value::Null
+        }
+    }
+}
+
+fn walk_one(
+    value: &Value,
+    schema: &Value,
+    path: &str,
+    problems: &mut Vec<ConfigError>,
+) -> Result<Value, ConfigError> {
     match schema.get("type").and_then(Value::as_str) {
-        Some("object") => walk_object(value, schema, path),
+        Some("object") => walk_object(value, schema, path, problems),
         Some("array") => {
             let Value::Array(items) = value else {
                 return Err(err(path, text::ARRAY));
@@ -62,7 +81,7 @@ fn walk(value: &Value, schema: &Value, path: &str) -> Result<Value, ConfigError>
             let item_schema = schema.get("items").unwrap_or(&Value::Null);
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                out.push(walk(item, item_schema, &format!("{path}[{i}]"))?);
+                out.push(walk(item, item_schema, &format!("{path}[{i}]"), problems));
             }
             Ok(Value::Array(out))
         }
@@ -103,7 +122,12 @@ fn walk(value: &Value, schema: &Value, path: &str) -> Result<Value, ConfigError>
     }
 }
 
-fn walk_object(value: &Value, schema: &Value, path: &str) -> Result<Value, ConfigError> {
+fn walk_object(
+    value: &Value,
+    schema: &Value,
+    path: &str,
+    problems: &mut Vec<ConfigError>,
+) -> Result<Value, ConfigError> {
     let Value::Object(members) = value else {
         return Err(err(path, text::RECORD));
     };
@@ -120,9 +144,12 @@ fn walk_object(value: &Value, schema: &Value, path: &str) -> Result<Value, Confi
         }
         match properties.get(name) {
             Some(sub) => {
-                out.insert(name.clone(), walk(member, sub, &child(path, name))?);
+                let v = walk(member, sub, &child(path, name), problems);
+                if !v.is_null() {
+                    out.insert(name.clone(), v);
+                }
             }
-            None if closed => return Err(err(&child(path, name), text::UNKNOWN)),
+            None if closed => problems.push(err(&child(path, name), text::UNKNOWN)),
             None => {
                 out.insert(name.clone(), member.clone());
             }
@@ -130,8 +157,10 @@ fn walk_object(value: &Value, schema: &Value, path: &str) -> Result<Value, Confi
     }
     if let Some(required) = schema.get("required").and_then(Value::as_array) {
         for name in required.iter().filter_map(Value::as_str) {
-            if !out.contains_key(name) {
-                return Err(err(&child(path, name), text::REQUIRED));
+            // A member refused above is reported once, not also as missing.
+            let present = members.get(name).is_some_and(|m| !m.is_null());
+            if !present {
+                problems.push(err(&child(path, name), text::REQUIRED));
             }
         }
     }

@@ -11,6 +11,17 @@ use std::fmt;
 
 use super::ModelOptions;
 use crate::error::ProxyError;
+use crate::escape::{self, Place, UrlStart};
+
+/// How a template's values are made safe: one place for the whole value, or a URL in which
+/// the place of each placeholder follows from the text before it (docs/hostile-input.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escaping {
+    /// Every value lands in the same kind of place.
+    Fixed(Place),
+    /// The template is a URL (or host, or path): each value is escaped for where it sits.
+    Url(UrlStart),
+}
 
 /// What a template may read from the request.
 pub struct RequestView<'a> {
@@ -154,8 +165,21 @@ impl Template {
     }
 
     /// Renders the value for one request: 400 with Kong's text for the first placeholder that
-    /// cannot be resolved.
+    /// cannot be resolved. Values are plain text (control characters refused): for
+    /// `model.name`, which the providers escape where it reaches a URL.
     pub fn render(&self, req: &RequestView<'_>) -> Result<String, ProxyError> {
+        self.render_escaped(req, Escaping::Fixed(Place::Text), "model.name")
+    }
+
+    /// Renders the value for one request, each value made safe for where it lands (`at` names
+    /// the field in the refusal): 400 when a value cannot be (a host fragment with `/`, a
+    /// CR/LF, a `..` path segment), the value itself never echoed.
+    pub fn render_escaped(
+        &self,
+        req: &RequestView<'_>,
+        how: Escaping,
+        at: &str,
+    ) -> Result<String, ProxyError> {
         let mut out = String::with_capacity(self.raw.len());
         for part in &self.parts {
             match part {
@@ -180,7 +204,16 @@ impl Template {
                             "{source_name} key {key} was not provided"
                         )));
                     };
-                    out.push_str(&value);
+                    let place = match how {
+                        Escaping::Fixed(p) => p,
+                        Escaping::Url(start) => escape::place_in_url(&out, start),
+                    };
+                    let Some(safe) = escape::for_place(&value, place) else {
+                        return Err(ProxyError::bad_request(format!(
+                            "{source_name} key {key} has a value that cannot be used in {at}"
+                        )));
+                    };
+                    out.push_str(&safe);
                 }
             }
         }
@@ -205,6 +238,28 @@ pub struct Slot {
     pub index: Option<usize>,
     /// Field inside the sub-record or list entry (`""` for a top-level string).
     pub sub: &'static str,
+}
+
+impl Slot {
+    /// How values rendered into this option are escaped (`raw` is the configured template).
+    pub fn escaping(&self, raw: &str) -> Escaping {
+        match (self.field, self.sub) {
+            ("upstream_url", _) | ("bedrock", "aws_sts_endpoint_url") => {
+                Escaping::Url(UrlStart::Url)
+            }
+            ("gemini", "api_endpoint") if raw.contains("://") => Escaping::Url(UrlStart::Url),
+            ("gemini", "api_endpoint") => Escaping::Url(UrlStart::Host),
+            ("upstream_path", _) => Escaping::Url(UrlStart::Path),
+            ("azure_instance", _)
+            | ("databricks", "workspace_instance_id")
+            | ("bedrock", "aws_region") => Escaping::Fixed(Place::Host),
+            ("azure_deployment_id", _) => Escaping::Fixed(Place::Path),
+            ("azure_api_version", _) => Escaping::Fixed(Place::Query),
+            // Encoded by the Gemini provider where it builds the Vertex path.
+            ("gemini", _) => Escaping::Fixed(Place::Segment),
+            _ => Escaping::Fixed(Place::Text),
+        }
+    }
 }
 
 impl fmt::Display for Slot {
@@ -351,8 +406,8 @@ impl OptionTemplates {
         let mut pending = self.entries.iter().peekable();
         let mut ordinal = 0usize;
         visit_strings(&mut out, &mut |_, s| {
-            if let Some((_, _, t)) = pending.next_if(|(i, _, _)| *i == ordinal) {
-                *s = t.render(req)?;
+            if let Some((_, slot, t)) = pending.next_if(|(i, _, _)| *i == ordinal) {
+                *s = t.render_escaped(req, slot.escaping(t.raw()), &slot.to_string())?;
             }
             ordinal += 1;
             Ok(())

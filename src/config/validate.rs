@@ -16,51 +16,63 @@ use crate::upstream::UpstreamTarget;
 /// Parses the JSON config: structure against the JSON Schema (path-named refusals), then the
 /// typed mirror. Which provider serves which route type is checked by `exchange::check_config`.
 pub fn parse_raw(bytes: &[u8]) -> Result<RawConfig, ConfigError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| ConfigError {
-        path: String::new(),
-        message: format!("config is not valid JSON: {e}"),
-    })?;
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| ConfigError::new("", format!("config is not valid JSON: {e}")))?;
     let value = shape::check(&value)?;
-    serde_json::from_value(value).map_err(|e| ConfigError {
-        path: String::new(),
-        message: format!("config does not fit the filter's types: {e}"),
-    })
+    serde_json::from_value(value)
+        .map_err(|e| ConfigError::new("", format!("config does not fit the filter's types: {e}")))
 }
 
-/// Runs every check on a parsed config, first error wins. Order: field checks, then Kong's
-/// entity checks in Kong's order, then the ai-proxy plugin checks, then this filter's own.
+/// Runs every check on a parsed config; every failure is reported (the first carries the
+/// others in `also`, as Kong lists every entity-check failure). Order: field checks, then
+/// Kong's entity checks in Kong's order, then the ai-proxy plugin checks, then this filter's own.
+///
+/// As in Kong, an entity check that reads a field already refused is skipped (an invalid
+/// `upstream_url` is not also reported as missing), and this filter's own refusals of formats
+/// it does not implement are only added when Kong's checks pass.
 pub fn check(raw: &RawConfig) -> Result<(), ConfigError> {
-    check_upstream_url_valid(raw)?;
-    check_gemini_vertex_trio(raw)?;
-    check_allow_override(raw)?;
-    check_header_auth_pair(raw)?;
-    check_param_auth_trio(raw)?;
-    check_llama2_format(raw)?;
-    check_mistral_format(raw)?;
-    check_anthropic_version(raw)?;
-    check_azure_options(raw)?;
-    check_self_hosted_upstream_url(raw)?;
-    check_log_statistics(raw)?;
-    check_native_format_route(raw)?;
-    check_native_format_bedrock(raw)?;
-    check_native_format_gemini(raw)?;
-    check_llm_format_supported(raw)?;
-    check_uri_captures(raw)?;
-    Ok(())
+    let url = check_upstream_url_valid(raw).err();
+    let captures = check_uri_captures(raw).err();
+    let mut problems: Vec<ConfigError> = url.into_iter().chain(captures).collect();
+    let checks: [Check; 13] = [
+        check_gemini_vertex_trio,
+        check_allow_override,
+        check_header_auth_pair,
+        check_param_auth_trio,
+        check_llama2_format,
+        check_mistral_format,
+        check_anthropic_version,
+        check_azure_options,
+        |raw| match check_upstream_url_valid(raw) {
+            Ok(()) => check_self_hosted_upstream_url(raw),
+            Err(_) => Ok(()),
+        },
+        check_log_statistics,
+        check_native_format_route,
+        check_native_format_bedrock,
+        check_native_format_gemini,
+    ];
+    for c in checks {
+        problems.extend(c(raw).err());
+    }
+    if problems.is_empty() {
+        problems.extend(check_llm_format_supported(raw).err());
+    }
+    match ConfigError::all(problems) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
+
+/// One entity check.
+type Check = fn(&RawConfig) -> Result<(), ConfigError>;
 
 fn entity(message: impl Into<String>) -> ConfigError {
-    ConfigError {
-        path: String::new(),
-        message: message.into(),
-    }
+    ConfigError::new("", message)
 }
 
 fn field(path: &str, message: impl Into<String>) -> ConfigError {
-    ConfigError {
-        path: path.to_string(),
-        message: message.into(),
-    }
+    ConfigError::new(path, message)
 }
 
 fn set(v: &Option<String>) -> bool {

@@ -121,6 +121,9 @@ pub struct Exchange {
     response: ResponseMode,
     analytics: Analytics,
     plan: Option<StreamPlanKind>,
+    /// A passed-through OpenAI stream: its last bytes, to see whether it ended with
+    /// `data: [DONE]` (docs/hostile-input.md: a cut stream ends with an error and `[DONE]`).
+    stream_tail: Option<Vec<u8>>,
     /// The client speaks the provider's native API (`llm_format` ≠ `openai`): pass-through.
     native: bool,
     /// The client's body, for signing a pass-through request (Bedrock native / preserve).
@@ -171,6 +174,7 @@ impl Exchange {
             response: ResponseMode::Pending,
             analytics: Analytics::default(),
             plan: None,
+            stream_tail: None,
             native,
             original_body: None,
             responses_ingress,

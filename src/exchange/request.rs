@@ -64,6 +64,12 @@ impl Exchange {
             .header("content-type")
             .map(|ct| ct.to_ascii_lowercase().contains("multipart/form-data"))
             .unwrap_or(false);
+        if client.multipart && !client.header("content-type").is_some_and(has_boundary) {
+            // Nothing downstream can split the body (docs/hostile-input.md).
+            return Err(ProxyError::bad_request(
+                "multipart/form-data body without a boundary",
+            ));
+        }
         if let Some(re) = &self.cfg.uri_captures {
             if let Some(caps) = re.captures(path) {
                 for name in re.capture_names().flatten() {
@@ -180,7 +186,8 @@ impl Exchange {
         self.stream = stream;
         self.analytics.stream = stream;
         if self.cfg.raw.logging.log_payloads {
-            self.analytics.request_payload = Some(String::from_utf8_lossy(body).into_owned());
+            let auth_cfg = self.cfg.raw.auth.clone().unwrap_or_default();
+            self.analytics.request_payload = Some(auth::redacted_body(&auth_cfg, body));
         }
         self.original_body = Some(body.to_vec());
         self.forward(None)
@@ -227,6 +234,7 @@ impl Exchange {
         };
 
         self.check_shape(map)?;
+        check_field_types(map, self.model.as_deref())?;
         let body_model = map
             .get("model")
             .and_then(Value::as_str)
@@ -281,10 +289,11 @@ impl Exchange {
         self.analytics.estimate_prompt(&req);
         let edits = self.forward(Some((&req, &raw)))?;
         if self.cfg.raw.logging.log_payloads {
+            let auth_cfg = self.cfg.raw.auth.clone().unwrap_or_default();
             self.analytics.request_payload = edits
                 .body
                 .as_ref()
-                .map(|b| String::from_utf8_lossy(b).into_owned());
+                .map(|b| auth::redacted_body(&auth_cfg, b));
         }
         self.request = Some(req);
         Ok(edits)
@@ -318,7 +327,7 @@ impl Exchange {
                     )));
                 }
             }
-            RouteType::Embeddings if map.get("input").is_none() => {
+            RouteType::Embeddings if map.get("input").is_none_or(Value::is_null) => {
                 return Err(ProxyError::bad_request(self.no_input_text()));
             }
             _ => {}
@@ -457,6 +466,7 @@ impl Exchange {
                 set_headers.push(h);
             }
         }
+        remove_headers.extend(auth::foreign_key_headers(&auth_cfg));
         if self.ingress {
             // Anthropic's own headers (and the client's Anthropic key) stay here, unless the
             // config itself sets one of them as the provider's auth header.
@@ -475,7 +485,9 @@ impl Exchange {
                 aws_session_token: auth_cfg.aws_session_token.as_deref(),
             };
             // Client credentials must not leak upstream next to the signature.
-            remove_headers.push("authorization".into());
+            if !remove_headers.iter().any(|h| h == "authorization") {
+                remove_headers.push("authorization".into());
+            }
             let sent_body = body
                 .clone()
                 .or_else(|| self.original_body.clone())
@@ -504,6 +516,27 @@ impl Exchange {
             remove_headers,
             body,
         })
+    }
+}
+
+/// The fields the filter itself acts on must have their type, or the client's intent is
+/// unknown: a `model` that is not a string (Kong compares it with the pinned model and refuses
+/// it with the pinning text), a `stream` that is not a boolean.
+fn check_field_types(map: &Map<String, Value>, pinned: Option<&str>) -> Result<(), ProxyError> {
+    match map.get("model") {
+        None | Some(Value::Null | Value::String(_)) => {}
+        Some(_) => {
+            return Err(ProxyError::bad_request(match pinned {
+                Some(want) => format!("cannot use own model - must be: {want}"),
+                None => "invalid request body: model must be a string".to_string(),
+            }))
+        }
+    }
+    match map.get("stream") {
+        None | Some(Value::Null | Value::Bool(_)) => Ok(()),
+        Some(_) => Err(ProxyError::bad_request(
+            "invalid request body: stream must be a boolean",
+        )),
     }
 }
 
@@ -540,6 +573,15 @@ fn parse_typed(route: RouteType, raw: &Value) -> Result<LlmRequest, ProxyError> 
             LlmRequest::Completions(serde::Deserialize::deserialize(raw).map_err(bad)?)
         }
         _ => LlmRequest::Embeddings(serde::Deserialize::deserialize(raw).map_err(bad)?),
+    })
+}
+
+/// A `Content-Type` with a non-empty `boundary` parameter (RFC 2046 §5.1.1).
+fn has_boundary(content_type: &str) -> bool {
+    content_type.split(';').skip(1).any(|p| {
+        p.split_once('=').is_some_and(|(k, v)| {
+            k.trim().eq_ignore_ascii_case("boundary") && !v.trim().trim_matches('"').is_empty()
+        })
     })
 }
 

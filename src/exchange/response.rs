@@ -118,6 +118,8 @@ impl Exchange {
             match plan {
                 StreamPlan::Passthrough => {
                     self.plan = Some(StreamPlanKind::Passthrough);
+                    // (A gzip stream is translated below: its emitter ends it.)
+                    self.stream_tail = (!gzip_upstream).then(Vec::new);
                     // OpenAI-format stream: the bytes go as they are; read for usage in the
                     // shadow when statistics are on.
                     let shadow = if self.cfg.raw.logging.log_statistics {
@@ -290,6 +292,24 @@ impl Exchange {
                 }
             }
         };
+        if let Some(tail) = self.stream_tail.as_mut() {
+            tail.extend_from_slice(chunk);
+            let seen_done = has_done(tail);
+            let cut = tail.len().saturating_sub(TAIL);
+            tail.drain(..cut);
+            if seen_done {
+                // Ended properly (whatever follows is the upstream's and passes as it is).
+                self.stream_tail = None;
+            } else if eos {
+                // The upstream stopped before `[DONE]`: end the client's stream properly.
+                let mut out = step.replace.take().unwrap_or_else(|| chunk.to_vec());
+                if !tail.is_empty() && !tail.ends_with(b"\n\n") {
+                    out.extend_from_slice(b"\n\n");
+                }
+                self.emitter().emit(&cut_stream_error(), &mut out);
+                step.replace = Some(out);
+            }
+        }
         if eos {
             self.finish_response(&mut step);
         }
@@ -488,6 +508,24 @@ fn strip_set_cookie(provider: ProviderName, edits: &mut ResponseHeadEdits) {
     }
 }
 
+/// Bytes of a passed-through stream kept to find its `data: [DONE]`.
+const TAIL: usize = 32;
+
+/// Whether the bytes hold a `data: [DONE]` line.
+fn has_done(bytes: &[u8]) -> bool {
+    bytes
+        .windows(12)
+        .any(|w| w == b"data: [DONE]" || w.ends_with(b"data:[DONE]"))
+}
+
+/// The error a stream gets when the upstream stopped before its end marker.
+fn cut_stream_error() -> StreamEvent {
+    StreamEvent::Error {
+        message: "upstream stream ended before its end".into(),
+        kind: Some("upstream_stream_cut".into()),
+    }
+}
+
 fn translate_chunk(
     state: &mut StreamState,
     chunk: &[u8],
@@ -531,6 +569,15 @@ fn translate_chunk(
     }
     if eos {
         state.translator.on_end(&mut events);
+        // No finish reason at all: the upstream stopped early (a cut connection, a missing
+        // end event). Say so instead of inventing a normal `stop`.
+        let finished = state.emitter.finish_reason().is_some()
+            || events
+                .iter()
+                .any(|e| matches!(e, StreamEvent::Finish(_) | StreamEvent::Error { .. }));
+        if !finished && !state.emitter.is_closed() {
+            events.push(cut_stream_error());
+        }
     }
     // With an Anthropic client the OpenAI chunks only feed analytics and are dropped.
     let mut scratch = Vec::new();

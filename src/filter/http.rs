@@ -154,7 +154,7 @@ impl HttpContext for Http {
         }
     }
 
-    fn on_http_response_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+    fn on_http_response_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
         if self.replied {
             return Action::Continue;
         }
@@ -173,6 +173,29 @@ impl HttpContext for Http {
             let _ = raw::set_header(map, k, v);
         }
         self.host_buffers = self.exchange.buffers_response() && self.host.holds_response_headers();
+        if self.host_buffers && end_of_stream {
+            // No body follows (an empty answer): pausing would wait forever. Finish now; a
+            // body to send (the translation error) goes as a local reply with its status.
+            let step = self.exchange.on_response_body(&[], true);
+            if let Some(a) = self.exchange.analytics_json() {
+                self.host.publish_analytics(&a.to_string());
+            }
+            if let Some(body) = step.replace.filter(|b| !b.is_empty()) {
+                let keep = ["content-type", "content-encoding"];
+                let headers: Vec<(String, String)> = edits
+                    .set_headers
+                    .iter()
+                    .filter(|(k, _)| keep.contains(&k.as_str()))
+                    .cloned()
+                    .collect();
+                return self.reply(&crate::exchange::LocalReply {
+                    status: step.status.unwrap_or(status),
+                    headers,
+                    body,
+                });
+            }
+            return Action::Continue;
+        }
         if self.host_buffers {
             Action::Pause
         } else {

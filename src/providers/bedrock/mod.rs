@@ -68,25 +68,39 @@ pub fn region(options: &ModelOptions) -> Result<&str, ProxyError> {
 /// The model id as one path segment: percent-escapes are undone first (an id configured
 /// already escaped is not escaped twice), then every byte outside `A-Za-z0-9-._~` is escaped,
 /// so `anthropic.claude-v2:1` → `anthropic.claude-v2%3A1` and an ARN's `/` → `%2F`.
-pub fn model_segment(model: &str) -> String {
-    sigv4::uri_encode(&sigv4::percent_decode(model))
+/// `None` for an id that is empty, `.` or `..` once decoded: a dot segment would be removed by
+/// path normalisation (SigV4's canonical URI too) and climb out of `/model/`.
+pub fn model_segment(model: &str) -> Option<String> {
+    let decoded = sigv4::percent_decode(model);
+    if decoded.is_empty() || decoded == b"." || decoded == b".." {
+        return None;
+    }
+    Some(sigv4::uri_encode(&decoded))
 }
 
 fn non_empty(s: Option<&str>) -> Option<&str> {
     s.filter(|v| !v.is_empty())
 }
 
-fn operation_path(route: RouteType, model: &str, stream: bool, client_path: &str) -> String {
-    let model = model_segment(model);
-    match route {
+fn operation_path(
+    route: RouteType,
+    model: &str,
+    stream: bool,
+    client_path: &str,
+) -> Result<String, ProxyError> {
+    let model = || {
+        model_segment(model)
+            .ok_or_else(|| ProxyError::bad_request(crate::error::text::MODEL_NOT_IN_PATH))
+    };
+    Ok(match route {
         RouteType::Chat | RouteType::Completions if stream => {
-            format!("/model/{model}/converse-stream")
+            format!("/model/{}/converse-stream", model()?)
         }
-        RouteType::Chat | RouteType::Completions => format!("/model/{model}/converse"),
-        RouteType::Embeddings => format!("/model/{model}/invoke"),
+        RouteType::Chat | RouteType::Completions => format!("/model/{}/converse", model()?),
+        RouteType::Embeddings => format!("/model/{}/invoke", model()?),
         // Native Bedrock bodies go to the path the client used; only host and auth change.
         _ => client_path.to_string(),
-    }
+    })
 }
 
 impl Provider for Bedrock {
@@ -114,7 +128,7 @@ impl Provider for Bedrock {
             scheme: Scheme::Https,
             host: format!("bedrock-runtime.{region}.amazonaws.com"),
             port: Scheme::Https.default_port(),
-            path: operation_path(ctx.route, ctx.model, ctx.stream, ctx.client_path),
+            path: operation_path(ctx.route, ctx.model, ctx.stream, ctx.client_path)?,
             query: Vec::new(),
         })
     }
@@ -224,16 +238,20 @@ mod tests {
     #[test]
     fn model_ids_are_one_escaped_segment() {
         assert_eq!(
-            model_segment("anthropic.claude-3-sonnet-20240229-v1:0"),
-            "anthropic.claude-3-sonnet-20240229-v1%3A0"
+            model_segment("anthropic.claude-3-sonnet-20240229-v1:0").as_deref(),
+            Some("anthropic.claude-3-sonnet-20240229-v1%3A0")
         );
         assert_eq!(
-            model_segment("anthropic.claude-3-sonnet-20240229-v1%3A0"),
-            "anthropic.claude-3-sonnet-20240229-v1%3A0"
+            model_segment("anthropic.claude-3-sonnet-20240229-v1%3A0").as_deref(),
+            Some("anthropic.claude-3-sonnet-20240229-v1%3A0")
         );
         assert_eq!(
-            model_segment("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.meta.llama3-2-1b-instruct-v1:0"),
-            "arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.meta.llama3-2-1b-instruct-v1%3A0"
+            model_segment("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.meta.llama3-2-1b-instruct-v1:0").as_deref(),
+            Some("arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.meta.llama3-2-1b-instruct-v1%3A0")
         );
+        for bad in ["..", "%2E%2E", ".", "%2e", ""] {
+            assert_eq!(model_segment(bad), None, "{bad}");
+        }
+        assert_eq!(model_segment("a/../b").as_deref(), Some("a%2F..%2Fb"));
     }
 }

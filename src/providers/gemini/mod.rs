@@ -71,15 +71,18 @@ pub fn vertex(options: &ModelOptions) -> Option<Vertex<'_>> {
 /// path or the `:operation` suffix.
 pub fn path_segment(name: &str) -> String {
     let name = name.strip_prefix("models/").unwrap_or(name);
-    let mut out = String::with_capacity(name.len());
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'@') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
+    crate::escape::component_keeping(name, b"@")
+}
+
+/// A Vertex project or location as a whole path segment: [`path_segment`], with `.` and `..`
+/// refused (they would be removed by path normalisation and climb out of their place).
+fn whole_segment(value: &str) -> Result<String, ProxyError> {
+    if crate::escape::is_dot_segment(value) {
+        return Err(ProxyError::bad_request(
+            crate::error::text::VALUE_NOT_IN_PATH,
+        ));
     }
-    out
+    Ok(path_segment(value))
 }
 
 /// The model name without a `models/` prefix.
@@ -131,8 +134,8 @@ pub fn target(ctx: &RequestCtx<'_>) -> Result<UpstreamTarget, ProxyError> {
         Some(v) => {
             let base = format!(
                 "/v1/projects/{}/locations/{}",
-                path_segment(v.project_id),
-                path_segment(v.location_id)
+                whole_segment(v.project_id)?,
+                whole_segment(v.location_id)?
             );
             match v.endpoint_id {
                 Some(e) => format!("{base}/endpoints/{}:{op}", path_segment(e)),

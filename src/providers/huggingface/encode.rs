@@ -177,17 +177,18 @@ pub fn option_headers(options: &ModelOptions) -> Vec<(String, String)> {
 }
 
 /// A model id as a URL path: `org/name` keeps its `/`; anything outside the unreserved set is
-/// percent-encoded (HF ids use only `[A-Za-z0-9._-]` and one `/`, so this is a safety net).
-pub fn model_path(model: &str) -> String {
-    let mut out = String::with_capacity(model.len());
-    for b in model.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
+/// percent-encoded (HF ids use only `[A-Za-z0-9._-]` and at most one `/`). `None` for more
+/// than one `/`, or a segment that is empty, `.` or `..` (it would leave
+/// `/hf-inference/models/`, docs/hostile-input.md).
+pub fn model_path(model: &str) -> Option<String> {
+    if model.split('/').count() > 2
+        || model
+            .split('/')
+            .any(|seg| seg.is_empty() || crate::escape::is_dot_segment(seg))
+    {
+        return None;
     }
-    out
+    Some(crate::escape::component_keeping(model, b"/"))
 }
 
 #[cfg(test)]
@@ -197,10 +198,14 @@ mod tests {
     #[test]
     fn model_path_keeps_slash_and_encodes_the_rest() {
         assert_eq!(
-            model_path("BAAI/bge-large-en-v1.5"),
-            "BAAI/bge-large-en-v1.5"
+            model_path("BAAI/bge-large-en-v1.5").as_deref(),
+            Some("BAAI/bge-large-en-v1.5")
         );
-        assert_eq!(model_path("a b?c#"), "a%20b%3Fc%23");
-        assert_eq!(model_path("é"), "%C3%A9");
+        assert_eq!(model_path("a b?c#").as_deref(), Some("a%20b%3Fc%23"));
+        assert_eq!(model_path("é").as_deref(), Some("%C3%A9"));
+        assert_eq!(model_path("a/%2E%2E").as_deref(), Some("a/%252E%252E"));
+        for bad in ["../x", "a/..", "/a", "a//b", ".", "", "a/b/c"] {
+            assert_eq!(model_path(bad), None, "{bad}");
+        }
     }
 }

@@ -70,7 +70,9 @@ impl Provider for Huggingface {
             RouteType::Chat => CHAT_PATH.to_string(),
             RouteType::Embeddings => format!(
                 "/hf-inference/models/{}/pipeline/feature-extraction",
-                encode::model_path(ctx.model)
+                encode::model_path(ctx.model).ok_or_else(|| ProxyError::bad_request(
+                    crate::error::text::MODEL_NOT_IN_PATH
+                ))?
             ),
             RouteType::Completions => {
                 return Err(ProxyError::bad_request(

@@ -161,7 +161,9 @@ pub fn decode(body: &[u8], ctx: &ResponseCtx<'_>) -> Result<LlmResponse, Transla
         .map_err(|_| TranslateError::new("cannot parse response from llama2 endpoint"))?;
     let generation = match resp {
         wire::RawResponse::One(g) => g,
-        wire::RawResponse::Many(list) => list.into_iter().next().unwrap_or_default(),
+        wire::RawResponse::Many(list) | wire::RawResponse::Data { data: list } => {
+            list.into_iter().next().unwrap_or_default()
+        }
     };
     let text = generation
         .generated_text
@@ -313,6 +315,46 @@ mod tests {
             "<s>[INST] <<SYS>>\nBe brief.\n\nAnswer in French.\n<</SYS>>\n\n\
              What is 1+1? [/INST] 2 </s><s>[INST] And 2+2?\n\nThanks. [/INST]"
         );
+    }
+
+    /// The three answer shapes give the same text: Kong's `{"data":[…]}` (its llama2 driver's
+    /// `from_raw` reads `response_table.data[1].generated_text`), TGI's array and TGI's object.
+    #[test]
+    fn reads_kongs_data_shape_and_both_tgi_shapes() {
+        let env = crate::env::FixedEnv::default();
+        let options = crate::config::ModelOptions::default();
+        let ctx = ResponseCtx {
+            route: crate::api::RouteType::Chat,
+            model: "llama2",
+            options: &options,
+            stream: false,
+            env: &env,
+        };
+        let text = |body: &str| match decode(body.as_bytes(), &ctx) {
+            Ok(LlmResponse::Chat(c)) => c
+                .choices
+                .first()
+                .and_then(|c| c.message.content.as_ref().map(|t| format!("{t:?}"))),
+            other => panic!("{other:?}"),
+        };
+        let want = text(r#"{"generated_text":"[INST] 1+1? [/INST] It is 2."}"#);
+        assert!(want.as_deref().is_some_and(|t| t.contains("It is 2.")));
+        assert_eq!(
+            text(r#"{"data":[{"generated_text":"[INST] 1+1? [/INST] It is 2."}]}"#),
+            want
+        );
+        assert_eq!(
+            text(r#"[{"generated_text":"[INST] 1+1? [/INST] It is 2."}]"#),
+            want
+        );
+        for empty in [r#"{"data":[]}"#, r#"{"data":[{}]}"#, "{}", "[]"] {
+            let e = decode(empty.as_bytes(), &ctx).err().map(|e| e.0);
+            assert_eq!(
+                e.as_deref(),
+                Some("response data is empty from llama2 endpoint"),
+                "{empty}"
+            );
+        }
     }
 
     #[test]

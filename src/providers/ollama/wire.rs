@@ -319,10 +319,16 @@ pub struct RawParameters {
     pub stream: bool,
 }
 
-/// A raw answer: `[{"generated_text": …}]` or `{"generated_text": …}`.
+/// A raw answer: `{"data": [{"generated_text": …}]}` (the shape Kong's llama2 driver reads),
+/// `[{"generated_text": …}]` or `{"generated_text": …}`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(untagged)]
 pub enum RawResponse {
+    /// Kong's shape: the generations under `data` (tried first: `One` would accept any object).
+    Data {
+        /// The generations; the first is used.
+        data: Vec<RawGeneration>,
+    },
     /// A list (TGI's `/` route, the HF inference API).
     Many(Vec<RawGeneration>),
     /// One object (TGI's `/generate`).

@@ -166,6 +166,14 @@ impl Vm {
         self.store.data_mut()
     }
 
+    /// The size of the filter's linear memory (`memory` export), in bytes; 0 without one.
+    pub fn memory_bytes(&mut self) -> usize {
+        match self.instance.get_memory(&mut self.store, "memory") {
+            Some(m) => m.data_size(&self.store),
+            None => 0,
+        }
+    }
+
     /// Captured log lines so far.
     pub fn logs(&self) -> &[LogLine] {
         &self.store.data().logs
