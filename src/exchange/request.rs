@@ -169,7 +169,7 @@ impl Exchange {
         self.stream = stream;
         self.analytics.stream = stream;
         if self.cfg.raw.logging.log_payloads {
-            self.analytics.request_payload = Some(String::from_utf8_lossy(body).into_owned());
+            self.analytics.request_payload = Some(self.payload_log(body));
         }
         self.original_body = Some(body.to_vec());
         self.forward(None)
@@ -254,10 +254,8 @@ impl Exchange {
         self.analytics.estimate_prompt(&req);
         let edits = self.forward(Some((&req, &raw)))?;
         if self.cfg.raw.logging.log_payloads {
-            self.analytics.request_payload = edits
-                .body
-                .as_ref()
-                .map(|b| String::from_utf8_lossy(b).into_owned());
+            // Kong logs the body as the client sent it; credentials are redacted.
+            self.analytics.request_payload = Some(self.payload_log(body));
         }
         self.request = Some(req);
         Ok(edits)

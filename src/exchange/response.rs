@@ -32,6 +32,7 @@ impl Exchange {
         let gzip_upstream =
             header("content-encoding").is_some_and(|v| v.trim().eq_ignore_ascii_case("gzip"));
         let ok = (200..300).contains(&status);
+        self.analytics.error = crate::analytics::metrics::ErrorClass::of_upstream(status);
         let mut edits = ResponseHeadEdits::default();
 
         // X-Kong-LLM-Model on 2xx (Kong: 200), with model_name_header or Kong-Debug.
@@ -214,6 +215,13 @@ impl Exchange {
                 if let Some(state) = shadow {
                     let mut discard = Vec::new();
                     translate_chunk(state, chunk, eos, 0, &mut discard);
+                    // The first chunk that carries output is the first token the client sees.
+                    if self.analytics.time_to_first_token_ms.is_none()
+                        && state.emitter.output_bytes() > 0
+                    {
+                        self.analytics.time_to_first_token_ms =
+                            Some(self.env.now_millis().saturating_sub(self.started_ms));
+                    }
                 }
                 BodyStep::default()
             }
@@ -228,7 +236,7 @@ impl Exchange {
                 let mut out = Vec::new();
                 let first = self.analytics.time_to_first_token_ms.is_none();
                 translate_chunk(state, chunk, eos, self.analytics.prompt_estimate, &mut out);
-                if first && !out.is_empty() {
+                if first && state.emitter.output_bytes() > 0 {
                     self.analytics.time_to_first_token_ms =
                         Some(self.env.now_millis().saturating_sub(self.started_ms));
                 }
@@ -277,13 +285,17 @@ impl Exchange {
                 if let Some(state) = shadow {
                     self.analytics.usage = state.emitter.usage().cloned();
                     self.analytics.output_chars = state.emitter.output_bytes() as usize;
+                    if !state.emitter.model().is_empty() {
+                        self.analytics.response_model = Some(state.emitter.model().to_string());
+                    }
                 }
             }
             ResponseMode::Translate(state) => {
                 self.analytics.usage = state.emitter.usage().cloned();
                 self.analytics.output_chars = state.emitter.output_bytes() as usize;
                 if let Some(fold) = state.emitter.fold() {
-                    self.analytics.response_payload = Some(fold.content.clone());
+                    self.analytics.response_payload =
+                        Some(self.payload_log(fold.content.as_bytes()));
                 }
                 self.analytics.response_model = Some(state.emitter.model().to_string());
             }
@@ -355,13 +367,14 @@ impl Exchange {
             }
         };
         if self.cfg.raw.logging.log_payloads {
-            self.analytics.response_payload = Some(String::from_utf8_lossy(&out).into_owned());
+            self.analytics.response_payload = Some(self.payload_log(&out));
         }
         self.write_body(step, out);
     }
 
     fn fail(&mut self, step: &mut BodyStep, err: &ProxyError) {
         log::warn!("ai-proxy: {err}");
+        self.analytics.error = Some(crate::analytics::metrics::ErrorClass::Translation);
         step.status = Some(err.status());
         let body = err.body(self.cfg.raw.llm_format);
         self.write_body(step, body);
