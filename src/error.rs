@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::config::LlmFormat;
+use crate::format::LlmFormat;
 
 /// Kong's texts, as named constants.
 pub mod text {

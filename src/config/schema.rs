@@ -9,6 +9,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::api::RouteType;
+/// `llm_format` lives in the bottom layer ([`crate::format`]); re-exported at its old path.
+pub use crate::format::LlmFormat;
 
 pub use super::options::{
     BedrockOptions, CacheWriteCost, CohereOptions, ContextWindowFactor, DashscopeOptions,
@@ -90,39 +92,6 @@ pub enum ResponseStreaming {
     Deny,
     /// Streaming is forced.
     Always,
-}
-
-/// `llm_format`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LlmFormat {
-    /// OpenAI-style (translated).
-    #[default]
-    Openai,
-    /// Bedrock native.
-    Bedrock,
-    /// Gemini native.
-    Gemini,
-    /// Cohere native.
-    Cohere,
-    /// Hugging Face native.
-    Huggingface,
-    /// Anthropic Messages.
-    Anthropic,
-}
-
-impl LlmFormat {
-    /// Kong's string for the format.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LlmFormat::Openai => "openai",
-            LlmFormat::Bedrock => "bedrock",
-            LlmFormat::Gemini => "gemini",
-            LlmFormat::Cohere => "cohere",
-            LlmFormat::Huggingface => "huggingface",
-            LlmFormat::Anthropic => "anthropic",
-        }
-    }
 }
 
 /// `genai_category`.

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::schema::{LlmFormat, ProviderName, RawConfig, UNSUPPORTED_ROUTE_TYPES};
 use super::{shape, ConfigError};
 use crate::api::RouteType;
-use crate::providers::UpstreamTarget;
+use crate::upstream::UpstreamTarget;
 
 /// Parses the JSON config: structure against the JSON Schema (path-named refusals), refusal of
 /// the route types this filter does not implement, then the typed mirror.

@@ -3,7 +3,7 @@
 //! and whether the answer streams (Gemini, Bedrock), and where the provider's API path starts.
 
 use crate::config::LlmFormat;
-use crate::exchange::request::percent_decode;
+use crate::upstream::percent_decode;
 
 /// Where each native API's paths begin (`/gemini/v1beta/models/…` → `/v1beta/models/…`).
 fn markers(format: LlmFormat) -> &'static [&'static str] {

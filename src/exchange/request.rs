@@ -9,6 +9,8 @@ use crate::auth;
 use crate::config::{RequestView, ResponseStreaming};
 use crate::error::{text, ProxyError};
 use crate::providers::{Credentials, Outgoing, RequestCtx, UpstreamTarget};
+/// The URL helpers moved to [`crate::upstream`]; re-exported at their old path.
+pub(crate) use crate::upstream::{parse_query, percent_decode};
 
 use super::native;
 
@@ -521,56 +523,10 @@ fn normalize_path(p: &str) -> String {
     format!("/{trimmed}")
 }
 
-/// Splits a raw query string into (name, value) pairs, kept percent-encoded.
-pub(crate) fn parse_query(q: &str) -> Vec<(String, String)> {
-    q.split('&')
-        .filter(|kv| !kv.is_empty())
-        .map(|kv| match kv.split_once('=') {
-            Some((k, v)) => (k.to_string(), v.to_string()),
-            None => (kv.to_string(), String::new()),
-        })
-        .collect()
-}
-
 /// One decoded query argument.
 fn query_arg(q: &str, name: &str) -> Option<String> {
     parse_query(q)
         .into_iter()
         .find(|(k, _)| percent_decode(k) == name)
         .map(|(_, v)| percent_decode(&v))
-}
-
-/// Percent-decoding (`+` is a space, as in forms); invalid escapes are kept as is.
-pub(crate) fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b'%' => {
-                let hex = bytes
-                    .get(i + 1..i + 3)
-                    .and_then(|h| std::str::from_utf8(h).ok());
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(v) => {
-                        out.push(v);
-                        i += 3;
-                    }
-                    None => {
-                        out.push(b'%');
-                        i += 1;
-                    }
-                }
-            }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
