@@ -33,7 +33,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
-pub use providers::eventstream_message;
+pub use providers::{answer, eventstream_message};
 
 /// A request the mock received.
 #[derive(Debug, Clone, Default)]
