@@ -169,7 +169,12 @@ fn cases() -> Vec<Case> {
             json!({"bedrock": {"aws_region": "us-east-1"}}),
         ),
         chat("cohere", key.clone(), "command-r", json!({})),
-        chat("ollama", json!({}), "llama3.2", json!({"upstream_url": "http://ollama.local:11434/api/chat"})),
+        chat(
+            "ollama",
+            json!({}),
+            "llama3.2",
+            json!({"upstream_url": "http://ollama.local:11434/api/chat"}),
+        ),
     ];
     let mut completions = chat("openai", key.clone(), "gpt-3.5-turbo-instruct", json!({}));
     completions.cfg["route_type"] = json!("llm/v1/completions");
@@ -207,7 +212,11 @@ fn record_attributes_and_metrics_per_provider_streamed_and_not() {
                 if stream && !case.stream_usage {
                     // No usage in the stream: Kong's estimates, marked.
                     assert_eq!(r["usage"]["estimated"], true, "{what}: {r}");
-                    assert_eq!(attributes(&o, p)["ai_proxy.usage.estimated"], true, "{what}");
+                    assert_eq!(
+                        attributes(&o, p)["ai_proxy.usage.estimated"],
+                        true,
+                        "{what}"
+                    );
                     continue;
                 }
                 let u = &r["usage"];
@@ -217,9 +226,15 @@ fn record_attributes_and_metrics_per_provider_streamed_and_not() {
                     "{what}: {r}"
                 );
                 assert_eq!(u["total_tokens"], case.prompt + case.completion, "{what}");
-                assert!(u.get("estimated").is_none(), "{what}: provider counts are not estimates");
+                assert!(
+                    u.get("estimated").is_none(),
+                    "{what}: provider counts are not estimates"
+                );
                 let want_cost = (case.prompt as f64 * 3.0 + case.completion as f64 * 15.0) / 1e6;
-                assert!((u["cost"].as_f64().unwrap() - want_cost).abs() < 1e-12, "{what}: {u}");
+                assert!(
+                    (u["cost"].as_f64().unwrap() - want_cost).abs() < 1e-12,
+                    "{what}: {u}"
+                );
                 assert_eq!(r["meta"]["provider_name"], case.provider, "{what}");
                 assert_eq!(r["meta"]["plugin_id"], "ai_proxy", "{what}");
                 assert_eq!(
@@ -227,7 +242,11 @@ fn record_attributes_and_metrics_per_provider_streamed_and_not() {
                     if stream { "stream" } else { "oneshot" },
                     "{what}"
                 );
-                assert_eq!(u.get("time_to_first_token").is_some(), stream, "{what}: {u}");
+                assert_eq!(
+                    u.get("time_to_first_token").is_some(),
+                    stream,
+                    "{what}: {u}"
+                );
                 let model = case.cfg["model"]["name"].as_str().unwrap();
                 assert_eq!(r["meta"]["request_model"], model, "{what}");
 
@@ -247,7 +266,11 @@ fn record_attributes_and_metrics_per_provider_streamed_and_not() {
                 let c = |stem: &str| counter(&vm, p, &format!("ai_proxy.{stem}.{series}"));
                 assert_eq!(c("requests_total"), 1, "{what}");
                 assert_eq!(c("prompt_tokens_total"), case.prompt as i64, "{what}");
-                assert_eq!(c("completion_tokens_total"), case.completion as i64, "{what}");
+                assert_eq!(
+                    c("completion_tokens_total"),
+                    case.completion as i64,
+                    "{what}"
+                );
                 assert_eq!(
                     c("cost_nanos_total"),
                     cost_nanos(case.prompt, case.completion),
@@ -284,7 +307,8 @@ fn usage_estimated_when_the_stream_reports_none() {
         let case = &cases()[0];
         let mut vm = vm(p, &case.cfg);
         // No include_usage: the OpenAI-shaped stream carries no usage; Kong's estimates apply.
-        let body = json!({"messages": [{"role": "user", "content": "Hello there"}], "stream": true});
+        let body =
+            json!({"messages": [{"role": "user", "content": "Hello there"}], "stream": true});
         let o = send(&mut vm, case.path, &body);
         let r = record(&o, p);
         assert_eq!(r["usage"]["estimated"], true, "{r}");
@@ -330,7 +354,11 @@ fn errors_counted_by_class() {
             assert_eq!(o.status, status);
         }
         let c = |class: &str| {
-            counter(&vm, p, &format!("ai_proxy.errors_total.class.{class}.{series}"))
+            counter(
+                &vm,
+                p,
+                &format!("ai_proxy.errors_total.class.{class}.{series}"),
+            )
         };
         assert_eq!(c("rejected"), 1);
         assert_eq!(c("rate_limited"), 1);
@@ -351,7 +379,8 @@ fn client_chosen_models_are_bounded() {
             "model": {"provider": "openai"}});
         let mut vm = vm(p, &cfg);
         for i in 0..70 {
-            let body = json!({"model": format!("m-{i}"), "messages": [{"role": "user", "content": "hi"}]});
+            let body =
+                json!({"model": format!("m-{i}"), "messages": [{"role": "user", "content": "hi"}]});
             assert_eq!(send(&mut vm, "/v1/chat/completions", &body).status, 200);
         }
         let requests: Vec<_> = vm
