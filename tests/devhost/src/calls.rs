@@ -332,9 +332,7 @@ impl HostState {
             (_, MetricKind::Gauge) => m.value = v,
             (_, MetricKind::Histogram) => m.observations.push(value),
             (Profile::Envoy, MetricKind::Counter) => m.value = m.value.max(v),
-            (Profile::Kong, MetricKind::Counter) => {
-                return Err(Fail::Status(Status::BadArgument))
-            }
+            (Profile::Kong, MetricKind::Counter) => return Err(Fail::Status(Status::BadArgument)),
         }
         Ok(())
     }
