@@ -11,7 +11,7 @@
 //!   | 0 | [`env`], [`error`], [`format`], [`upstream`] |
 //!   | 1 | [`api`] |
 //!   | 2 | [`config`], [`stream`] |
-//!   | 3 | [`auth`], [`analytics`] |
+//!   | 3 | [`auth`], [`analytics`], [`routes`] |
 //!   | 4 | [`providers`] |
 //!   | 5 | [`exchange`] |
 //!
@@ -31,6 +31,7 @@ pub mod error;
 pub mod exchange;
 pub mod format;
 pub mod providers;
+pub mod routes;
 pub mod stream;
 pub mod upstream;
 

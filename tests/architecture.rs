@@ -1,5 +1,5 @@
 //! The core/shell rule, checked: only `src/filter/` names `proxy_wasm`, and the core takes
-//! time from `Env`, never from the std clock (style.md §3.5 conventions 1 and 11).
+//! time from `Env`, never from the std clock (docs/design.md §1).
 
 #![allow(
     clippy::unwrap_used,
@@ -85,7 +85,7 @@ const LAYERS: &[&[&str]] = &[
     &["env", "error", "format", "upstream"],
     &["api"],
     &["config", "stream"],
-    &["auth", "analytics"],
+    &["auth", "analytics", "routes"],
     &["providers"],
     &["exchange"],
     &["filter"],

@@ -25,13 +25,15 @@ pub fn system_name(provider: &str) -> &str {
     }
 }
 
-/// `gen_ai.operation.name` for a route type (`None` for preserve: not known).
+/// `gen_ai.operation.name` for a route type (`None` where the conventions have no name:
+/// preserve, files, batches, audio, …).
 pub fn operation_name(route: RouteType) -> Option<&'static str> {
     match route {
-        RouteType::Chat => Some("chat"),
+        RouteType::Chat | RouteType::Responses => Some("chat"),
         RouteType::Completions => Some("text_completion"),
         RouteType::Embeddings => Some("embeddings"),
-        RouteType::Preserve => None,
+        RouteType::ImageGenerations | RouteType::VideoGenerations => Some("generate_content"),
+        _ => None,
     }
 }
 

@@ -148,6 +148,17 @@ pub fn route_label(route: RouteType) -> &'static str {
         RouteType::Chat => "chat",
         RouteType::Completions => "completions",
         RouteType::Embeddings => "embeddings",
+        RouteType::Files => "files",
+        RouteType::Batches => "batches",
+        RouteType::Assistants => "assistants",
+        RouteType::Responses => "responses",
+        RouteType::AudioSpeech => "audio_speech",
+        RouteType::AudioTranscriptions => "audio_transcriptions",
+        RouteType::AudioTranslations => "audio_translations",
+        RouteType::ImageGenerations => "image_generations",
+        RouteType::ImageEdits => "image_edits",
+        RouteType::VideoGenerations => "video_generations",
+        RouteType::Realtime => "realtime",
         RouteType::Preserve => "preserve",
     }
 }

@@ -1,5 +1,5 @@
-//! Usage analytics, Kong's `ai.proxy.*` log record (kong-ai-proxy.md §4.10,
-//! kong-translation.md §3.6–§3.7): model, latency, tokens, cost and optional payloads.
+//! Usage analytics, Kong's `ai.proxy.*` log record (docs/kong-compatibility.md §12): model,
+//! latency, tokens, cost and optional payloads.
 //! Provider-reported usage always wins; estimates are used only where a provider gives none,
 //! and are marked (`usage.estimated`). The same facts under OpenTelemetry GenAI names are in
 //! [`genai`], the metric samples in [`metrics`], payload redaction in [`redact`]
@@ -43,6 +43,11 @@ pub struct Analytics {
     pub plugin_id: Option<String>,
     /// Why the request failed, when it did.
     pub error: Option<metrics::ErrorClass>,
+    /// A realtime (WebSocket) session: `request_mode` is `realtime`.
+    pub realtime: bool,
+    /// Kong's non-text usage fields (`input_tokens`, `output_tokens`, their details,
+    /// `seconds`) as the provider reported them (responses, images, audio).
+    pub usage_fields: Map<String, Value>,
 }
 
 /// Prices per million tokens.
@@ -144,6 +149,7 @@ impl Analytics {
             request_model,
             response_model: self.response_model.as_deref().unwrap_or(request_model),
             stream: self.stream,
+            realtime: self.realtime,
             llm_latency_ms: self.llm_latency_ms,
             time_to_first_token_ms: self.time_to_first_token_ms,
             usage,
@@ -168,6 +174,9 @@ impl Analytics {
         }
         if let Some(d) = &u.completion_tokens_details {
             usage.insert("completion_tokens_details".into(), json!(d));
+        }
+        for (k, v) in &self.usage_fields {
+            usage.insert(k.clone(), v.clone());
         }
         if s.estimated {
             usage.insert("estimated".into(), Value::Bool(true));
@@ -217,6 +226,8 @@ pub struct Summary<'a> {
     pub response_model: &'a str,
     /// The answer streamed.
     pub stream: bool,
+    /// A realtime (WebSocket) session.
+    pub realtime: bool,
     /// Request head to response head, ms.
     pub llm_latency_ms: u64,
     /// Request head to the first output token, ms (streams).
@@ -235,7 +246,9 @@ impl Summary<'_> {
 
     /// Kong's `request_mode`.
     pub fn request_mode(&self) -> &'static str {
-        if self.stream {
+        if self.realtime {
+            "realtime"
+        } else if self.stream {
             "stream"
         } else {
             "oneshot"
@@ -281,7 +294,7 @@ mod tests {
 
     #[test]
     fn kong_cost_example() {
-        // kong-ai-proxy.md §4.10: prompt 25, completion 12 at 10/10 → 0.00037.
+        // docs/kong-compatibility.md §12: prompt 25, completion 12 at 10/10 → 0.00037.
         let c = Costs {
             input: Some(10.0),
             output: Some(10.0),

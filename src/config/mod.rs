@@ -1,5 +1,5 @@
 //! The filter config: Kong's `ai-proxy` config as JSON, parsed and validated once in
-//! `on_configure` (kong-ai-proxy.md §2), then shared read-only by every request.
+//! `on_configure` (docs/kong-compatibility.md §2), then shared read-only by every request.
 //!
 //! Steps: JSON → structural check against the JSON Schema (`shape`, field-path refusals) →
 //! typed mirror (`schema`) → Kong's entity checks (`validate`) → templates parsed (`template`).
@@ -93,7 +93,7 @@ impl Config {
         })
     }
 
-    /// The provider (never templated: kong-ai-proxy.md §6).
+    /// The provider (never templated: docs/kong-compatibility.md §5).
     pub fn provider(&self) -> ProviderName {
         self.raw.model.provider
     }
@@ -122,7 +122,7 @@ impl Config {
             .collect()
     }
 
-    /// Resolves `model.name` and `model.options` for one request (kong-ai-proxy.md §6): 400 with
+    /// Resolves `model.name` and `model.options` for one request (docs/kong-compatibility.md §5): 400 with
     /// Kong's text when a placeholder cannot be resolved. The shared config is not changed.
     pub fn resolve_model(&self, req: &RequestView<'_>) -> Result<ResolvedModel, ProxyError> {
         let name = match &self.model_name {

@@ -2,14 +2,16 @@
 //! (request head, request body, response head, response body chunks) and applies the plain
 //! data it returns ([`effects`]). One [`Exchange`] per HTTP context.
 //!
-//! Order of request checks follows Kong's normalize-request (kong-translation.md §2.3):
+//! Order of request checks follows Kong's normalize-request (docs/kong-compatibility.md §3.1):
 //! templates → prompts present → model pinning → model present → shape → streaming →
 //! translation → body auth → target and header auth → signing.
 
+mod anthropic;
 pub mod effects;
 mod native;
 mod request;
 mod response;
+mod routed;
 
 use std::rc::Rc;
 
@@ -91,6 +93,9 @@ pub(crate) struct StreamState {
     pub decoder: Box<dyn FrameDecoder>,
     pub translator: Box<dyn ProviderStream>,
     pub emitter: ChunkEmitter,
+    /// The Anthropic writer when the client speaks Anthropic (the chunk emitter then only
+    /// gathers usage and analytics).
+    pub messages: Option<anthropic::stream::MessagesEmitter>,
     /// Events of the current chunk (kept to reuse its allocation from chunk to chunk).
     pub events: Vec<crate::stream::StreamEvent>,
 }
@@ -121,6 +126,10 @@ pub struct Exchange {
     native: bool,
     /// The client's body, for signing a pass-through request (Bedrock native / preserve).
     original_body: Option<Vec<u8>>,
+    /// The client speaks Anthropic's Messages API to another provider ([`anthropic`]).
+    ingress: bool,
+    /// What that request needs beyond the canonical model.
+    hints: anthropic::request::Hints,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,7 +144,8 @@ impl Exchange {
         let options = cfg.raw.model.options.clone().unwrap_or_default();
         let provider = providers::for_name(cfg.provider(), &options);
         let route = cfg.raw.route_type;
-        let native = cfg.raw.llm_format != crate::config::LlmFormat::Openai;
+        let ingress = anthropic::applies(&cfg);
+        let native = cfg.raw.llm_format != crate::config::LlmFormat::Openai && !ingress;
         Exchange {
             cfg,
             env,
@@ -155,6 +165,8 @@ impl Exchange {
             plan: None,
             native,
             original_body: None,
+            ingress,
+            hints: Default::default(),
         }
     }
 
@@ -244,7 +256,7 @@ impl Exchange {
 }
 
 /// Checks that cannot be expressed in the config schema: the provider must serve the route
-/// type (kong-ai-proxy.md §3.1), and native formats are not implemented yet.
+/// type (docs/kong-compatibility.md §1), and native formats are not implemented yet.
 pub fn check_config(cfg: &Config) -> Result<(), String> {
     let options = cfg.raw.model.options.clone().unwrap_or_default();
     let provider = providers::for_name(cfg.provider(), &options);

@@ -162,7 +162,7 @@ impl HttpContext for Http {
             return Action::Pause;
         }
         if !end_of_stream {
-            // Envoy buffers and calls again with the whole body (hosts.md §2.2).
+            // Envoy buffers and calls again with the whole body (docs/hosts.md §2).
             return Action::Pause;
         }
         let body = match self.get_http_request_body(0, body_size) {
