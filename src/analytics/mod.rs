@@ -1,9 +1,17 @@
-//! Usage analytics, Kong's `ai.proxy.*` log record (docs/kong-compatibility.md §12): model, latency, tokens, cost and optional payloads.
-//! Provider-reported usage always wins; estimates are used only where a provider gives none.
+//! Usage analytics, Kong's `ai.proxy.*` log record (docs/kong-compatibility.md §12): model,
+//! latency, tokens, cost and optional payloads.
+//! Provider-reported usage always wins; estimates are used only where a provider gives none,
+//! and are marked (`usage.estimated`). The same facts under OpenTelemetry GenAI names are in
+//! [`genai`], the metric samples in [`metrics`], payload redaction in [`redact`]
+//! (docs/observability.md).
+
+pub mod genai;
+pub mod metrics;
+pub mod redact;
 
 use serde_json::{json, Map, Value};
 
-use crate::api::{LlmRequest, Usage};
+use crate::api::{LlmRequest, RouteType, Usage};
 use crate::config::ModelOptions;
 
 /// What one request contributes to the log.
@@ -31,6 +39,10 @@ pub struct Analytics {
     pub request_payload: Option<String>,
     /// The response body as sent to the client, or the assembled stream text.
     pub response_payload: Option<String>,
+    /// The plugin instance (`ai.proxy.meta.plugin_id`): the host's plugin name.
+    pub plugin_id: Option<String>,
+    /// Why the request failed, when it did.
+    pub error: Option<metrics::ErrorClass>,
     /// A realtime (WebSocket) session: `request_mode` is `realtime`.
     pub realtime: bool,
     /// Kong's non-text usage fields (`input_tokens`, `output_tokens`, their details,
@@ -47,6 +59,8 @@ pub struct Costs {
     pub output: Option<f64>,
     /// `cache_read_cost`.
     pub cache_read: Option<f64>,
+    /// `cache_write_cost`.
+    pub cache_write: Option<f64>,
 }
 
 impl Costs {
@@ -56,25 +70,36 @@ impl Costs {
             input: o.input_cost,
             output: o.output_cost,
             cache_read: o.cache_read_cost,
+            cache_write: o.cache_write_cost,
         }
     }
 
     /// Kong's formula: `(prompt × input + completion × output) / 1e6`, 0 unless both prices
-    /// are set; cached prompt tokens are priced at `cache_read_cost` when it is set.
+    /// are set. Prompt tokens read from the provider's cache are priced at `cache_read_cost`
+    /// and tokens written to it at `cache_write_cost` when those are set (Kong 3.14); without
+    /// them they count as ordinary input. Reasoning tokens are part of the completion and
+    /// priced as output, as every provider bills them.
     pub fn cost(&self, u: &Usage) -> f64 {
         let (Some(input), Some(output)) = (self.input, self.output) else {
             return 0.0;
         };
-        let cached = u
-            .prompt_tokens_details
-            .as_ref()
-            .and_then(|d| d.cached_tokens)
-            .unwrap_or(0)
-            .min(u.prompt_tokens);
-        let prompt_cost = match self.cache_read {
-            Some(cr) => (u.prompt_tokens - cached) as f64 * input + cached as f64 * cr,
-            None => u.prompt_tokens as f64 * input,
+        let details = u.prompt_tokens_details.as_ref();
+        let read = details.and_then(|d| d.cached_tokens).unwrap_or(0);
+        let write = details.and_then(|d| d.cache_creation_tokens).unwrap_or(0);
+        let read = if self.cache_read.is_some() {
+            read.min(u.prompt_tokens)
+        } else {
+            0
         };
+        let write = if self.cache_write.is_some() {
+            write.min(u.prompt_tokens - read)
+        } else {
+            0
+        };
+        let plain = u.prompt_tokens - read - write;
+        let prompt_cost = plain as f64 * input
+            + read as f64 * self.cache_read.unwrap_or(0.0)
+            + write as f64 * self.cache_write.unwrap_or(0.0);
         (prompt_cost + u.completion_tokens as f64 * output) / 1_000_000.0
     }
 }
@@ -96,34 +121,52 @@ impl Analytics {
         self.prompt_estimate = (words as f64 * factor + 0.5).floor() as u64;
     }
 
-    /// Usage to report: the provider's, else the estimates.
-    pub fn effective_usage(&self) -> Usage {
+    /// Usage to report: the provider's, else the estimates (`true` when estimated).
+    pub fn effective_usage(&self) -> (Usage, bool) {
         match &self.usage {
             Some(u) => {
                 let mut u = u.clone();
                 u.total_tokens = u.prompt_tokens.saturating_add(u.completion_tokens);
-                u
+                (u, false)
             }
-            None => Usage::new(self.prompt_estimate, self.output_chars.div_ceil(4) as u64),
+            None => (
+                Usage::new(self.prompt_estimate, self.output_chars.div_ceil(4) as u64),
+                true,
+            ),
         }
     }
 
-    /// The `{"ai":{"proxy":{…}}}` record.
-    pub fn to_json(&self, provider: &str, payloads: bool) -> Value {
-        let u = self.effective_usage();
-        let time_per_token = if u.completion_tokens > 0 {
-            self.llm_latency_ms as f64 / u.completion_tokens as f64
-        } else {
-            0.0
-        };
-        let request_model = self.request_model.as_deref().unwrap_or("UNSPECIFIED");
+    /// The facts every output (record, GenAI attributes, metrics) is made of, computed once.
+    pub fn summary(&self, provider: &'static str, route: RouteType) -> Summary<'_> {
+        let (usage, estimated) = self.effective_usage();
+        let cost = self.costs.cost(&usage);
+        let request_model = self.request_model.as_deref().unwrap_or(UNSPECIFIED);
+        Summary {
+            provider,
+            route,
+            cost,
+            estimated,
+            request_model,
+            response_model: self.response_model.as_deref().unwrap_or(request_model),
+            stream: self.stream,
+            realtime: self.realtime,
+            llm_latency_ms: self.llm_latency_ms,
+            time_to_first_token_ms: self.time_to_first_token_ms,
+            usage,
+        }
+    }
+
+    /// The `{"ai":{"proxy":{…}}}` record (Kong's fields, plus `usage.estimated: true` when
+    /// the counts are estimates).
+    pub fn to_json(&self, s: &Summary<'_>, payloads: bool) -> Value {
+        let u = &s.usage;
         let mut usage = Map::new();
         usage.insert("prompt_tokens".into(), json!(u.prompt_tokens));
         usage.insert("completion_tokens".into(), json!(u.completion_tokens));
         usage.insert("total_tokens".into(), json!(u.total_tokens));
-        usage.insert("time_per_token".into(), json!(time_per_token));
-        usage.insert("cost".into(), json!(self.costs.cost(&u)));
-        if let Some(t) = self.time_to_first_token_ms {
+        usage.insert("time_per_token".into(), json!(s.time_per_token()));
+        usage.insert("cost".into(), json!(s.cost));
+        if let Some(t) = s.time_to_first_token_ms {
             usage.insert("time_to_first_token".into(), json!(t));
         }
         if let Some(d) = &u.prompt_tokens_details {
@@ -135,24 +178,21 @@ impl Analytics {
         for (k, v) in &self.usage_fields {
             usage.insert(k.clone(), v.clone());
         }
-        let mode = if self.realtime {
-            "realtime"
-        } else if self.stream {
-            "stream"
-        } else {
-            "oneshot"
-        };
-        let mut proxy = Map::new();
-        proxy.insert(
-            "meta".into(),
-            json!({
-                "provider_name": provider,
-                "request_model": request_model,
-                "response_model": self.response_model.as_deref().unwrap_or(request_model),
-                "llm_latency": self.llm_latency_ms,
-                "request_mode": mode,
-            }),
+        if s.estimated {
+            usage.insert("estimated".into(), Value::Bool(true));
+        }
+        let mut meta = Map::new();
+        meta.insert(
+            "plugin_id".into(),
+            json!(self.plugin_id.as_deref().unwrap_or(UNSPECIFIED)),
         );
+        meta.insert("provider_name".into(), json!(s.provider));
+        meta.insert("request_model".into(), json!(s.request_model));
+        meta.insert("response_model".into(), json!(s.response_model));
+        meta.insert("llm_latency".into(), json!(s.llm_latency_ms));
+        meta.insert("request_mode".into(), json!(s.request_mode()));
+        let mut proxy = Map::new();
+        proxy.insert("meta".into(), Value::Object(meta));
         proxy.insert("usage".into(), Value::Object(usage));
         if payloads {
             proxy.insert(
@@ -161,6 +201,85 @@ impl Analytics {
             );
         }
         json!({"ai": {"proxy": proxy}})
+    }
+}
+
+/// Kong's placeholder for a model or plugin id that is not known.
+pub const UNSPECIFIED: &str = "UNSPECIFIED";
+
+/// One request's analytics facts, computed once when the response is complete.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary<'a> {
+    /// `model.provider` (Kong's name).
+    pub provider: &'static str,
+    /// The configured route type.
+    pub route: RouteType,
+    /// Usage to report (provider's or estimated).
+    pub usage: Usage,
+    /// The counts are estimates (the provider reported none).
+    pub estimated: bool,
+    /// Cost from the configured prices.
+    pub cost: f64,
+    /// The model resolved for the request, or `UNSPECIFIED`.
+    pub request_model: &'a str,
+    /// The model the upstream reported, else the request model.
+    pub response_model: &'a str,
+    /// The answer streamed.
+    pub stream: bool,
+    /// A realtime (WebSocket) session.
+    pub realtime: bool,
+    /// Request head to response head, ms.
+    pub llm_latency_ms: u64,
+    /// Request head to the first output token, ms (streams).
+    pub time_to_first_token_ms: Option<u64>,
+}
+
+impl Summary<'_> {
+    /// Kong's `time_per_token`: `llm_latency / completion_tokens` (0 without completion).
+    pub fn time_per_token(&self) -> f64 {
+        if self.usage.completion_tokens > 0 {
+            self.llm_latency_ms as f64 / self.usage.completion_tokens as f64
+        } else {
+            0.0
+        }
+    }
+
+    /// Kong's `request_mode`.
+    pub fn request_mode(&self) -> &'static str {
+        if self.realtime {
+            "realtime"
+        } else if self.stream {
+            "stream"
+        } else {
+            "oneshot"
+        }
+    }
+
+    /// Prompt tokens read from the provider's cache (0 when not reported).
+    pub fn cached_tokens(&self) -> u64 {
+        self.usage
+            .prompt_tokens_details
+            .as_ref()
+            .and_then(|d| d.cached_tokens)
+            .unwrap_or(0)
+    }
+
+    /// Prompt tokens written to the provider's cache (0 when not reported).
+    pub fn cache_creation_tokens(&self) -> u64 {
+        self.usage
+            .prompt_tokens_details
+            .as_ref()
+            .and_then(|d| d.cache_creation_tokens)
+            .unwrap_or(0)
+    }
+
+    /// Completion tokens spent on reasoning (0 when not reported).
+    pub fn reasoning_tokens(&self) -> u64 {
+        self.usage
+            .completion_tokens_details
+            .as_ref()
+            .and_then(|d| d.reasoning_tokens)
+            .unwrap_or(0)
     }
 }
 
@@ -180,6 +299,7 @@ mod tests {
             input: Some(10.0),
             output: Some(10.0),
             cache_read: None,
+            cache_write: None,
         };
         let cost = c.cost(&Usage::new(25, 12));
         assert!((cost - 0.00037).abs() < 1e-12, "{cost}");
@@ -196,6 +316,7 @@ mod tests {
             input: Some(10.0),
             output: Some(20.0),
             cache_read: Some(1.0),
+            cache_write: None,
         };
         let u = Usage::new(100, 10).with_cached(Some(40));
         let want = (60.0 * 10.0 + 40.0 * 1.0 + 10.0 * 20.0) / 1e6;
@@ -215,6 +336,6 @@ mod tests {
         a.estimate_prompt(&LlmRequest::Chat(req));
         assert_eq!(a.prompt_estimate, 18); // 10 words × 1.8, Kong's streaming example
         a.output_chars = 25;
-        assert_eq!(a.effective_usage(), Usage::new(18, 7));
+        assert_eq!(a.effective_usage(), (Usage::new(18, 7), true));
     }
 }

@@ -90,23 +90,6 @@ pub fn apply_body(auth: &AuthConfig, body: &mut Vec<u8>) {
     }
 }
 
-/// The body as logged (`log_payloads`): the body parameter's value is replaced by `"***"`, so
-/// the configured key (or a client's own key under `allow_override`) never reaches analytics.
-pub fn redacted_body(auth: &AuthConfig, body: &[u8]) -> String {
-    let Some((name, _)) = param(auth, ParamLocation::Body) else {
-        return String::from_utf8_lossy(body).into_owned();
-    };
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(mut map)) => {
-            if let Some(v) = map.get_mut(name) {
-                *v = Value::String("***".into());
-            }
-            serde_json::to_string(&Value::Object(map)).unwrap_or_default()
-        }
-        _ => String::from_utf8_lossy(body).into_owned(),
-    }
-}
-
 fn param(auth: &AuthConfig, at: ParamLocation) -> Option<(&str, &str)> {
     match (
         auth.param_name.as_deref(),

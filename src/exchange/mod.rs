@@ -17,7 +17,8 @@ use std::rc::Rc;
 
 use serde_json::Value;
 
-use crate::analytics::Analytics;
+use crate::analytics::metrics::ErrorClass;
+use crate::analytics::{redact::Secrets, Analytics, Summary};
 use crate::api::{LlmRequest, RouteType};
 use crate::config::{Config, ModelOptions};
 use crate::env::Env;
@@ -200,16 +201,61 @@ impl Exchange {
         matches!(self.response, ResponseMode::Buffer { .. })
     }
 
-    /// The analytics record, once the response is complete (`None` when
-    /// `logging.log_statistics` is off).
-    pub fn analytics_json(&self) -> Option<Value> {
+    /// The analytics facts, once the response is complete (`None` when
+    /// `logging.log_statistics` is off: no record, no GenAI attributes, no metrics).
+    pub fn summary(&self) -> Option<Summary<'_>> {
         if !self.cfg.raw.logging.log_statistics {
             return None;
         }
-        Some(self.analytics.to_json(
-            self.cfg.provider().as_str(),
-            self.cfg.raw.logging.log_payloads,
-        ))
+        Some(
+            self.analytics
+                .summary(self.cfg.provider().as_str(), self.route),
+        )
+    }
+
+    /// Kong's `ai.proxy` record for a summary of this exchange.
+    pub fn analytics_record(&self, s: &Summary<'_>) -> Value {
+        self.analytics.to_json(s, self.cfg.raw.logging.log_payloads)
+    }
+
+    /// The analytics record, once the response is complete (`None` when
+    /// `logging.log_statistics` is off).
+    pub fn analytics_json(&self) -> Option<Value> {
+        self.summary().map(|s| self.analytics_record(&s))
+    }
+
+    /// Why the request failed, when it did (upstream status or translation).
+    pub fn error_class(&self) -> Option<ErrorClass> {
+        self.analytics.error
+    }
+
+    /// Whether analytics (record, GenAI attributes, metrics) are gathered.
+    pub fn observes(&self) -> bool {
+        self.cfg.raw.logging.log_statistics
+    }
+
+    /// The provider's Kong name and the route type (metric labels).
+    pub fn labels(&self) -> (&'static str, RouteType) {
+        (self.cfg.provider().as_str(), self.route)
+    }
+
+    /// The model known so far (metric label of a local reply), if any.
+    pub fn model(&self) -> Option<&str> {
+        self.model.as_deref()
+    }
+
+    /// `ai.proxy.meta.plugin_id`: the host's name for this plugin instance.
+    pub fn set_plugin_id(&mut self, id: Option<String>) {
+        self.analytics.plugin_id = id;
+    }
+
+    /// A body as `log_payloads` may record it: credentials redacted.
+    fn payload_log(&self, body: &[u8]) -> String {
+        let secrets = match &self.cfg.raw.auth {
+            Some(auth) => Secrets::from_auth(auth),
+            None => Secrets::default(),
+        };
+        secrets.redact(body)
     }
 
     fn stream_plan(&self) -> StreamPlan {

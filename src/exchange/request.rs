@@ -186,8 +186,7 @@ impl Exchange {
         self.stream = stream;
         self.analytics.stream = stream;
         if self.cfg.raw.logging.log_payloads {
-            let auth_cfg = self.cfg.raw.auth.clone().unwrap_or_default();
-            self.analytics.request_payload = Some(auth::redacted_body(&auth_cfg, body));
+            self.analytics.request_payload = Some(self.payload_log(body));
         }
         self.original_body = Some(body.to_vec());
         self.forward(None)
@@ -289,11 +288,8 @@ impl Exchange {
         self.analytics.estimate_prompt(&req);
         let edits = self.forward(Some((&req, &raw)))?;
         if self.cfg.raw.logging.log_payloads {
-            let auth_cfg = self.cfg.raw.auth.clone().unwrap_or_default();
-            self.analytics.request_payload = edits
-                .body
-                .as_ref()
-                .map(|b| auth::redacted_body(&auth_cfg, b));
+            // Kong logs the body as the client sent it; credentials are redacted.
+            self.analytics.request_payload = Some(self.payload_log(body));
         }
         self.request = Some(req);
         Ok(edits)

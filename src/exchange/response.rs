@@ -32,6 +32,7 @@ impl Exchange {
         let gzip_upstream =
             header("content-encoding").is_some_and(|v| v.trim().eq_ignore_ascii_case("gzip"));
         let ok = (200..300).contains(&status);
+        self.analytics.error = crate::analytics::metrics::ErrorClass::of_upstream(status);
         let mut edits = ResponseHeadEdits::default();
 
         // X-Kong-LLM-Model on 2xx (Kong: 200), with model_name_header or Kong-Debug.
@@ -264,6 +265,13 @@ impl Exchange {
                 if let Some(state) = shadow {
                     let mut discard = Vec::new();
                     translate_chunk(state, chunk, eos, 0, &mut discard);
+                    // The first chunk that carries output is the first token the client sees.
+                    if self.analytics.time_to_first_token_ms.is_none()
+                        && state.emitter.output_bytes() > 0
+                    {
+                        self.analytics.time_to_first_token_ms =
+                            Some(self.env.now_millis().saturating_sub(self.started_ms));
+                    }
                 }
                 BodyStep::default()
             }
@@ -282,7 +290,7 @@ impl Exchange {
                     let conv = self.responses_stream.get_or_insert_with(Default::default);
                     out = conv.feed(&out, eos);
                 }
-                if first && !out.is_empty() {
+                if first && state.emitter.output_bytes() > 0 {
                     self.analytics.time_to_first_token_ms =
                         Some(self.env.now_millis().saturating_sub(self.started_ms));
                 }
@@ -353,13 +361,17 @@ impl Exchange {
                 if let Some(state) = shadow {
                     self.analytics.usage = state.emitter.usage().cloned();
                     self.analytics.output_chars = state.emitter.output_bytes() as usize;
+                    if !state.emitter.model().is_empty() {
+                        self.analytics.response_model = Some(state.emitter.model().to_string());
+                    }
                 }
             }
             ResponseMode::Translate(state) => {
                 self.analytics.usage = state.emitter.usage().cloned();
                 self.analytics.output_chars = state.emitter.output_bytes() as usize;
                 if let Some(fold) = state.emitter.fold() {
-                    self.analytics.response_payload = Some(fold.content.clone());
+                    self.analytics.response_payload =
+                        Some(self.payload_log(fold.content.as_bytes()));
                 }
                 self.analytics.response_model = Some(state.emitter.model().to_string());
             }
@@ -454,7 +466,7 @@ impl Exchange {
         };
         let out = self.responses_body(out);
         if self.cfg.raw.logging.log_payloads {
-            self.analytics.response_payload = Some(String::from_utf8_lossy(&out).into_owned());
+            self.analytics.response_payload = Some(self.payload_log(&out));
         }
         self.write_body(step, out);
     }
@@ -466,6 +478,7 @@ impl Exchange {
 
     fn fail(&mut self, step: &mut BodyStep, err: &ProxyError) {
         log::warn!("ai-proxy: {err}");
+        self.analytics.error = Some(crate::analytics::metrics::ErrorClass::Translation);
         step.status = Some(err.status());
         let body = err.body(self.cfg.raw.llm_format);
         self.write_body(step, body);

@@ -7,7 +7,7 @@
 //! | request content-length after a rewrite | updated by the host | set by us (headers are held) |
 //! | response headers while translating a buffered answer | sent before the body (status cannot change) | held until the body is done |
 //! | response buffering | ours (chunks replaced by nothing until the end) | the host's (`Pause` until end of stream) |
-//! | analytics record | `kong.ctx.shared.ai_proxy` + a log line | filter state `wasm.ai_proxy` + a log line |
+//! | analytics record | `kong.ctx.shared.ai_proxy` (+ `_gen_ai`) + a log line | filter state `wasm.ai_proxy` (+ `.gen_ai`) + a log line |
 
 use proxy_wasm::types::MapType;
 
@@ -117,16 +117,24 @@ impl Host {
         Ok(())
     }
 
-    /// Publishes the analytics record where the host's logging can see it.
-    pub fn publish_analytics(self, json: &str) {
-        log::info!("ai-proxy analytics: {json}");
-        let path: &[&str] = match self {
-            Host::Kong => &["kong", "ctx", "shared", "ai_proxy"],
-            Host::Envoy => &["ai_proxy"],
+    /// Publishes the analytics record (Kong's `ai.proxy` shape) and the flat GenAI
+    /// attributes where the host's logging can see them (docs/observability.md).
+    pub fn publish_analytics(self, record: &str, attributes: &str) {
+        log::info!("ai-proxy analytics: {record}");
+        let (record_path, attributes_path): (&[&str], &[&str]) = match self {
+            Host::Kong => (
+                &["kong", "ctx", "shared", "ai_proxy"],
+                &["kong", "ctx", "shared", "ai_proxy_gen_ai"],
+            ),
+            Host::Envoy => (&["ai_proxy"], &["ai_proxy.gen_ai"]),
         };
         log_refusal(
             "analytics property",
-            raw::set_property(path, json.as_bytes()),
+            raw::set_property(record_path, record.as_bytes()),
+        );
+        log_refusal(
+            "GenAI attributes property",
+            raw::set_property(attributes_path, attributes.as_bytes()),
         );
     }
 }

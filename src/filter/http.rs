@@ -1,12 +1,15 @@
 //! One HTTP context per request: host events in, exchange steps out, applied by the adapter.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use proxy_wasm::traits::{Context, HttpContext};
 use proxy_wasm::types::{Action, BufferType, MapType};
 
 use super::host::Host;
+use super::metrics::Registry;
 use super::{raw, HostEnv};
+use crate::analytics::{genai, metrics};
 use crate::config::Config;
 use crate::exchange::{BodyStep, Exchange, HeadStep, LocalReply, RequestEdits, RequestHead};
 
@@ -19,21 +22,33 @@ pub(super) struct Http {
     host_buffers: bool,
     /// The request went upstream at its head: its body streams through untouched.
     forwarded: bool,
+    env: Rc<HostEnv>,
+    metrics: Rc<RefCell<Registry>>,
 }
 
 impl Http {
-    pub(super) fn new(cfg: Rc<Config>, env: Rc<HostEnv>) -> Http {
+    pub(super) fn new(cfg: Rc<Config>, env: Rc<HostEnv>, metrics: Rc<RefCell<Registry>>) -> Http {
         Http {
-            exchange: Exchange::new(cfg, env),
+            exchange: Exchange::new(cfg, env.clone()),
             host: Host::Envoy,
             replied: false,
             host_buffers: false,
             forwarded: false,
+            env,
+            metrics,
         }
     }
 
     fn reply(&mut self, r: &LocalReply) -> Action {
         self.replied = true;
+        if self.exchange.observes() {
+            if let Ok(mut m) = self.metrics.try_borrow_mut() {
+                metrics::local_reply_samples(r.status, &mut m.samples);
+                let (provider, route) = self.exchange.labels();
+                let model = self.exchange.model().unwrap_or("");
+                m.flush(provider, metrics::route_label(route), model);
+            }
+        }
         if let Err(e) = raw::send_local_response(r.status, &r.headers, &r.body) {
             log::error!("ai-proxy: host refused the local response (status {})", e.0);
         }
@@ -70,9 +85,26 @@ impl Http {
             }
         }
         if step.done {
-            if let Some(a) = self.exchange.analytics_json() {
-                self.host.publish_analytics(&a.to_string());
-            }
+            self.observe();
+        }
+    }
+
+    /// The response is complete: the record and GenAI attributes to the host, the samples to
+    /// the metrics (docs/observability.md).
+    fn observe(&mut self) {
+        let Some(summary) = self.exchange.summary() else {
+            return;
+        };
+        let record = self.exchange.analytics_record(&summary).to_string();
+        let attributes = genai::attributes(&summary).to_string();
+        self.host.publish_analytics(&record, &attributes);
+        if let Ok(mut m) = self.metrics.try_borrow_mut() {
+            metrics::samples(&summary, self.exchange.error_class(), &mut m.samples);
+            m.flush(
+                summary.provider,
+                metrics::route_label(summary.route),
+                summary.request_model,
+            );
         }
     }
 }
@@ -90,6 +122,13 @@ impl HttpContext for Http {
     fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
         let kong_version = self.get_property(vec!["kong", "version"]);
         self.host = Host::detect(kong_version);
+        if self.exchange.observes() {
+            let id = self.env.plugin_id(|| {
+                self.get_property(vec!["plugin_name"])
+                    .map(|v| String::from_utf8_lossy(&v).into_owned())
+            });
+            self.exchange.set_plugin_id(id);
+        }
         let headers = lossy(self.get_http_request_headers_bytes());
         let find = |name: &str| {
             headers

@@ -4,9 +4,10 @@
 
 pub mod host;
 mod http;
+pub mod metrics;
 pub mod raw;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::UNIX_EPOCH;
 
@@ -31,6 +32,8 @@ const DEFAULT_LOG_LEVEL: LogLevel = LogLevel::Info;
 pub struct Root {
     config: Option<Rc<Config>>,
     env: Rc<HostEnv>,
+    /// Metric ids and model labels, shared by every request of this VM.
+    metrics: Rc<RefCell<metrics::Registry>>,
 }
 
 impl Context for Root {}
@@ -61,7 +64,11 @@ impl RootContext for Root {
 
     fn create_http_context(&self, _context_id: u32) -> Option<Box<dyn HttpContext>> {
         let cfg = self.config.clone()?;
-        Some(Box::new(http::Http::new(cfg, self.env.clone())))
+        Some(Box::new(http::Http::new(
+            cfg,
+            self.env.clone(),
+            self.metrics.clone(),
+        )))
     }
 
     fn get_type(&self) -> Option<ContextType> {
@@ -73,9 +80,19 @@ impl RootContext for Root {
 #[derive(Default)]
 pub struct HostEnv {
     counter: Cell<u64>,
+    /// The host's `plugin_name` property, read once (`ai.proxy.meta.plugin_id`).
+    plugin_id: RefCell<Option<Option<String>>>,
 }
 
 impl HostEnv {
+    /// The plugin id, read from the host the first time (`read` is the property read).
+    fn plugin_id(&self, read: impl FnOnce() -> Option<String>) -> Option<String> {
+        let Ok(mut cached) = self.plugin_id.try_borrow_mut() else {
+            return None;
+        };
+        cached.get_or_insert_with(read).clone()
+    }
+
     fn nanos(&self) -> u64 {
         proxy_wasm::hostcalls::get_current_time()
             .ok()

@@ -44,6 +44,14 @@ extern "C" {
         headers_len: usize,
         grpc_status: i32,
     ) -> u32;
+    fn proxy_define_metric(
+        metric_type: u32,
+        name: *const u8,
+        name_len: usize,
+        return_id: *mut u32,
+    ) -> u32;
+    fn proxy_increment_metric(metric_id: u32, offset: i64) -> u32;
+    fn proxy_record_metric(metric_id: u32, value: u64) -> u32;
 }
 
 /// A non-OK host status.
@@ -179,6 +187,51 @@ pub fn send_local_response(
     #[cfg(not(target_arch = "wasm32"))]
     {
         let _ = (status, h, body);
+        check(0)
+    }
+}
+
+/// `proxy_define_metric` (`kind`: 0 counter, 1 gauge, 2 histogram): the metric's id.
+pub fn define_metric(kind: u32, name: &str) -> Result<u32, HostRefused> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let mut id: u32 = 0;
+        // SAFETY: as above; `id` outlives the call.
+        check(unsafe { proxy_define_metric(kind, name.as_ptr(), name.len(), &mut id) })?;
+        Ok(id)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = (kind, name);
+        Ok(0)
+    }
+}
+
+/// `proxy_increment_metric` (counters).
+pub fn increment_metric(id: u32, by: u64) -> Result<(), HostRefused> {
+    let by = i64::try_from(by).unwrap_or(i64::MAX);
+    #[cfg(target_arch = "wasm32")]
+    {
+        // SAFETY: no pointers.
+        check(unsafe { proxy_increment_metric(id, by) })
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = (id, by);
+        check(0)
+    }
+}
+
+/// `proxy_record_metric` (histograms: one observation).
+pub fn record_metric(id: u32, value: u64) -> Result<(), HostRefused> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        // SAFETY: no pointers.
+        check(unsafe { proxy_record_metric(id, value) })
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = (id, value);
         check(0)
     }
 }

@@ -264,28 +264,97 @@ impl HostState {
         Ok(q.1.remove(0))
     }
 
-    /// `proxy_define_metric`.
-    pub fn define_metric(&mut self, name: &str) -> u32 {
-        if let Some(i) = self.metrics.iter().position(|(n, _)| n == name) {
-            return i as u32 + 1;
+    /// `proxy_define_metric`. Envoy files the metric under its custom-stats prefix
+    /// (`wasmcustom.<name>`, Envoy `context.cc` `defineMetric`); Kong under
+    /// `pw.<filter name>.<name>` **(inferred** from Kong's Prometheus export of filter
+    /// metrics**)** and refuses names longer than its `max_metric_name_length` (256 by
+    /// default, ngx_wasm_module `ngx_wa_metrics_define`). A type other than counter (0), gauge
+    /// (1) or histogram (2) is BAD_ARGUMENT on both. Defining a name again returns its id.
+    pub fn define_metric(&mut self, kind: u32, name: &str) -> HostResult<u32> {
+        let kind = match kind {
+            0 => MetricKind::Counter,
+            1 => MetricKind::Gauge,
+            2 => MetricKind::Histogram,
+            _ => return Err(Fail::Status(Status::BadArgument)),
+        };
+        let full = match self.profile() {
+            Profile::Envoy => format!("wasmcustom.{name}"),
+            Profile::Kong => {
+                if name.len() > KONG_MAX_METRIC_NAME {
+                    self.host_log(format!("[kong] metric name too long: {name}"));
+                    return Err(Fail::Status(Status::BadArgument));
+                }
+                format!("pw.{}.{name}", self.opts.plugin_name)
+            }
+        };
+        if let Some(i) = self
+            .metrics
+            .iter()
+            .position(|m| m.name == full && m.kind == kind)
+        {
+            return Ok(i as u32 + 1);
         }
-        self.metrics.push((name.to_string(), 0));
-        self.metrics.len() as u32
+        self.metrics.push(Metric {
+            name: full,
+            kind,
+            value: 0,
+            observations: Vec::new(),
+        });
+        Ok(self.metrics.len() as u32)
     }
 
-    /// `proxy_get_metric` / `record` / `increment`: `delta = None` reads, `Some((true, v))` sets,
-    /// `Some((false, d))` adds.
-    pub fn metric(&mut self, id: u32, op: Option<(bool, i64)>) -> HostResult<u64> {
-        let m = self
-            .metrics
-            .get_mut((id as usize).wrapping_sub(1))
-            .ok_or(Fail::Status(Status::NotFound))?;
-        match op {
-            None => {}
-            Some((true, v)) => m.1 = v,
-            Some((false, d)) => m.1 = m.1.saturating_add(d),
+    /// `proxy_increment_metric`. Envoy: counters take positive offsets only, gauges any,
+    /// histograms none (BAD_ARGUMENT). Kong: counters only (`ngx_wa_metrics_increment`).
+    pub fn increment_metric(&mut self, id: u32, delta: i64) -> HostResult<()> {
+        let profile = self.profile();
+        let m = self.metric_mut(id)?;
+        let ok = match (profile, m.kind) {
+            (Profile::Envoy, MetricKind::Counter) => delta > 0,
+            (Profile::Envoy, MetricKind::Gauge) => true,
+            (Profile::Kong, MetricKind::Counter) => true,
+            _ => false,
+        };
+        if !ok {
+            return Err(Fail::Status(Status::BadArgument));
         }
-        Ok(m.1.max(0) as u64)
+        m.value = m.value.saturating_add(delta);
+        Ok(())
+    }
+
+    /// `proxy_record_metric`. Gauges are set, histograms take one observation. Envoy: a
+    /// counter is raised to the value if below it; Kong: counters are BAD_ARGUMENT
+    /// (`ngx_wa_metrics_record`).
+    pub fn record_metric(&mut self, id: u32, value: u64) -> HostResult<()> {
+        let profile = self.profile();
+        let m = self.metric_mut(id)?;
+        let v = i64::try_from(value).unwrap_or(i64::MAX);
+        match (profile, m.kind) {
+            (_, MetricKind::Gauge) => m.value = v,
+            (_, MetricKind::Histogram) => m.observations.push(value),
+            (Profile::Envoy, MetricKind::Counter) => m.value = m.value.max(v),
+            (Profile::Kong, MetricKind::Counter) => return Err(Fail::Status(Status::BadArgument)),
+        }
+        Ok(())
+    }
+
+    /// `proxy_get_metric`: counters and gauges; histograms are BAD_ARGUMENT on both hosts.
+    pub fn get_metric(&mut self, id: u32) -> HostResult<u64> {
+        let m = self.metric_mut(id)?;
+        if m.kind == MetricKind::Histogram {
+            return Err(Fail::Status(Status::BadArgument));
+        }
+        Ok(m.value.max(0) as u64)
+    }
+
+    fn metric_mut(&mut self, id: u32) -> HostResult<&mut Metric> {
+        self.metrics
+            .get_mut((id as usize).wrapping_sub(1))
+            .ok_or(Fail::Status(Status::NotFound))
+    }
+
+    /// A metric by the name the host shows (tests read values back with it).
+    pub fn metric(&self, name: &str) -> Option<&Metric> {
+        self.metrics.iter().find(|m| m.name == name)
     }
 
     /// `proxy_call_foreign_function`: Envoy knows `clear_route_cache` (docs/hosts.md §8; returns nothing);
@@ -340,4 +409,31 @@ impl HostState {
         }
         Ok(())
     }
+}
+
+/// Kong's default `max_metric_name_length` (ngx_wasm_module).
+const KONG_MAX_METRIC_NAME: usize = 256;
+
+/// Metric types of the proxy-wasm ABI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    /// Monotonic counter.
+    Counter,
+    /// Gauge.
+    Gauge,
+    /// Histogram.
+    Histogram,
+}
+
+/// One metric as the host keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Metric {
+    /// Full name as the host shows it (prefix included).
+    pub name: String,
+    /// Type.
+    pub kind: MetricKind,
+    /// Counter or gauge value.
+    pub value: i64,
+    /// Histogram observations, in order.
+    pub observations: Vec<u64>,
 }

@@ -429,18 +429,20 @@ pub(crate) fn define(l: &mut Linker<HostState>) -> R<()> {
     l.func_wrap(
         "env",
         "proxy_define_metric",
-        |mut c: C<'_>, _t: u32, p: u32, n: u32, out: u32| -> R<u32> {
+        |mut c: C<'_>, t: u32, p: u32, n: u32, out: u32| -> R<u32> {
             let name = read_str(&mut c, p, n)?;
-            let id = c.data_mut().define_metric(&name);
-            write_u32(&mut c, out, id)?;
-            Ok(0)
+            let r = c.data_mut().define_metric(t, &name);
+            if let Ok(id) = r {
+                write_u32(&mut c, out, id)?;
+            }
+            st(&mut c, r)
         },
     )?;
     l.func_wrap(
         "env",
         "proxy_get_metric",
         |mut c: C<'_>, id: u32, out: u32| -> R<u32> {
-            let r = c.data_mut().metric(id, None);
+            let r = c.data_mut().get_metric(id);
             if let Ok(v) = r {
                 write(&mut c, out, &v.to_le_bytes())?;
             }
@@ -451,7 +453,7 @@ pub(crate) fn define(l: &mut Linker<HostState>) -> R<()> {
         "env",
         "proxy_record_metric",
         |mut c: C<'_>, id: u32, v: u64| -> R<u32> {
-            let r = c.data_mut().metric(id, Some((true, v as i64)));
+            let r = c.data_mut().record_metric(id, v);
             st(&mut c, r)
         },
     )?;
@@ -459,7 +461,7 @@ pub(crate) fn define(l: &mut Linker<HostState>) -> R<()> {
         "env",
         "proxy_increment_metric",
         |mut c: C<'_>, id: u32, d: i64| -> R<u32> {
-            let r = c.data_mut().metric(id, Some((false, d)));
+            let r = c.data_mut().increment_metric(id, d);
             st(&mut c, r)
         },
     )?;

@@ -201,8 +201,8 @@ pub struct HostState {
     pub shared_data: HashMap<String, (Vec<u8>, u32)>,
     /// Shared queues by id: (name, items).
     pub queues: Vec<(String, Vec<Vec<u8>>)>,
-    /// Metrics by id: (name, value).
-    pub metrics: Vec<(String, i64)>,
+    /// Metrics by id (id = index + 1), named as the host shows them.
+    pub metrics: Vec<crate::calls::Metric>,
     /// Partial stdout/stderr lines.
     pub(crate) partial_out: [Vec<u8>; 2],
     /// xorshift state for `random_get`.

@@ -138,3 +138,62 @@ fn kong_scoped_property_in_root_context() {
         Err(Fail::Status(Status::InternalFailure))
     );
 }
+
+/// Metrics ABI: names as each host files them, and which operation each metric type takes
+/// (Envoy `context.cc` define/increment/record/getMetric; ngx_wasm_module `ngx_wa_metrics.c`).
+#[test]
+fn metrics_follow_each_host() {
+    use devhost::calls::MetricKind;
+    for p in [Profile::Envoy, Profile::Kong] {
+        let mut st = state(p, Phase::RequestHeaders);
+        assert_eq!(
+            st.define_metric(7, "x"),
+            Err(Fail::Status(Status::BadArgument))
+        );
+        let c = st.define_metric(0, "ai_proxy.requests_total").unwrap();
+        let h = st.define_metric(2, "ai_proxy.latency_ms").unwrap();
+        assert_eq!(st.define_metric(0, "ai_proxy.requests_total"), Ok(c));
+        st.increment_metric(c, 2).unwrap();
+        st.increment_metric(c, 3).unwrap();
+        assert_eq!(st.get_metric(c), Ok(5));
+        st.record_metric(h, 40).unwrap();
+        st.record_metric(h, 7).unwrap();
+        assert_eq!(st.get_metric(h), Err(Fail::Status(Status::BadArgument)));
+        assert_eq!(
+            st.increment_metric(h, 1),
+            Err(Fail::Status(Status::BadArgument))
+        );
+        assert_eq!(st.get_metric(99), Err(Fail::Status(Status::NotFound)));
+        let prefix = match p {
+            Profile::Envoy => "wasmcustom.",
+            Profile::Kong => "pw.ai_proxy.",
+        };
+        let m = st.metric(&format!("{prefix}ai_proxy.latency_ms")).unwrap();
+        assert_eq!(
+            (m.kind, m.observations.clone()),
+            (MetricKind::Histogram, vec![40, 7])
+        );
+        match p {
+            Profile::Envoy => {
+                // Counters only go up; record raises a counter to the value.
+                assert_eq!(
+                    st.increment_metric(c, -1),
+                    Err(Fail::Status(Status::BadArgument))
+                );
+                st.record_metric(c, 9).unwrap();
+                assert_eq!(st.get_metric(c), Ok(9));
+            }
+            Profile::Kong => {
+                assert_eq!(
+                    st.record_metric(c, 9),
+                    Err(Fail::Status(Status::BadArgument))
+                );
+                let long = "m".repeat(300);
+                assert_eq!(
+                    st.define_metric(0, &long),
+                    Err(Fail::Status(Status::BadArgument))
+                );
+            }
+        }
+    }
+}

@@ -36,7 +36,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
-pub use providers::eventstream_message;
+pub use providers::{answer, eventstream_message};
 pub use routes::{FILE_CONTENT, SPEECH_BYTES, VIDEO_BYTES};
 
 /// A request the mock received.
