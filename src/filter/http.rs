@@ -216,9 +216,7 @@ impl HttpContext for Http {
             // No body follows (an empty answer): pausing would wait forever. Finish now; a
             // body to send (the translation error) goes as a local reply with its status.
             let step = self.exchange.on_response_body(&[], true);
-            if let Some(a) = self.exchange.analytics_json() {
-                self.host.publish_analytics(&a.to_string());
-            }
+            self.observe();
             if let Some(body) = step.replace.filter(|b| !b.is_empty()) {
                 let keep = ["content-type", "content-encoding"];
                 let headers: Vec<(String, String)> = edits
