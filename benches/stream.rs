@@ -1,11 +1,12 @@
 //! Streaming cost per event, native: SSE decoding of the 200-event Anthropic stream
-//! (`shared/perf/payloads/stream_anthropic.sse`, copied as a test fixture), emitting 200 OpenAI
+//! (`tests/fixtures/streams/framing/anthropic_200/input.sse`), emitting 200 OpenAI
 //! text chunks, and both chained with a minimal typed parse of each event standing in for the
 //! Anthropic translator (the full translator bench comes with it). Before timing, prints the
 //! most bytes a decoder holds for the stream under several chunk sizes.
 //!
 //! Run: `cargo bench --bench stream`. Compare with LiteLLM's 20.6 µs/event for its parser
-//! (`shared/perf/litellm-baseline.md`, "ModelResponseIterator over raw SSE text").
+//! (its `ModelResponseIterator` over the same raw SSE text, measured once on the same machine
+//! type; not re-run here).
 
 // Test and bench code: a panic is a failed check, so the workspace's no-panic lints do not apply.
 #![allow(

@@ -11,7 +11,7 @@
 //!   | 0 | [`env`], [`error`], [`escape`], [`format`], [`upstream`] |
 //!   | 1 | [`api`] |
 //!   | 2 | [`config`], [`stream`] |
-//!   | 3 | [`auth`], [`analytics`], [`routes`] |
+//!   | 3 | [`auth`], [`analytics`], [`ingress`], [`routes`] |
 //!   | 4 | [`providers`] |
 //!   | 5 | [`exchange`] |
 //!
@@ -31,6 +31,7 @@ pub mod error;
 pub mod escape;
 pub mod exchange;
 pub mod format;
+pub mod ingress;
 pub mod providers;
 pub mod routes;
 pub mod stream;

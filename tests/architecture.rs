@@ -85,7 +85,7 @@ const LAYERS: &[&[&str]] = &[
     &["env", "error", "escape", "format", "upstream"],
     &["api"],
     &["config", "stream"],
-    &["auth", "analytics", "routes"],
+    &["auth", "analytics", "ingress", "routes"],
     &["providers"],
     &["exchange"],
     &["filter"],

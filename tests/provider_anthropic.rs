@@ -589,15 +589,12 @@ fn stream_robustness() {
 
 #[test]
 fn stream_perf_payload() {
-    // The shared perf payload lives next to the repository (`/work/shared/perf`).
+    // The benchmarks' 200-event stream, kept with the framing fixtures.
     let raw = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/perf/payloads/stream_anthropic.sse"),
-    );
-    let Ok(raw) = raw else {
-        eprintln!("perf payload not found, skipped");
-        return;
-    };
+            .join("tests/fixtures/streams/framing/anthropic_200/input.sse"),
+    )
+    .unwrap();
     let frames = sse_frames(&raw);
     assert_eq!(frames.len(), 200);
     // The expected text, read independently of the translator.

@@ -79,15 +79,19 @@ fn cell(p: &dyn providers::Provider, route: RouteType) -> &'static str {
 /// A route group's cell: "yes" when the provider serves every route type of the group, the
 /// served ones by name when only some, "–" when none.
 fn group_cell(p: &dyn providers::Provider, group: &[(RouteType, &'static str)]) -> String {
+    let via_chat = |r: RouteType| ai_proxy::exchange::responses_via_chat(r, p);
     let served: Vec<&str> = group
         .iter()
-        .filter(|(r, _)| p.supports(*r))
+        .filter(|(r, _)| p.supports(*r) || via_chat(*r))
         .map(|(_, n)| *n)
         .collect();
     if served.is_empty() {
         "–".into()
     } else if served.len() == group.len() {
-        if group.iter().all(|(r, _)| p.supports_stream(*r)) {
+        let streams = |r: RouteType| {
+            p.supports_stream(r) || (via_chat(r) && p.supports_stream(RouteType::Chat))
+        };
+        if group.iter().all(|(r, _)| streams(*r)) {
             "yes + stream".into()
         } else {
             "yes".into()

@@ -18,7 +18,7 @@ pub use completions::{CompletionsRequest, CompletionsResponse};
 pub use embeddings::{EmbeddingsRequest, EmbeddingsResponse};
 pub use usage::Usage;
 
-/// `config.route_type` values (Kong's 3.14 enum, docs/kong-compatibility.md §2.1).
+/// `config.route_type` values (Kong's 3.14 enum, docs/kong-compatibility.md §2.1, §16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum RouteType {
     /// `llm/v1/chat`

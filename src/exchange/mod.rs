@@ -128,6 +128,10 @@ pub struct Exchange {
     native: bool,
     /// The client's body, for signing a pass-through request (Bedrock native / preserve).
     original_body: Option<Vec<u8>>,
+    /// `llm/v1/responses` on a chat-only provider: served as chat, answered as Responses.
+    responses_ingress: bool,
+    /// The stream converter of a Responses-over-chat stream.
+    responses_stream: Option<crate::ingress::responses::ChatToResponses>,
     /// The client speaks Anthropic's Messages API to another provider ([`anthropic`]).
     ingress: bool,
     /// What that request needs beyond the canonical model.
@@ -145,7 +149,12 @@ impl Exchange {
     pub fn new(cfg: Rc<Config>, env: Rc<dyn Env>) -> Exchange {
         let options = cfg.raw.model.options.clone().unwrap_or_default();
         let provider = providers::for_name(cfg.provider(), &options);
-        let route = cfg.raw.route_type;
+        let responses_ingress = responses_via_chat(cfg.raw.route_type, provider);
+        let route = if responses_ingress {
+            RouteType::Chat
+        } else {
+            cfg.raw.route_type
+        };
         let ingress = anthropic::applies(&cfg);
         let native = cfg.raw.llm_format != crate::config::LlmFormat::Openai && !ingress;
         Exchange {
@@ -168,6 +177,8 @@ impl Exchange {
             stream_tail: None,
             native,
             original_body: None,
+            responses_ingress,
+            responses_stream: None,
             ingress,
             hints: Default::default(),
         }
@@ -219,7 +230,10 @@ pub fn check_config(cfg: &Config) -> Result<(), String> {
     let options = cfg.raw.model.options.clone().unwrap_or_default();
     let provider = providers::for_name(cfg.provider(), &options);
     let route = cfg.raw.route_type;
-    if route != RouteType::Preserve && !provider.supports(route) {
+    if route != RouteType::Preserve
+        && !provider.supports(route)
+        && !responses_via_chat(route, provider)
+    {
         return Err(format!(
             "route_type '{}' is not supported by provider '{}'",
             route.as_str(),
@@ -237,4 +251,12 @@ pub fn check_config(cfg: &Config) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Whether `llm/v1/responses` is served by translating to the provider's chat API (the
+/// provider has no Responses API of its own but serves chat).
+pub fn responses_via_chat(route: RouteType, provider: &dyn Provider) -> bool {
+    route == RouteType::Responses
+        && !provider.supports(RouteType::Responses)
+        && provider.supports(RouteType::Chat)
 }

@@ -127,6 +127,7 @@ impl Exchange {
         if self.routed() {
             return self.routed_head(declared, has_body);
         }
+        self.responses_ingress_head()?;
         if json_route {
             if !has_body {
                 return Err(ProxyError::bad_request(self.no_input_text()));
@@ -203,6 +204,13 @@ impl Exchange {
         if self.routed() {
             return self.routed_body(body);
         }
+        let converted;
+        let body = if self.responses_ingress {
+            converted = crate::ingress::responses::to_chat(body, self.cfg.provider().as_str())?;
+            &converted[..]
+        } else {
+            body
+        };
         let limit = self.cfg.raw.max_request_body_size;
         let json_route = self.translates();
         if limit > 0 && json_route && body.len() as u64 > limit {

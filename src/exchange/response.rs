@@ -52,6 +52,11 @@ impl Exchange {
             edits
                 .set_headers
                 .push(("content-type".into(), "application/json".into()));
+            if self.client.accepts_gzip {
+                edits
+                    .set_headers
+                    .push(("content-encoding".into(), "gzip".into()));
+            }
             self.response = ResponseMode::Buffer {
                 body: Vec::new(),
                 gzip: gzip_upstream,
@@ -127,8 +132,9 @@ impl Exchange {
                         seen: Vec::new(),
                         shadow,
                     };
-                    if gzip_upstream {
+                    if gzip_upstream || self.responses_ingress {
                         // Rare (we ask for identity); translate-free inflation still needed.
+                        // Responses over chat re-emits the chunks to convert them.
                         self.response = ResponseMode::Translate(Box::new(StreamState {
                             inflater,
                             decoder: Framing::Sse.decoder(max_event),
@@ -272,6 +278,10 @@ impl Exchange {
                 let mut out = Vec::new();
                 let first = self.analytics.time_to_first_token_ms.is_none();
                 translate_chunk(state, chunk, eos, self.analytics.prompt_estimate, &mut out);
+                if self.responses_ingress {
+                    let conv = self.responses_stream.get_or_insert_with(Default::default);
+                    out = conv.feed(&out, eos);
+                }
                 if first && !out.is_empty() {
                     self.analytics.time_to_first_token_ms =
                         Some(self.env.now_millis().saturating_sub(self.started_ms));
@@ -442,6 +452,7 @@ impl Exchange {
                 return self.fail(step, &err);
             }
         };
+        let out = self.responses_body(out);
         if self.cfg.raw.logging.log_payloads {
             self.analytics.response_payload = Some(String::from_utf8_lossy(&out).into_owned());
         }

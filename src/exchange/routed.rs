@@ -131,4 +131,31 @@ impl Exchange {
         }
         Ok(edits)
     }
+
+    /// `llm/v1/responses` over chat: only creating a response is possible; stored responses
+    /// (retrieve, delete, input items) need state the gateway does not keep.
+    pub(crate) fn responses_ingress_head(&mut self) -> Result<(), ProxyError> {
+        if !self.responses_ingress {
+            return Ok(());
+        }
+        if !self.client.method.eq_ignore_ascii_case("POST")
+            || routes::resource_tail(RouteType::Responses, &self.client.path).contains('/')
+        {
+            return Err(ProxyError::bad_request(format!(
+                "{} {} needs a provider with its own Responses API: the gateway keeps no stored responses for '{}'",
+                self.client.method,
+                self.client.path,
+                self.cfg.provider().as_str()
+            )));
+        }
+        Ok(())
+    }
+
+    /// A Responses-over-chat answer body (chat JSON) as a Responses object.
+    pub(crate) fn responses_body(&self, chat: Vec<u8>) -> Vec<u8> {
+        if !self.responses_ingress {
+            return chat;
+        }
+        crate::ingress::responses::from_chat(&chat).unwrap_or(chat)
+    }
 }

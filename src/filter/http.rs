@@ -17,6 +17,8 @@ pub(super) struct Http {
     replied: bool,
     /// The host buffers the response body for us (Envoy, buffered translation).
     host_buffers: bool,
+    /// The request went upstream at its head: its body streams through untouched.
+    forwarded: bool,
 }
 
 impl Http {
@@ -26,6 +28,7 @@ impl Http {
             host: Host::Envoy,
             replied: false,
             host_buffers: false,
+            forwarded: false,
         }
     }
 
@@ -104,7 +107,10 @@ impl HttpContext for Http {
         });
         match step {
             HeadStep::Reply(r) => self.reply(&r),
-            HeadStep::Forward(edits) => self.forward(&edits, false),
+            HeadStep::Forward(edits) => {
+                self.forwarded = true;
+                self.forward(&edits, false)
+            }
             HeadStep::WaitBody { early } => {
                 if let Some(t) = &early {
                     self.host.set_early_target(t);
@@ -121,6 +127,11 @@ impl HttpContext for Http {
     fn on_http_request_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
         if self.replied {
             return Action::Pause;
+        }
+        if self.forwarded {
+            // Forwarded at the head (uploads, GET/DELETE, bodies without a model): the
+            // host streams the body; the filter neither holds nor reads it.
+            return Action::Continue;
         }
         if !end_of_stream {
             // Envoy buffers and calls again with the whole body (docs/hosts.md §2).

@@ -106,7 +106,7 @@ pub fn azure_query(route: RouteType, deployment: &str) -> Vec<(String, String)> 
     }
 }
 
-/// Whether an OpenAI-compatible provider serves a non-LLM route type (docs/kong-compatibility.md §2.1,
+/// Whether an OpenAI-compatible provider serves a non-LLM route type (docs/kong-compatibility.md §16,
 /// restricted to the providers whose API for it is OpenAI's): openai and azure serve all of
 /// them, xAI responses and image generations.
 pub fn served(provider: ProviderName, route: RouteType) -> bool {
@@ -141,7 +141,7 @@ pub fn create_needs_model(route: RouteType, method: &str, client_path: &str) -> 
     }
 }
 
-/// Kong's `genai_category` for a route type (docs/kong-compatibility.md §12), for the analytics record.
+/// Kong's `genai_category` for a route type (docs/kong-compatibility.md §16), for the analytics record.
 pub fn genai_category(route: RouteType) -> Option<&'static str> {
     Some(match route {
         RouteType::Chat | RouteType::Completions | RouteType::Assistants | RouteType::Responses => {

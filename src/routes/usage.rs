@@ -1,4 +1,4 @@
-//! Usage these APIs report, mapped to Kong's analytics fields (docs/kong-compatibility.md §12):
+//! Usage these APIs report, mapped to Kong's analytics fields (docs/kong-compatibility.md §12, §16):
 //! the Responses API and images report `input_tokens`/`output_tokens` (with
 //! `input_tokens_details`/`output_tokens_details`), transcriptions the same with
 //! `type: "tokens"`, or `type: "duration"` with `seconds`. Chat-style `prompt_tokens` is read

@@ -274,8 +274,11 @@ pub fn to_openai(
     }
     let mut hints = Hints::default();
     if let Some(t) = req.thinking.filter(|t| t.kind == "enabled") {
-        hints.thinking_budget = t.budget_tokens;
-        apply_thinking(&mut out, provider, model.as_deref(), t.budget_tokens);
+        let model = model.as_deref().unwrap_or("");
+        if provider == ProviderName::Gemini {
+            hints.thinking_budget = gemini_thinking_budget(model, t.budget_tokens);
+        }
+        apply_thinking(&mut out, provider, model, t.budget_tokens);
     }
     Ok((Value::Object(out), hints))
 }
@@ -287,10 +290,9 @@ pub fn to_openai(
 fn apply_thinking(
     out: &mut Map<String, Value>,
     provider: ProviderName,
-    model: Option<&str>,
+    model: &str,
     budget: Option<u64>,
 ) {
-    let model = model.unwrap_or("");
     match provider {
         ProviderName::Openai | ProviderName::Azure if is_openai_reasoning_model(model) => {
             out.insert(
@@ -310,6 +312,18 @@ fn apply_thinking(
         }
         _ => {}
     }
+}
+
+/// Gemini's `thinkingBudget` for a Claude budget: only models with a thinking budget
+/// (`gemini-2.5…`, `gemini-3…`; others refuse `thinkingConfig`), capped at the model's maximum
+/// (32,768 for Pro models, 24,576 for the others, per Gemini's "Thinking" guide).
+pub fn gemini_thinking_budget(model: &str, budget: Option<u64>) -> Option<u64> {
+    let m = model.rsplit('/').next().unwrap_or(model);
+    if !(m.starts_with("gemini-2.5") || m.starts_with("gemini-3")) {
+        return None;
+    }
+    let cap = if m.contains("-pro") { 32_768 } else { 24_576 };
+    Some(budget.unwrap_or(8_192).min(cap))
 }
 
 /// OpenAI models that take `reasoning_effort` (by name: `o1`, `o3`, `o4-mini`, `gpt-5…`).
@@ -379,7 +393,9 @@ fn user_turn(content: &TextOrBlocks, out: &mut Vec<Value>) {
     if parts.is_empty() {
         return;
     }
-    let all_text = parts.iter().all(|p| p["type"] == "text");
+    let all_text = parts
+        .iter()
+        .all(|p| p.get("type").and_then(Value::as_str) == Some("text"));
     if all_text && parts.len() == 1 {
         if let Some(t) = parts.first().and_then(|p| p.get("text")).cloned() {
             out.push(json!({"role": "user", "content": t}));

@@ -227,7 +227,8 @@ async fn handle(gw: Arc<Gateway>, req: Request<Incoming>) -> Result<Resp, Infall
     let headers: Vec<(String, String)> = req
         .headers()
         .iter()
-        .filter(|(k, _)| *k == "transfer-encoding" || !HOP.contains(&k.as_str()))
+        // `upgrade` too: the filter routes WebSocket upgrades (realtime).
+        .filter(|(k, _)| *k == "transfer-encoding" || *k == "upgrade" || !HOP.contains(&k.as_str()))
         .map(|(k, v)| {
             (
                 k.as_str().to_string(),
@@ -358,6 +359,22 @@ async fn proxy(
         }
     };
     let upstream_desc = format!("{target}{}", up.path);
+    if head.headers.iter().any(|(k, _)| k == "upgrade") {
+        // This dev host proxies HTTP only: a WebSocket upgrade the filter accepted (and
+        // routed) is refused here with a clear client error instead of a broken socket.
+        gw.with_vm(|vm| vm.finish(id));
+        let l = LocalResponse {
+            status: 400,
+            details: String::new(),
+            headers: vec![("content-type".into(), b"application/json".to_vec())],
+            body: serde_json::json!({"error": {"message": format!(
+                "dev host: WebSocket upgrades are not proxied (the filter routed this one to {upstream_desc}); use Envoy for realtime"
+            )}})
+            .to_string()
+            .into_bytes(),
+        };
+        return (local(&l), upstream_desc, true);
+    }
     let mut b = Request::builder()
         .method(up.method.as_str())
         .uri(up.path.as_str());

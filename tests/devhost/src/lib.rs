@@ -19,6 +19,7 @@ pub mod client;
 pub mod gateway;
 pub mod harness;
 pub mod headers;
+mod imports;
 pub mod mock;
 pub mod profile;
 pub mod response;

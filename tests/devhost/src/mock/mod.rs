@@ -16,8 +16,11 @@
 //! - Bedrock: `/model/{id}/converse`, `/model/{id}/converse-stream` (AWS eventstream),
 //!   `/model/{id}/invoke` (embeddings).
 //! - Ollama: `/api/chat` (JSON, NDJSON stream), `/api/generate`, `/api/embed`.
+//! - Route groups (`routes.rs`): responses (JSON or SSE), files, batches, assistants, audio,
+//!   images, videos, on OpenAI's and Azure's paths; binary answers for speech and content.
 
 mod providers;
+mod routes;
 
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -34,6 +37,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 pub use providers::eventstream_message;
+pub use routes::{FILE_CONTENT, SPEECH_BYTES, VIDEO_BYTES};
 
 /// A request the mock received.
 #[derive(Debug, Clone, Default)]

@@ -53,6 +53,9 @@ fn embedding(i: usize) -> Vec<f64> {
 
 /// Routes a recorded request to its provider's canned answer.
 pub fn answer(r: &Recorded) -> Answer {
+    if let Some(a) = super::routes::answer(r) {
+        return a;
+    }
     let b = r.json();
     let p = r.path.as_str();
     let stream_flag = b.get("stream").and_then(Value::as_bool);
@@ -112,9 +115,39 @@ pub fn answer(r: &Recorded) -> Answer {
     }
 }
 
+/// The conversation ends with a tool result (OpenAI/Ollama `tool` message, Gemini
+/// `functionResponse`, Bedrock `toolResult`): the mock then answers with text, so a client's
+/// tool loop ends after one round trip.
+fn after_tool_result(b: &Value) -> bool {
+    let last = |key: &str| {
+        b.get(key)
+            .and_then(Value::as_array)
+            .and_then(|a| a.last())
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let parts_have = |m: &Value, list: &str, key: &str| {
+        m.get(list)
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|p| p.get(key).is_some()))
+    };
+    let m = last("messages");
+    let anthropic_result = m.get("content").and_then(Value::as_array).is_some_and(|a| {
+        a.iter()
+            .any(|p| p.get("type").and_then(Value::as_str) == Some("tool_result"))
+    });
+    m.get("role").and_then(Value::as_str) == Some("tool")
+        || anthropic_result
+        || parts_have(&m, "content", "toolResult")
+        || parts_have(&last("contents"), "parts", "functionResponse")
+}
+
 // ------------------------------------------------------------------ OpenAI (+ Azure, Hugging Face)
 
 fn openai_tool(b: &Value) -> Option<String> {
+    if after_tool_result(b) {
+        return None;
+    }
     s(b, "/tools/0/function/name").map(String::from)
 }
 
@@ -228,7 +261,9 @@ fn anthropic(b: &Value, streaming: bool) -> Answer {
         .get("model")
         .and_then(Value::as_str)
         .unwrap_or("claude-sonnet-4-20250514");
-    let tool = s(b, "/tools/0/name").map(String::from);
+    let tool = s(b, "/tools/0/name")
+        .filter(|_| !after_tool_result(b))
+        .map(String::from);
     if !streaming {
         let (content, stop) = match &tool {
             Some(name) => (
@@ -294,7 +329,9 @@ fn anthropic(b: &Value, streaming: bool) -> Answer {
 // ------------------------------------------------------------------ Cohere
 
 fn cohere_v1(b: &Value, streaming: bool) -> Answer {
-    let tool = s(b, "/tools/0/name").map(String::from);
+    let tool = s(b, "/tools/0/name")
+        .filter(|_| !after_tool_result(b))
+        .map(String::from);
     let meta = json!({"api_version": {"version": "1"}, "billed_units": {"input_tokens": 12, "output_tokens": 9}, "tokens": {"input_tokens": 70, "output_tokens": 9}});
     let tool_calls = tool
         .as_ref()
@@ -329,7 +366,9 @@ fn cohere_v1(b: &Value, streaming: bool) -> Answer {
 }
 
 fn cohere_v2(b: &Value, streaming: bool) -> Answer {
-    let tool = s(b, "/tools/0/function/name").map(String::from);
+    let tool = s(b, "/tools/0/function/name")
+        .filter(|_| !after_tool_result(b))
+        .map(String::from);
     let usage = json!({"billed_units": {"input_tokens": 12, "output_tokens": 9}, "tokens": {"input_tokens": 70, "output_tokens": 9}});
     let finish = if tool.is_some() {
         "TOOL_CALL"
@@ -403,7 +442,8 @@ fn cohere_embed(b: &Value, v2: bool) -> Answer {
 
 fn gemini_chunk(b: &Value, text: &str, last: bool) -> Value {
     let tool = s(b, "/tools/0/functionDeclarations/0/name")
-        .or_else(|| s(b, "/tools/0/function_declarations/0/name"));
+        .or_else(|| s(b, "/tools/0/function_declarations/0/name"))
+        .filter(|_| !after_tool_result(b));
     let parts = match tool {
         Some(n) if last => json!([{"functionCall": {"name": n, "args": {"location": "Paris"}}}]),
         _ => json!([{"text": text}]),
@@ -422,8 +462,9 @@ fn gemini_chunk(b: &Value, text: &str, last: bool) -> Value {
 }
 
 fn gemini_stream(b: &Value, alt_sse: bool) -> Answer {
-    let has_tool = s(b, "/tools/0/functionDeclarations/0/name").is_some()
-        || s(b, "/tools/0/function_declarations/0/name").is_some();
+    let has_tool = (s(b, "/tools/0/functionDeclarations/0/name").is_some()
+        || s(b, "/tools/0/function_declarations/0/name").is_some())
+        && !after_tool_result(b);
     let texts: Vec<&str> = if has_tool {
         vec![""]
     } else {
@@ -456,6 +497,9 @@ fn gemini_stream(b: &Value, alt_sse: bool) -> Answer {
 // ------------------------------------------------------------------ Bedrock
 
 fn bedrock_tool(b: &Value) -> Option<String> {
+    if after_tool_result(b) {
+        return None;
+    }
     s(b, "/toolConfig/tools/0/toolSpec/name").map(String::from)
 }
 
@@ -567,7 +611,9 @@ fn bedrock_invoke(b: &Value) -> Answer {
 
 fn ollama_chat(b: &Value, streaming: bool, generate: bool) -> Answer {
     let model = b.get("model").and_then(Value::as_str).unwrap_or("llama3.2");
-    let tool = s(b, "/tools/0/function/name").map(String::from);
+    let tool = s(b, "/tools/0/function/name")
+        .filter(|_| !after_tool_result(b))
+        .map(String::from);
     let at = "2024-07-22T20:33:28.123456Z";
     let stats = json!({"total_duration": 4883583458u64, "load_duration": 1334875, "prompt_eval_count": 12,
         "prompt_eval_duration": 342546000, "eval_count": 9, "eval_duration": 4535599000u64});

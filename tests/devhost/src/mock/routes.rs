@@ -1,0 +1,224 @@
+//! Canned answers for the route groups beyond chat (OpenAI API reference shapes: Responses,
+//! Files, Batch, Assistants, Audio, Images, Videos), on OpenAI's paths (`/v1/…`) and Azure's
+//! (`/openai/deployments/{d}/…`, `/openai/files…`, `/openai/v1/responses…`,
+//! `/openai/v1/video/generations/jobs…`). Binary answers (speech, file and video content) are
+//! fixed bytes that are not valid UTF-8, so a filter that touched them would be seen.
+
+use serde_json::{json, Value};
+
+use super::{Answer, Recorded};
+
+/// Speech audio: an MP3 frame header and bytes that are not UTF-8.
+pub const SPEECH_BYTES: &[u8] = &[0xff, 0xfb, 0x90, 0x64, 0x00, 0x0f, 0xf0, 0x80, 0xfe, 0x01];
+/// File content (`GET /v1/files/{id}/content`): a batch output line.
+pub const FILE_CONTENT: &[u8] =
+    b"{\"id\":\"batch_req_1\",\"custom_id\":\"request-1\",\"response\":{\"status_code\":200}}\n";
+/// Video content: an MP4 `ftyp` box start and non-UTF-8 bytes.
+pub const VIDEO_BYTES: &[u8] = &[
+    0, 0, 0, 0x18, b'f', b't', b'y', b'p', b'm', b'p', b'4', b'2', 0xff, 0xfe,
+];
+const CREATED: i64 = 1_741_476_542;
+const TEXT: &str = "Hello! How can I help you today?";
+
+fn json_answer(status: u16, v: Value) -> Answer {
+    bytes_answer(status, "application/json", v.to_string().into_bytes())
+}
+
+fn bytes_answer(status: u16, ct: &str, b: Vec<u8>) -> Answer {
+    Answer {
+        status,
+        content_type: ct.into(),
+        pieces: vec![b],
+        stream: false,
+    }
+}
+
+/// The operation after the API prefix (`/v1/`, `/openai/`, `/openai/v1/`,
+/// `/openai/deployments/{d}/`), or `None` when the path is not one of these APIs.
+fn operation(path: &str) -> Option<&str> {
+    let rest = if let Some(r) = path.strip_prefix("/openai/deployments/") {
+        r.split_once('/')?.1
+    } else if let Some(r) = path.strip_prefix("/openai/v1/") {
+        r
+    } else if let Some(r) = path.strip_prefix("/openai/") {
+        r
+    } else {
+        path.strip_prefix("/v1/")?
+    };
+    const OPS: &[&str] = &[
+        "responses",
+        "files",
+        "batches",
+        "assistants",
+        "threads",
+        "audio/",
+        "images/",
+        "videos",
+        "video/generations/jobs",
+    ];
+    OPS.iter().any(|op| rest.starts_with(op)).then_some(rest)
+}
+
+/// The answer for a route-group request, or `None` when the path is not one.
+pub fn answer(r: &Recorded) -> Option<Answer> {
+    let op = operation(&r.path)?;
+    let b = r.json();
+    let model = b.get("model").and_then(Value::as_str).unwrap_or("gpt-4.1");
+    let segs: Vec<&str> = op.split('/').collect();
+    let m = r.method.as_str();
+    Some(match (m, segs.as_slice()) {
+        ("POST", ["responses"]) if b.get("stream") == Some(&json!(true)) => responses_stream(model),
+        ("POST", ["responses"]) => json_answer(200, response_object("resp_mock1", model)),
+        ("GET", ["responses", id]) => json_answer(200, response_object(id, model)),
+        ("DELETE", ["responses", id]) => json_answer(
+            200,
+            json!({"id": id, "object": "response", "deleted": true}),
+        ),
+        ("POST", ["audio", "speech"]) => bytes_answer(200, "audio/mpeg", SPEECH_BYTES.to_vec()),
+        ("POST", ["audio", "transcriptions"]) => json_answer(
+            200,
+            json!({"text": "Imagine the wildest idea that you've ever had.",
+                "usage": {"type": "tokens", "input_tokens": 14, "input_token_details": {"text_tokens": 0, "audio_tokens": 14},
+                    "output_tokens": 45, "total_tokens": 59}}),
+        ),
+        ("POST", ["audio", "translations"]) => json_answer(
+            200,
+            json!({"text": "Hello, my name is Wolfgang and I come from Germany."}),
+        ),
+        ("POST", ["images", _]) => json_answer(
+            200,
+            json!({"created": 1713833628, "data": [{"b64_json": "aGVsbG8="}],
+                "usage": {"total_tokens": 100, "input_tokens": 50, "output_tokens": 50,
+                    "input_tokens_details": {"text_tokens": 10, "image_tokens": 40}}}),
+        ),
+        ("POST", ["files"]) => json_answer(200, file_object("file-abc123", r.body.len())),
+        ("GET", ["files"]) => json_answer(
+            200,
+            json!({"object": "list", "data": [file_object("file-abc123", 175)], "has_more": false}),
+        ),
+        ("GET", ["files", id]) => json_answer(200, file_object(id, 175)),
+        ("DELETE", ["files", id]) => {
+            json_answer(200, json!({"id": id, "object": "file", "deleted": true}))
+        }
+        ("GET", ["files", _, "content"]) => {
+            bytes_answer(200, "application/octet-stream", FILE_CONTENT.to_vec())
+        }
+        ("POST", ["batches"]) => json_answer(200, batch_object("batch_abc123", &b, "validating")),
+        ("GET", ["batches", id]) => json_answer(200, batch_object(id, &b, "completed")),
+        ("POST", ["batches", id, "cancel"]) => json_answer(200, batch_object(id, &b, "cancelling")),
+        ("GET", ["batches"]) => json_answer(
+            200,
+            json!({"object": "list", "data": [batch_object("batch_abc123", &b, "completed")], "has_more": false}),
+        ),
+        ("POST", ["assistants"]) => json_answer(200, assistant_object("asst_abc123", &b)),
+        ("GET", ["assistants"]) => json_answer(
+            200,
+            json!({"object": "list", "data": [assistant_object("asst_abc123", &b)], "first_id": "asst_abc123",
+                "last_id": "asst_abc123", "has_more": false}),
+        ),
+        ("GET", ["assistants", id]) => json_answer(200, assistant_object(id, &b)),
+        ("DELETE", ["assistants", id]) => json_answer(
+            200,
+            json!({"id": id, "object": "assistant.deleted", "deleted": true}),
+        ),
+        ("POST", ["videos"]) | ("POST", ["video", "generations", "jobs"]) => json_answer(
+            200,
+            json!({"id": "video_123", "object": "video", "model": "sora-2", "status": "queued",
+                "progress": 0, "created_at": CREATED, "size": "1024x1792", "seconds": "8"}),
+        ),
+        ("GET", ["videos", id]) | ("GET", ["video", "generations", "jobs", id]) => json_answer(
+            200,
+            json!({"id": id, "object": "video", "model": "sora-2", "status": "completed",
+                "progress": 100, "created_at": CREATED}),
+        ),
+        ("GET", ["videos", _, "content"]) => bytes_answer(200, "video/mp4", VIDEO_BYTES.to_vec()),
+        _ => json_answer(
+            404,
+            json!({"error": {"message": format!("mock: no route for {} {}", r.method, r.path), "type": "invalid_request_error"}}),
+        ),
+    })
+}
+
+fn usage() -> Value {
+    json!({"input_tokens": 36, "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens": 87, "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 123})
+}
+
+fn response_object(id: &str, model: &str) -> Value {
+    json!({"id": id, "object": "response", "created_at": CREATED, "status": "completed",
+        "error": null, "incomplete_details": null, "instructions": null, "max_output_tokens": null,
+        "model": model, "output": [{"type": "message", "id": "msg_mock1", "status": "completed",
+            "role": "assistant", "content": [{"type": "output_text", "text": TEXT, "annotations": []}]}],
+        "parallel_tool_calls": true, "previous_response_id": null,
+        "reasoning": {"effort": null, "summary": null}, "store": true, "temperature": 1.0,
+        "text": {"format": {"type": "text"}}, "tool_choice": "auto", "tools": [], "top_p": 1.0,
+        "truncation": "disabled", "usage": usage(), "user": null, "metadata": {}})
+}
+
+fn responses_stream(model: &str) -> Answer {
+    let mut started = response_object("resp_mock1", model);
+    started["status"] = json!("in_progress");
+    started["output"] = json!([]);
+    started["usage"] = Value::Null;
+    let item = json!({"type": "message", "id": "msg_mock1", "status": "in_progress", "role": "assistant", "content": []});
+    let part = json!({"type": "output_text", "text": "", "annotations": []});
+    let mut events = vec![
+        json!({"type": "response.created", "response": started}),
+        json!({"type": "response.in_progress", "response": started}),
+        json!({"type": "response.output_item.added", "output_index": 0, "item": item}),
+        json!({"type": "response.content_part.added", "item_id": "msg_mock1", "output_index": 0, "content_index": 0, "part": part}),
+    ];
+    for piece in [
+        "Hello", "!", " How", " can", " I", " help", " you", " today", "?",
+    ] {
+        events.push(json!({"type": "response.output_text.delta", "item_id": "msg_mock1", "output_index": 0, "content_index": 0, "delta": piece}));
+    }
+    let done = response_object("resp_mock1", model);
+    events.extend([
+        json!({"type": "response.output_text.done", "item_id": "msg_mock1", "output_index": 0, "content_index": 0, "text": TEXT}),
+        json!({"type": "response.content_part.done", "item_id": "msg_mock1", "output_index": 0, "content_index": 0,
+            "part": {"type": "output_text", "text": TEXT, "annotations": []}}),
+        json!({"type": "response.output_item.done", "output_index": 0, "item": done["output"][0]}),
+        json!({"type": "response.completed", "response": done}),
+    ]);
+    let pieces = events
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut e)| {
+            e["sequence_number"] = json!(i);
+            let kind = e["type"].as_str().unwrap_or("").to_string();
+            format!("event: {kind}\ndata: {e}\n\n").into_bytes()
+        })
+        .collect();
+    Answer {
+        status: 200,
+        content_type: "text/event-stream".into(),
+        pieces,
+        stream: true,
+    }
+}
+
+fn file_object(id: &str, bytes: usize) -> Value {
+    json!({"id": id, "object": "file", "bytes": bytes, "created_at": CREATED,
+        "filename": "batch.jsonl", "purpose": "batch", "status": "processed", "expires_at": null,
+        "status_details": null})
+}
+
+fn batch_object(id: &str, b: &Value, status: &str) -> Value {
+    json!({"id": id, "object": "batch", "endpoint": b.get("endpoint").cloned().unwrap_or(json!("/v1/chat/completions")),
+        "errors": null, "input_file_id": b.get("input_file_id").cloned().unwrap_or(json!("file-abc123")),
+        "completion_window": "24h", "status": status, "output_file_id": "file-cvaTdG",
+        "error_file_id": null, "created_at": CREATED, "in_progress_at": null, "expires_at": CREATED + 86400,
+        "finalizing_at": null, "completed_at": null, "failed_at": null, "expired_at": null,
+        "cancelling_at": null, "cancelled_at": null,
+        "request_counts": {"total": 1, "completed": 1, "failed": 0}, "metadata": null})
+}
+
+fn assistant_object(id: &str, b: &Value) -> Value {
+    json!({"id": id, "object": "assistant", "created_at": CREATED,
+        "name": b.get("name").cloned().unwrap_or(json!("Math Tutor")), "description": null,
+        "model": b.get("model").cloned().unwrap_or(json!("gpt-4o")),
+        "instructions": b.get("instructions").cloned().unwrap_or(Value::Null),
+        "tools": b.get("tools").cloned().unwrap_or(json!([])), "metadata": {}, "top_p": 1.0,
+        "temperature": 1.0, "response_format": "auto"})
+}
