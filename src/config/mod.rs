@@ -12,6 +12,7 @@ pub mod template;
 pub mod validate;
 
 use std::fmt;
+use std::rc::Rc;
 
 pub use schema::{
     LlmFormat, ModelOptions, ParamLocation, ProviderName, RawConfig, ResponseStreaming,
@@ -57,6 +58,9 @@ pub struct Config {
     /// for the shell to log once: malformed placeholders, unknown sources, captures that the
     /// `uri_captures` regex does not define, deprecated fields.
     pub warnings: Vec<String>,
+    /// The cloud identity flow (GCP service account, Azure managed identity, AWS role …), when
+    /// the credentials come from a token endpoint.
+    pub identity: Option<Rc<crate::auth::identity::IdentitySpec>>,
 }
 
 /// The model for one request: templates resolved against that request.
@@ -83,7 +87,17 @@ impl Config {
             None => OptionTemplates::default(),
         };
         let warnings = warnings(&raw, model_name.as_ref(), &option_templates, &uri_captures);
+        let identity = crate::auth::identity::IdentitySpec::from_config(&raw)?.map(Rc::new);
+        let mut warnings = warnings;
+        if let Some(crate::auth::identity::Source::Broken { kind, reason }) =
+            identity.as_ref().map(|s| &s.source)
+        {
+            warnings.push(format!(
+                "{kind}: {reason}: every request will get 500 'LLM request failed before proxying'"
+            ));
+        }
         Ok(Config {
+            identity,
             options_templated: !option_templates.is_empty(),
             raw,
             model_name,

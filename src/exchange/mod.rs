@@ -8,6 +8,7 @@
 
 pub mod effects;
 mod native;
+pub mod pending;
 mod request;
 mod response;
 
@@ -23,6 +24,7 @@ use crate::providers::{self, Provider, StreamPlan};
 use crate::stream::{emitter::ChunkEmitter, FrameDecoder, ProviderStream};
 
 pub use effects::{BodyStep, HeadStep, LocalReply, RequestEdits, RequestHead, ResponseHeadEdits};
+pub use pending::{PendingAuth, PendingRequest};
 
 /// What the filter knows about the client request after its head.
 #[derive(Debug, Clone, Default)]
@@ -120,6 +122,10 @@ pub struct Exchange {
     native: bool,
     /// The client's body, for signing a pass-through request (Bedrock native / preserve).
     original_body: Option<Vec<u8>>,
+    /// The cloud identity credential, set by the shell when the token cache has one.
+    identity: Option<crate::auth::identity::Credential>,
+    /// The request was built without its identity credential: how to apply it later.
+    pending: Option<PendingAuth>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,7 +160,30 @@ impl Exchange {
             plan: None,
             native,
             original_body: None,
+            identity: None,
+            pending: None,
         }
+    }
+
+    /// Whether requests need a credential from a cloud identity endpoint.
+    pub fn needs_identity(&self) -> bool {
+        self.cfg.identity.is_some()
+    }
+
+    /// The cloud identity credential for this request (from the root context's cache).
+    pub fn set_identity(&mut self, cred: crate::auth::identity::Credential) {
+        self.identity = Some(cred);
+    }
+
+    /// When the last edits were built without the identity credential (none was set): the
+    /// work left for when it arrives.
+    pub fn take_pending(&mut self, edits: &RequestEdits) -> Option<PendingRequest> {
+        let auth = self.pending.take()?;
+        Some(PendingRequest {
+            edits: edits.clone(),
+            auth,
+            format: self.cfg.raw.llm_format,
+        })
     }
 
     /// The provider serving this exchange.
