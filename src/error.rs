@@ -1,13 +1,13 @@
 //! Every failure a client can see: its HTTP status and Kong's exact text
-//! (kong-ai-proxy.md §4.6). One mapping from error to local reply, in [`ProxyError::body`].
+//! (docs/kong-compatibility.md §3.2). One mapping from error to local reply, in [`ProxyError::body`].
 
 use std::fmt;
 
-use crate::config::LlmFormat;
+use crate::format::LlmFormat;
 
 /// Kong's texts, as named constants.
 pub mod text {
-    /// Body is not the JSON the route expects (DESIGN.md decision 4).
+    /// Body is not the JSON the route expects (docs/kong-compatibility.md §3.3).
     pub const BAD_JSON: &str =
         "content-type header does not match request body, or bad JSON formatting";
     /// Chat/completions body with neither `messages` nor `prompt`.
@@ -85,7 +85,7 @@ impl ProxyError {
     }
 
     /// JSON body in the client's format: `{"error":{"message":…}}` (OpenAI shape) or the
-    /// Anthropic error shape for `llm_format: anthropic` (DESIGN.md decision 7).
+    /// Anthropic error shape for `llm_format: anthropic` (docs/kong-compatibility.md §3.2).
     pub fn body(&self, format: LlmFormat) -> Vec<u8> {
         let message = self.message();
         let value = match format {

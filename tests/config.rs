@@ -1,5 +1,5 @@
-//! Config parsing and validation (kong-ai-proxy.md §2): one case per schema rule and per entity
-//! check of §2.6, accepted or refused with Kong's exact text, defaults filled in, unknown fields
+//! Config parsing and validation (docs/kong-compatibility.md §2): one case per schema rule and per entity
+//! check of docs/kong-compatibility.md §2.2, accepted or refused with Kong's exact text, defaults filled in, unknown fields
 //! refused with their path. Fixture configs live in `tests/fixtures/config/`.
 
 // Test helpers outside #[test] fns: a panic is how they report a failure.
@@ -444,14 +444,11 @@ fn implemented_route_types_are_accepted() {
 }
 
 #[test]
-fn kongs_other_route_types_parse_but_are_refused() {
-    for rt in ai_proxy::config::schema::UNSUPPORTED_ROUTE_TYPES {
-        assert_eq!(
-            refused(with(base(), "/route_type", json!(rt))),
-            format!("route_type: route_type '{rt}' is not supported by this filter")
-        );
+fn every_kong_route_type_parses() {
+    for rt in RouteType::ALL {
+        let c = ok(with(base(), "/route_type", json!(rt.as_str())));
+        assert_eq!(c.route_type(), rt);
     }
-    assert_eq!(ai_proxy::config::schema::UNSUPPORTED_ROUTE_TYPES.len(), 11);
 }
 
 // ---------- ranges ----------
@@ -573,7 +570,7 @@ fn cost_lists_parse_and_check_their_entries() {
     );
 }
 
-// ---------- §2.6 entity checks, Kong's exact texts ----------
+// ---------- docs/kong-compatibility.md §2.2 entity checks, Kong's exact texts ----------
 
 #[test]
 fn rule1_bedrock_and_gemini_refuse_allow_override() {
@@ -824,9 +821,24 @@ fn native_formats_pass_through_to_their_own_provider_only() {
     ] {
         ok(with(provider(p, json!({})), "/llm_format", json!(f)));
     }
+    // `anthropic` goes in front of every provider, on chat (the Messages ingress).
+    ok(with(
+        provider("openai", json!({})),
+        "/llm_format",
+        json!("anthropic"),
+    ));
+    let embeddings = with(
+        with(
+            provider("openai", json!({})),
+            "/llm_format",
+            json!("anthropic"),
+        ),
+        "/route_type",
+        json!("llm/v1/embeddings"),
+    );
     assert_eq!(
-        refused(with(provider("openai", json!({})), "/llm_format", json!("anthropic"))),
-        "llm_format: llm_format 'anthropic' with provider 'openai' is not supported yet by this filter (a native format is passed through to its own provider only)"
+        refused(embeddings),
+        "llm_format: llm_format 'anthropic' with provider 'openai' needs route_type 'llm/v1/chat'"
     );
     assert_eq!(
         refused(with(provider("openai", json!({})), "/llm_format", json!("cohere"))),

@@ -13,14 +13,10 @@
 //! - `kong/ai_proxy.meta.json` parses, and its `config_schema` equals
 //!   `filter-config/ai_proxy.schema.json` once that file exists (fix drift with
 //!   `kong/gen-meta.sh`);
-//! - every config, `filter-config/pending/` included, is valid against the schema (the schema
-//!   file when it exists, else the meta file's copy) with a small draft-4 checker below;
+//! - every config is valid against the schema (the schema file when it exists, else the meta
+//!   file's copy) with a small draft-4 checker below;
 //! - `filter-config/README.md` lists every config file and `docs/configuration.md` describes
 //!   every field of the schema.
-//!
-//! `filter-config/pending/` holds configs for client formats the filter does not serve yet
-//! (native `llm_format`s, Claude Code's `llm_format: anthropic`). They are right for the finished
-//! filter, so they are schema-checked but, by name, not loaded (issue 6).
 //!
 //! PENDING PROVIDERS. Providers still being built refuse every route, so their configs fail
 //! `check_config`. A config is reported (printed, not failed) as "pending provider" only when
@@ -68,7 +64,7 @@ fn read_yaml(path: &Path) -> Value {
     serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// `*.json` directly in `dir`, sorted (no recursion: `pending/` and `envoy/` are separate).
+/// `*.json` directly in `dir`, sorted (no recursion: `envoy/` is separate).
 fn json_files(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
@@ -189,18 +185,24 @@ fn every_filter_config_loads() {
     let loaded = load_all("filter-config", &items);
     // Each file is named <provider>-<route>[-variant].json: the name must not lie.
     for (name, cfg) in &loaded {
-        let route = match cfg.raw.route_type.as_str() {
-            "llm/v1/chat" => "chat",
-            "llm/v1/completions" => "completions",
-            "llm/v1/embeddings" => "embeddings",
-            other => other,
-        };
+        let route = route_in_file_name(cfg.raw.route_type.as_str());
         let prefix = format!("{}-{route}", cfg.provider().as_str());
         assert!(
             name == &format!("{prefix}.json") || name.starts_with(&format!("{prefix}-")),
             "{name}: expected a name starting with {prefix}"
         );
     }
+}
+
+/// How a route type appears in a config's file name: `llm/v1/chat` → `chat`,
+/// `audio/v1/audio/speech` → `audio-speech`, `realtime/v1/realtime` → `realtime`.
+fn route_in_file_name(route: &str) -> String {
+    route
+        .replace("llm/v1/", "")
+        .replace("audio/v1/audio/", "audio-")
+        .replace("image/v1/images/", "images-")
+        .replace("video/v1/videos/", "video-")
+        .replace("realtime/v1/", "")
 }
 
 #[test]
@@ -210,21 +212,21 @@ fn filter_config_names_match_contents() {
         let v = read_json(&p);
         let provider = v["model"]["provider"].as_str().unwrap();
         let route = v["route_type"].as_str().unwrap();
-        let route = route.strip_prefix("llm/v1/").unwrap_or(route);
+        let route = route_in_file_name(route);
         let name = file_name(&p);
         assert!(
             name.starts_with(&format!("{provider}-{route}")),
             "{name}: provider {provider}, route {route}"
         );
-        // A native format is served only with its own provider (pass-through); the
-        // cross-provider ones (Claude Code in front of another provider) wait in pending/.
+        // A native format is served only with its own provider (pass-through), except
+        // `anthropic`, which goes in front of any provider (docs/claude-code.md).
         let format = v
             .get("llm_format")
             .and_then(|f| f.as_str())
             .unwrap_or("openai");
         assert!(
-            format == "openai" || format == provider,
-            "{name}: cross-provider native formats belong in filter-config/pending/"
+            format == "openai" || format == provider || format == "anthropic",
+            "{name}: llm_format {format} is served by provider {format} only"
         );
     }
 }
@@ -236,11 +238,6 @@ fn filter_config_readme_lists_every_file() {
         .iter()
         .map(|p| file_name(p))
         .collect();
-    files.extend(
-        json_files(&root().join("filter-config/pending"))
-            .iter()
-            .map(|p| format!("pending/{}", file_name(p))),
-    );
     let missing: Vec<&String> = files
         .iter()
         .filter(|f| !readme.contains(&format!("`{f}`")))
@@ -249,26 +246,6 @@ fn filter_config_readme_lists_every_file() {
         missing.is_empty(),
         "filter-config/README.md does not list {missing:?}"
     );
-}
-
-#[test]
-fn pending_configs_are_native_formats() {
-    let files = json_files(&root().join("filter-config/pending"));
-    assert!(!files.is_empty());
-    for p in files {
-        let v = read_json(&p);
-        let format = v["llm_format"].as_str().unwrap_or("openai");
-        assert_ne!(
-            format,
-            "openai",
-            "{}: only native-format configs wait in pending/",
-            p.display()
-        );
-        // The format must be one the config types know (a typo would pass silently here).
-        let known: LlmFormat = serde_json::from_value(Value::from(format))
-            .unwrap_or_else(|e| panic!("{}: llm_format {format}: {e}", p.display()));
-        assert_ne!(known, LlmFormat::Openai);
-    }
 }
 
 // ---------------------------------------------------------------- kong/kong.yml
@@ -320,7 +297,7 @@ fn kong_filter_configs(doc: &Value) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Kong hands an object config to the filter as JSON text, a string config as is
-/// (hosts.md §1.5).
+/// (docs/hosts.md §1).
 fn kong_config_bytes(config: &Value) -> Vec<u8> {
     match config {
         Value::String(s) => s.clone().into_bytes(),
@@ -430,8 +407,8 @@ fn kong_conf_has_the_keys_the_filter_needs() {
     };
     assert_eq!(value("wasm").as_deref(), Some("on"));
     assert_eq!(value("wasm_filters_path").as_deref(), Some("/kong/filters"));
-    // The default 8k spools larger bodies to a file ngx_wasm_module cannot read (hosts.md
-    // §1.7): the buffer must hold the largest body the filter reads (1 MiB default limit).
+    // The default 8k spools larger bodies to a file ngx_wasm_module cannot read (docs/hosts.md
+    // docs/hosts.md §2): the buffer must hold the largest body the filter reads (1 MiB default limit).
     let buf = value("nginx_http_client_body_buffer_size").expect("body buffer size");
     let bytes = parse_nginx_size(&buf);
     assert!(
@@ -653,7 +630,7 @@ fn envoy_clusters_are_dynamic_forward_proxies_with_buffer_limits() {
         let limit = l["per_connection_buffer_limit_bytes"]
             .as_u64()
             .unwrap_or(1_048_576);
-        // Buffered request bodies over the limit get 413 (hosts.md §2.2): keep it ≥ the
+        // Buffered request bodies over the limit get 413 (docs/hosts.md §2): keep it ≥ the
         // filter's max_request_body_size default (1 MiB).
         assert!(limit >= 1_048_576, "{}: {limit}", l["name"]);
     }
@@ -703,7 +680,7 @@ fn schema() -> (Value, &'static str) {
 fn every_config_is_valid_against_the_schema() {
     let (schema, source) = schema();
     let mut configs: Vec<(String, Value)> = Vec::new();
-    for dir in ["filter-config", "filter-config/pending"] {
+    for dir in ["filter-config"] {
         for p in json_files(&root().join(dir)) {
             configs.push((format!("{dir}/{}", file_name(&p)), read_json(&p)));
         }

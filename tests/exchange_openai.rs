@@ -1,6 +1,6 @@
 //! The OpenAI-compatible family end to end through the host-free exchange: config + client
 //! request → upstream URL, auth, body; upstream answer → client answer; every error text of
-//! kong-ai-proxy.md §4.6 that the request side produces.
+//! docs/kong-compatibility.md §3.2 that the request side produces.
 
 #![allow(
     clippy::unwrap_used,
@@ -114,8 +114,8 @@ fn openai_chat_url_auth_and_body() {
     assert_eq!(header(&e, "authorization"), Some("Bearer sk-test"));
     assert_eq!(header(&e, "content-type"), Some("application/json"));
     assert_eq!(header(&e, "host"), Some("api.openai.com"));
-    // Request values win over option defaults (DESIGN.md decision 1); top_k is stripped for
-    // OpenAI; unknown fields pass through (kong-translation.md §4.1).
+    // Request values win over option defaults (docs/kong-compatibility.md §6); top_k is stripped for
+    // OpenAI; unknown fields pass through (docs/kong-compatibility.md §13.1).
     assert_json_eq(
         &body(&e),
         &json!({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}],
@@ -553,7 +553,7 @@ fn templated_azure_deployment_and_model_from_path() {
         "https://inst-eu.openai.azure.com/openai/deployments/west-gpt4o/chat/completions?region=eu&api-version=2023-05-15"
     );
     assert_eq!(body(&e)["model"], "gpt-4o");
-    // The body's model is checked against the rendered one (kong-ai-proxy.md §6).
+    // The body's model is checked against the rendered one (docs/kong-compatibility.md §5).
     let (_, r) = send(
         cfg.clone(),
         "/azure/d/chat?region=eu",

@@ -33,9 +33,19 @@ fn fixture(name: &str) -> String {
     .unwrap()
 }
 
+fn identity_of(c: &Config) -> Option<Rc<IdentitySpec>> {
+    IdentitySpec::from_config(&c.raw).unwrap().map(Rc::new)
+}
+
+/// The config's identity flow, refused as the filter refuses it at configure time.
+fn parse(cfg: &Value) -> Result<Config, String> {
+    let c = Config::parse(cfg.to_string().as_bytes()).map_err(|e| e.to_string())?;
+    ai_proxy::exchange::check_config(&c)?;
+    Ok(c)
+}
+
 fn spec(cfg: Value) -> Rc<IdentitySpec> {
-    let c = Config::parse(cfg.to_string().as_bytes()).unwrap();
-    c.identity.expect("an identity flow")
+    identity_of(&parse(&cfg).unwrap()).expect("an identity flow")
 }
 
 fn vertex_cfg() -> Value {
@@ -139,17 +149,21 @@ fn bad_service_account_json_loads_with_a_warning_and_fails_requests_without_its_
     // Kong accepts any string here (its schema says string) and fails at request time.
     let mut cfg = vertex_cfg();
     cfg["auth"]["gcp_service_account_json"] = json!("{\"type\":\"service_account\",\"client_email\":\"a@b\",\"private_key\":\"-----BEGIN PRIVATE KEY-----\\nbm90IGEga2V5\\n-----END PRIVATE KEY-----\\n\"}");
-    let c = Config::parse(cfg.to_string().as_bytes()).unwrap();
-    assert_eq!(c.warnings, vec!["GCP service account: auth.gcp_service_account_json: private_key is not a PKCS#8 RSA key: every request will get 500 'LLM request failed before proxying'".to_string()]);
-    let mut cache: TokenCache<()> = TokenCache::new(c.identity.clone().unwrap());
+    let c = parse(&cfg).unwrap();
+    let s = identity_of(&c).unwrap();
+    assert_eq!(s.warning().unwrap(), "GCP service account: auth.gcp_service_account_json: private_key is not a PKCS#8 RSA key: every request will get 500 'LLM request failed before proxying'");
+    let mut cache: TokenCache<()> = TokenCache::new(s);
     let Lookup::Failed(e) = cache.get(NOW * 1000, 1, true) else {
         panic!()
     };
     assert_eq!(e.status, 500);
     assert!(!e.message.contains("bm90"), "{}", e.message);
     cfg["auth"]["gcp_service_account_json"] = json!("not json");
-    let c = Config::parse(cfg.to_string().as_bytes()).unwrap();
-    assert!(c.warnings[0].contains("not valid JSON"), "{:?}", c.warnings);
+    let w = identity_of(&parse(&cfg).unwrap())
+        .unwrap()
+        .warning()
+        .unwrap();
+    assert!(w.contains("not valid JSON"), "{w}");
     // Debug of the spec never shows the key.
     let s = spec(vertex_cfg());
     let dbg = format!("{s:?}");
@@ -183,13 +197,14 @@ fn kong_docs_configs_load_with_their_identity_flows() {
         ),
     ] {
         let bytes = std::fs::read(format!("{root}/filter-config/{file}")).unwrap();
-        let c = Config::parse(&bytes).unwrap_or_else(|e| panic!("{file}: {e}"));
-        let got = c.identity.as_ref().map(|s| s.source.kind());
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        let c = parse(&v).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let got = identity_of(&c).map(|s| s.source.kind());
         assert_eq!(got, Some(kind), "{file}");
     }
     // Static keys without a role keep the old path (no token endpoint).
     let bytes = std::fs::read(format!("{root}/filter-config/bedrock-chat.json")).unwrap();
-    assert!(Config::parse(&bytes).unwrap().identity.is_none());
+    assert!(identity_of(&Config::parse(&bytes).unwrap()).is_none());
 }
 
 #[test]
@@ -418,26 +433,18 @@ fn aws_imds_v2_then_assume_role_chain() {
 
 #[test]
 fn aws_web_identity_needs_a_role_and_is_unsigned() {
-    let e = Config::parse(
-        bedrock_cfg(
-            json!({"aws_web_identity_token": "tok"}),
-            json!({"aws_region": "us-east-1"}),
-        )
-        .to_string()
-        .as_bytes(),
-    )
+    let e = parse(&bedrock_cfg(
+        json!({"aws_web_identity_token": "tok"}),
+        json!({"aws_region": "us-east-1"}),
+    ))
     .unwrap_err();
-    assert_eq!(e.path, "model.options.bedrock.aws_assume_role_arn");
-    let e = Config::parse(
-        bedrock_cfg(
-            json!({}),
-            json!({"aws_region": "us-east-1", "aws_assume_role_arn": "arn"}),
-        )
-        .to_string()
-        .as_bytes(),
-    )
+    assert_eq!(e, "model.options.bedrock.aws_assume_role_arn: required with auth.aws_web_identity_token (AssumeRoleWithWebIdentity)");
+    let e = parse(&bedrock_cfg(
+        json!({}),
+        json!({"aws_region": "us-east-1", "aws_assume_role_arn": "arn"}),
+    ))
     .unwrap_err();
-    assert!(e.message.contains("needs first credentials"), "{e}");
+    assert!(e.contains("needs first credentials"), "{e}");
     let mut flow = Flow::new(spec(bedrock_cfg(
         json!({"aws_web_identity_token": "eyJ.oidc"}),
         json!({"aws_region": "us-east-1", "aws_assume_role_arn": "arn:aws:iam::1:role/x"}),

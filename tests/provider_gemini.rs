@@ -201,7 +201,7 @@ fn stream_json_array_elements() {
 
 #[test]
 fn stream_usage_replaces_never_adds() {
-    // Three cumulative usage reports: only the last one counts (Kong's §6 bug not copied).
+    // Three cumulative usage reports: only the last one counts (Kong's bug not copied, docs/kong-compatibility.md §13.5).
     let frames = ["{\"usageMetadata\":{\"promptTokenCount\":5,\"totalTokenCount\":5}}",
         "{\"usageMetadata\":{\"promptTokenCount\":5,\"candidatesTokenCount\":2,\"totalTokenCount\":7}}",
         "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"ok\"}]},\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":5,\"candidatesTokenCount\":3,\"totalTokenCount\":8}}"]

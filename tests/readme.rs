@@ -76,14 +76,52 @@ fn cell(p: &dyn providers::Provider, route: RouteType) -> &'static str {
 }
 
 /// The table README.md must contain.
+/// A route group's cell: "yes" when the provider serves every route type of the group, the
+/// served ones by name when only some, "–" when none.
+fn group_cell(p: &dyn providers::Provider, group: &[(RouteType, &'static str)]) -> String {
+    let served: Vec<&str> = group
+        .iter()
+        .filter(|(r, _)| p.supports(*r))
+        .map(|(_, n)| *n)
+        .collect();
+    if served.is_empty() {
+        "–".into()
+    } else if served.len() == group.len() {
+        if group.iter().all(|(r, _)| p.supports_stream(*r)) {
+            "yes + stream".into()
+        } else {
+            "yes".into()
+        }
+    } else {
+        served.join(", ")
+    }
+}
+
 pub fn features_table() -> String {
+    use RouteType::*;
+    let groups: [&[(RouteType, &str)]; 6] = [
+        &[(Responses, "responses")],
+        &[
+            (Files, "files"),
+            (Batches, "batches"),
+            (Assistants, "assistants"),
+        ],
+        &[
+            (AudioSpeech, "speech"),
+            (AudioTranscriptions, "transcriptions"),
+            (AudioTranslations, "translations"),
+        ],
+        &[(ImageGenerations, "generations"), (ImageEdits, "edits")],
+        &[(VideoGenerations, "generations")],
+        &[(Realtime, "realtime")],
+    ];
     let mut t = String::from(
-        "| provider | `llm/v1/chat` | `llm/v1/completions` | `llm/v1/embeddings` | `preserve` |\n|---|---|---|---|---|\n",
+        "| provider | `llm/v1/chat` | `llm/v1/completions` | `llm/v1/embeddings` | `preserve` | responses | files, batches, assistants | audio | images | video | realtime |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for (label, name, options) in rows() {
         let p = providers::for_name(name, &options);
         t.push_str(&format!(
-            "| {label} | {} | {} | {} | {} |\n",
+            "| {label} | {} | {} | {} | {} |",
             cell(p, RouteType::Chat),
             cell(p, RouteType::Completions),
             cell(p, RouteType::Embeddings),
@@ -93,6 +131,10 @@ pub fn features_table() -> String {
                 "–"
             },
         ));
+        for g in groups {
+            t.push_str(&format!(" {} |", group_cell(p, g)));
+        }
+        t.push('\n');
     }
     t
 }

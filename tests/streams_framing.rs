@@ -460,7 +460,7 @@ fn json_array_fixtures() {
 
 #[test]
 fn json_array_first_chunk_without_complete_element() {
-    // Kong crashed here (kong-translation.md §6 item 1).
+    // Kong crashed here (docs/kong-compatibility.md §10).
     let run = decode_chunks(
         Framing::JsonArray,
         MAX,

@@ -1,4 +1,4 @@
-//! Templating (kong-ai-proxy.md §6, kong-translation.md §2.4): `$(headers.x)`,
+//! Templating (docs/kong-compatibility.md §5): `$(headers.x)`,
 //! `$(query_params.x)`, `$(uri_captures.x)` in `model.name` and every string under
 //! `model.options`; Kong's three 400 texts; several placeholders per value; the shared config
 //! is never changed by a request.

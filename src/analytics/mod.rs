@@ -1,5 +1,4 @@
-//! Usage analytics, Kong's `ai.proxy.*` log record (kong-ai-proxy.md §4.10,
-//! kong-translation.md §3.6–§3.7): model, latency, tokens, cost and optional payloads.
+//! Usage analytics, Kong's `ai.proxy.*` log record (docs/kong-compatibility.md §12): model, latency, tokens, cost and optional payloads.
 //! Provider-reported usage always wins; estimates are used only where a provider gives none.
 
 use serde_json::{json, Map, Value};
@@ -32,6 +31,11 @@ pub struct Analytics {
     pub request_payload: Option<String>,
     /// The response body as sent to the client, or the assembled stream text.
     pub response_payload: Option<String>,
+    /// A realtime (WebSocket) session: `request_mode` is `realtime`.
+    pub realtime: bool,
+    /// Kong's non-text usage fields (`input_tokens`, `output_tokens`, their details,
+    /// `seconds`) as the provider reported them (responses, images, audio).
+    pub usage_fields: Map<String, Value>,
 }
 
 /// Prices per million tokens.
@@ -128,6 +132,16 @@ impl Analytics {
         if let Some(d) = &u.completion_tokens_details {
             usage.insert("completion_tokens_details".into(), json!(d));
         }
+        for (k, v) in &self.usage_fields {
+            usage.insert(k.clone(), v.clone());
+        }
+        let mode = if self.realtime {
+            "realtime"
+        } else if self.stream {
+            "stream"
+        } else {
+            "oneshot"
+        };
         let mut proxy = Map::new();
         proxy.insert(
             "meta".into(),
@@ -136,7 +150,7 @@ impl Analytics {
                 "request_model": request_model,
                 "response_model": self.response_model.as_deref().unwrap_or(request_model),
                 "llm_latency": self.llm_latency_ms,
-                "request_mode": if self.stream { "stream" } else { "oneshot" },
+                "request_mode": mode,
             }),
         );
         proxy.insert("usage".into(), Value::Object(usage));
@@ -161,7 +175,7 @@ mod tests {
 
     #[test]
     fn kong_cost_example() {
-        // kong-ai-proxy.md §4.10: prompt 25, completion 12 at 10/10 → 0.00037.
+        // docs/kong-compatibility.md §12: prompt 25, completion 12 at 10/10 → 0.00037.
         let c = Costs {
             input: Some(10.0),
             output: Some(10.0),

@@ -1,5 +1,5 @@
 //! Chat completions (`llm/v1/chat`): request, messages, content parts, tools, and the answer.
-//! Reference: OpenAI "Create chat completion" API; kong-ai-proxy.md §4.2, §4.4.
+//! Reference: OpenAI "Create chat completion" API; docs/kong-compatibility.md §3.6.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

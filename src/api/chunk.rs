@@ -1,6 +1,6 @@
 //! OpenAI streaming chunks: `chat.completion.chunk` and streamed `text_completion` objects,
 //! the usage chunk and the in-stream error frame (OpenAI API reference, "The chat completion
-//! chunk object" and "Completions: stream"; kong-ai-proxy.md §4.5).
+//! chunk object" and "Completions: stream"; docs/kong-compatibility.md §10).
 //!
 //! The [`crate::stream::emitter::ChunkEmitter`] writes these shapes directly as bytes (the hot
 //! path); the serde types here describe the same JSON for readers: OpenAI-format upstream
@@ -17,7 +17,7 @@ pub const CHAT_CHUNK_OBJECT: &str = "chat.completion.chunk";
 /// `object` of a completions chunk.
 pub const TEXT_COMPLETION_OBJECT: &str = "text_completion";
 /// The frame that ends every OpenAI stream, with its blank line (Kong before 3.10.0.3 omitted
-/// the `\n\n`: kong-translation.md §6 item 5).
+/// the `\n\n`: docs/kong-compatibility.md §10).
 pub const DONE_FRAME: &[u8] = b"data: [DONE]\n\n";
 
 /// A `chat.completion.chunk`.

@@ -1,5 +1,5 @@
 //! The OpenAI wire model: the canonical format the client speaks with `llm_format: openai`
-//! (kong-ai-proxy.md §4.2, §4.4). Every provider encodes from and decodes to these types.
+//! (docs/kong-compatibility.md §3.6). Every provider encodes from and decodes to these types.
 //!
 //! Unions are typed enums; floats are `f64`; only the top-level request structs carry an
 //! `extra` map (`#[serde(flatten)]`) so fields we do not model pass through to OpenAI-format
@@ -18,7 +18,7 @@ pub use completions::{CompletionsRequest, CompletionsResponse};
 pub use embeddings::{EmbeddingsRequest, EmbeddingsResponse};
 pub use usage::Usage;
 
-/// `config.route_type` values this filter implements.
+/// `config.route_type` values (Kong's 3.14 enum, docs/kong-compatibility.md §2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum RouteType {
     /// `llm/v1/chat`
@@ -30,20 +30,93 @@ pub enum RouteType {
     /// `llm/v1/embeddings`
     #[serde(rename = "llm/v1/embeddings")]
     Embeddings,
+    /// `llm/v1/files` (REST surface, multipart uploads).
+    #[serde(rename = "llm/v1/files")]
+    Files,
+    /// `llm/v1/batches` (REST surface).
+    #[serde(rename = "llm/v1/batches")]
+    Batches,
+    /// `llm/v1/assistants` (REST surface: assistants, threads, runs, vector stores).
+    #[serde(rename = "llm/v1/assistants")]
+    Assistants,
+    /// `llm/v1/responses` (OpenAI Responses API, REST surface).
+    #[serde(rename = "llm/v1/responses")]
+    Responses,
+    /// `audio/v1/audio/speech` (JSON in, audio bytes out).
+    #[serde(rename = "audio/v1/audio/speech")]
+    AudioSpeech,
+    /// `audio/v1/audio/transcriptions` (multipart in).
+    #[serde(rename = "audio/v1/audio/transcriptions")]
+    AudioTranscriptions,
+    /// `audio/v1/audio/translations` (multipart in).
+    #[serde(rename = "audio/v1/audio/translations")]
+    AudioTranslations,
+    /// `image/v1/images/generations`
+    #[serde(rename = "image/v1/images/generations")]
+    ImageGenerations,
+    /// `image/v1/images/edits` (multipart in).
+    #[serde(rename = "image/v1/images/edits")]
+    ImageEdits,
+    /// `video/v1/videos/generations` (REST surface: create, retrieve, content).
+    #[serde(rename = "video/v1/videos/generations")]
+    VideoGenerations,
+    /// `realtime/v1/realtime` (WebSocket upgrade; frames are not inspected).
+    #[serde(rename = "realtime/v1/realtime")]
+    Realtime,
     /// `preserve`: the body is forwarded as is; only auth and the target change.
     #[serde(rename = "preserve")]
     Preserve,
 }
 
 impl RouteType {
+    /// Every route type, in Kong's schema order (preserve last).
+    pub const ALL: [RouteType; 15] = [
+        RouteType::Chat,
+        RouteType::Completions,
+        RouteType::Embeddings,
+        RouteType::Files,
+        RouteType::Batches,
+        RouteType::Assistants,
+        RouteType::Responses,
+        RouteType::AudioSpeech,
+        RouteType::AudioTranscriptions,
+        RouteType::AudioTranslations,
+        RouteType::ImageGenerations,
+        RouteType::ImageEdits,
+        RouteType::VideoGenerations,
+        RouteType::Realtime,
+        RouteType::Preserve,
+    ];
+
     /// Kong's string for the route type.
     pub fn as_str(self) -> &'static str {
         match self {
             RouteType::Chat => "llm/v1/chat",
             RouteType::Completions => "llm/v1/completions",
             RouteType::Embeddings => "llm/v1/embeddings",
+            RouteType::Files => "llm/v1/files",
+            RouteType::Batches => "llm/v1/batches",
+            RouteType::Assistants => "llm/v1/assistants",
+            RouteType::Responses => "llm/v1/responses",
+            RouteType::AudioSpeech => "audio/v1/audio/speech",
+            RouteType::AudioTranscriptions => "audio/v1/audio/transcriptions",
+            RouteType::AudioTranslations => "audio/v1/audio/translations",
+            RouteType::ImageGenerations => "image/v1/images/generations",
+            RouteType::ImageEdits => "image/v1/images/edits",
+            RouteType::VideoGenerations => "video/v1/videos/generations",
+            RouteType::Realtime => "realtime/v1/realtime",
             RouteType::Preserve => "preserve",
         }
+    }
+
+    /// Whether the body is parsed into the OpenAI chat/completions/embeddings model and
+    /// translated per provider. The other route types are forwarded to OpenAI-shaped APIs
+    /// (`crate::routes`).
+    pub fn is_llm(self) -> bool {
+        matches!(
+            self,
+            RouteType::Chat | RouteType::Completions | RouteType::Embeddings
+        )
     }
 }
 
@@ -139,7 +212,7 @@ impl LlmResponse {
     }
 }
 
-/// OpenAI's `finish_reason` set (DESIGN.md decision 2: every provider maps into it).
+/// OpenAI's `finish_reason` set (docs/kong-compatibility.md §11: every provider maps into it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FinishReason {

@@ -1,5 +1,5 @@
 //! Credentials from `config.auth`: a header, or a query or body parameter, with
-//! `allow_override` (kong-ai-proxy.md §4.9, kong-translation.md §2.6); and AWS SigV4 signing
+//! `allow_override` (docs/kong-compatibility.md §7); and AWS SigV4 signing
 //! (`sigv4`); tokens and temporary keys from cloud identity endpoints (`identity`). Values are
 //! never logged.
 
@@ -43,7 +43,7 @@ pub fn apply_query(auth: &AuthConfig, query: &mut Vec<(String, String)>) {
 
 /// Sets the body parameter (`param_location: body`) in an encoded JSON object body. Unlike
 /// Kong, this works for every provider, not only those whose body is the client's table
-/// (kong-translation.md §6 item 12).
+/// (docs/kong-compatibility.md §7).
 pub fn apply_body(auth: &AuthConfig, body: &mut Vec<u8>) {
     let Some((name, value)) = param(auth, ParamLocation::Body) else {
         return;

@@ -1,5 +1,5 @@
 //! The filter config: Kong's `ai-proxy` config as JSON, parsed and validated once in
-//! `on_configure` (kong-ai-proxy.md §2), then shared read-only by every request.
+//! `on_configure` (docs/kong-compatibility.md §2), then shared read-only by every request.
 //!
 //! Steps: JSON → structural check against the JSON Schema (`shape`, field-path refusals) →
 //! typed mirror (`schema`) → Kong's entity checks (`validate`) → templates parsed (`template`).
@@ -12,7 +12,6 @@ pub mod template;
 pub mod validate;
 
 use std::fmt;
-use std::rc::Rc;
 
 pub use schema::{
     LlmFormat, ModelOptions, ParamLocation, ProviderName, RawConfig, ResponseStreaming,
@@ -58,9 +57,6 @@ pub struct Config {
     /// for the shell to log once: malformed placeholders, unknown sources, captures that the
     /// `uri_captures` regex does not define, deprecated fields.
     pub warnings: Vec<String>,
-    /// The cloud identity flow (GCP service account, Azure managed identity, AWS role …), when
-    /// the credentials come from a token endpoint.
-    pub identity: Option<Rc<crate::auth::identity::IdentitySpec>>,
 }
 
 /// The model for one request: templates resolved against that request.
@@ -87,17 +83,7 @@ impl Config {
             None => OptionTemplates::default(),
         };
         let warnings = warnings(&raw, model_name.as_ref(), &option_templates, &uri_captures);
-        let identity = crate::auth::identity::IdentitySpec::from_config(&raw)?.map(Rc::new);
-        let mut warnings = warnings;
-        if let Some(crate::auth::identity::Source::Broken { kind, reason }) =
-            identity.as_ref().map(|s| &s.source)
-        {
-            warnings.push(format!(
-                "{kind}: {reason}: every request will get 500 'LLM request failed before proxying'"
-            ));
-        }
         Ok(Config {
-            identity,
             options_templated: !option_templates.is_empty(),
             raw,
             model_name,
@@ -107,7 +93,7 @@ impl Config {
         })
     }
 
-    /// The provider (never templated: kong-ai-proxy.md §6).
+    /// The provider (never templated: docs/kong-compatibility.md §5).
     pub fn provider(&self) -> ProviderName {
         self.raw.model.provider
     }
@@ -136,7 +122,7 @@ impl Config {
             .collect()
     }
 
-    /// Resolves `model.name` and `model.options` for one request (kong-ai-proxy.md §6): 400 with
+    /// Resolves `model.name` and `model.options` for one request (docs/kong-compatibility.md §5): 400 with
     /// Kong's text when a placeholder cannot be resolved. The shared config is not changed.
     pub fn resolve_model(&self, req: &RequestView<'_>) -> Result<ResolvedModel, ProxyError> {
         let name = match &self.model_name {

@@ -1,4 +1,4 @@
-//! `model.options` and its sub-records (kong-ai-proxy.md §2.4): the serde mirror, with Kong's
+//! `model.options` and its sub-records (docs/kong-compatibility.md §2.1): the serde mirror, with Kong's
 //! defaults. Re-exported from `schema`, so `config::schema::ModelOptions` keeps working.
 
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,6 @@
-//! Serde mirror of Kong's `ai-proxy` config schema (kong-ai-proxy.md §2.1–§2.5, the 3.14/3.15
-//! schema): types, defaults and enums. Entity checks (§2.6) live in `validate.rs`.
+//! Serde mirror of Kong's `ai-proxy` config schema (docs/kong-compatibility.md §2.1, the 3.14/3.15
+//! schema): types, defaults and enums. Entity checks (docs/kong-compatibility.md §2.2) live in
+//! `validate.rs`.
 //!
 //! Every struct refuses unknown fields. The structural rules (types, enums, ranges, required)
 //! are checked first against the JSON Schema (`shape.rs`), which names the field path; these
@@ -9,29 +10,14 @@
 use serde::{Deserialize, Serialize};
 
 use crate::api::RouteType;
+/// `llm_format` lives in the bottom layer ([`crate::format`]); re-exported at its old path.
+pub use crate::format::LlmFormat;
 
 pub use super::options::{
     BedrockOptions, CacheWriteCost, CohereOptions, ContextWindowFactor, DashscopeOptions,
     DatabricksOptions, GeminiOptions, HuggingfaceOptions, Llama2Format, MistralFormat,
     ModelOptions, ServiceTierFactor,
 };
-
-/// `route_type` values of Kong's 3.14 schema that this filter parses but refuses (files, batches,
-/// assistants, responses, audio, image, realtime, video: kong-ai-proxy.md §2.1). The implemented
-/// ones are [`RouteType`].
-pub const UNSUPPORTED_ROUTE_TYPES: &[&str] = &[
-    "llm/v1/files",
-    "llm/v1/batches",
-    "llm/v1/assistants",
-    "llm/v1/responses",
-    "audio/v1/audio/speech",
-    "audio/v1/audio/transcriptions",
-    "audio/v1/audio/translations",
-    "image/v1/images/generations",
-    "image/v1/images/edits",
-    "realtime/v1/realtime",
-    "video/v1/videos/generations",
-];
 
 /// The whole filter config (Kong's `config` record).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,7 +36,7 @@ pub struct RawConfig {
     /// `response_streaming`: `allow` (default), `deny`, `always`.
     #[serde(default)]
     pub response_streaming: ResponseStreaming,
-    /// `max_request_body_size`: default 1 MiB (3.13+), `0` = unlimited (DESIGN.md decision 6).
+    /// `max_request_body_size`: default 1 MiB (3.13+), `0` = unlimited (docs/kong-compatibility.md §3.4).
     #[serde(default = "default_max_request_body_size")]
     pub max_request_body_size: u64,
     /// `model_name_header`: add `X-Kong-LLM-Model` (default true).
@@ -90,39 +76,6 @@ pub enum ResponseStreaming {
     Deny,
     /// Streaming is forced.
     Always,
-}
-
-/// `llm_format`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LlmFormat {
-    /// OpenAI-style (translated).
-    #[default]
-    Openai,
-    /// Bedrock native.
-    Bedrock,
-    /// Gemini native.
-    Gemini,
-    /// Cohere native.
-    Cohere,
-    /// Hugging Face native.
-    Huggingface,
-    /// Anthropic Messages.
-    Anthropic,
-}
-
-impl LlmFormat {
-    /// Kong's string for the format.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LlmFormat::Openai => "openai",
-            LlmFormat::Bedrock => "bedrock",
-            LlmFormat::Gemini => "gemini",
-            LlmFormat::Cohere => "cohere",
-            LlmFormat::Huggingface => "huggingface",
-            LlmFormat::Anthropic => "anthropic",
-        }
-    }
 }
 
 /// `genai_category`.

@@ -1,5 +1,5 @@
 //! Kong's `$(source.key)` templating in `model.name` and in every string under `model.options`
-//! (kong-ai-proxy.md §6, kong-translation.md §2.4): parsed once when the filter is configured,
+//! (docs/kong-compatibility.md §5): parsed once when the filter is configured,
 //! rendered per request into a copy, so the shared config never changes.
 //!
 //! Kong's rules: a placeholder is `$(` up to the first `)`; its inside must split on `.` into

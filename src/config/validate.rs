@@ -1,26 +1,26 @@
-//! Parsing with field paths, and Kong's entity checks (kong-ai-proxy.md §2.6), one function per
-//! check, with Kong's exact error texts (`kong/llm/schemas/init.lua`,
-//! `kong/plugins/ai-proxy/schema.lua`), plus this filter's own checks (vllm's `upstream_url`,
+//! Parsing with field paths, and Kong's entity checks (docs/kong-compatibility.md §2.2; each
+//! function below names its rule there as "§2.2 rule N"), one function per check, with Kong's
+//! exact error texts (`kong/llm/schemas/init.lua`, `kong/plugins/ai-proxy/schema.lua` in
+//! Kong's repository), plus this filter's own checks (vllm's `upstream_url`,
 //! URL syntax, route types and formats it does not implement, the `uri_captures` regex).
 //!
 //! Kong's emptiness rule (`is_nonempty`) applies: an empty string counts as not set.
 
 use serde_json::Value;
 
-use super::schema::{LlmFormat, ProviderName, RawConfig, UNSUPPORTED_ROUTE_TYPES};
+use super::schema::{LlmFormat, ProviderName, RawConfig};
 use super::{shape, ConfigError};
 use crate::api::RouteType;
-use crate::providers::UpstreamTarget;
+use crate::upstream::UpstreamTarget;
 
-/// Parses the JSON config: structure against the JSON Schema (path-named refusals), refusal of
-/// the route types this filter does not implement, then the typed mirror.
+/// Parses the JSON config: structure against the JSON Schema (path-named refusals), then the
+/// typed mirror. Which provider serves which route type is checked by `exchange::check_config`.
 pub fn parse_raw(bytes: &[u8]) -> Result<RawConfig, ConfigError> {
     let value: Value = serde_json::from_slice(bytes).map_err(|e| ConfigError {
         path: String::new(),
         message: format!("config is not valid JSON: {e}"),
     })?;
     let value = shape::check(&value)?;
-    check_route_type_supported(&value)?;
     serde_json::from_value(value).map_err(|e| ConfigError {
         path: String::new(),
         message: format!("config does not fit the filter's types: {e}"),
@@ -67,17 +67,6 @@ fn set(v: &Option<String>) -> bool {
     v.as_deref().is_some_and(|s| !s.is_empty())
 }
 
-/// Route types of Kong's schema this filter does not implement are parsed, then refused here.
-pub fn check_route_type_supported(config: &Value) -> Result<(), ConfigError> {
-    match config.get("route_type").and_then(Value::as_str) {
-        Some(rt) if UNSUPPORTED_ROUTE_TYPES.contains(&rt) => Err(field(
-            "route_type",
-            format!("route_type '{rt}' is not supported by this filter"),
-        )),
-        _ => Ok(()),
-    }
-}
-
 /// `model.options.upstream_url` must be an `http(s)://host[:port][/path][?query]` URL
 /// (Kong: `typedefs.url`). Placeholders are allowed anywhere but in the scheme; an untemplated
 /// URL must also be one the exchange can target.
@@ -117,7 +106,7 @@ pub fn check_upstream_url_valid(raw: &RawConfig) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// §2.6-9: `gemini.api_endpoint`, `project_id`, `location_id` are set together or not at all
+/// §2.2 rule 9: `gemini.api_endpoint`, `project_id`, `location_id` are set together or not at all
 /// (a `mutually_required` check on the `gemini` record, so Kong names the record's own fields).
 pub fn check_gemini_vertex_trio(raw: &RawConfig) -> Result<(), ConfigError> {
     let Some(g) = raw.model.options.as_ref().and_then(|o| o.gemini.as_ref()) else {
@@ -136,7 +125,7 @@ pub fn check_gemini_vertex_trio(raw: &RawConfig) -> Result<(), ConfigError> {
     ))
 }
 
-/// §2.6-1: bedrock and gemini only support `auth.allow_override = false`.
+/// §2.2 rule 1: bedrock and gemini only support `auth.allow_override = false`.
 pub fn check_allow_override(raw: &RawConfig) -> Result<(), ConfigError> {
     let provider = raw.model.provider;
     let override_on = raw.auth.as_ref().is_some_and(|a| a.allow_override);
@@ -148,7 +137,7 @@ pub fn check_allow_override(raw: &RawConfig) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// §2.6-2: `auth.header_name` and `auth.header_value` together or not at all.
+/// §2.2 rule 2: `auth.header_name` and `auth.header_value` together or not at all.
 pub fn check_header_auth_pair(raw: &RawConfig) -> Result<(), ConfigError> {
     let Some(a) = raw.auth.as_ref() else {
         return Ok(());
@@ -161,7 +150,7 @@ pub fn check_header_auth_pair(raw: &RawConfig) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// §2.6-3: `auth.param_name`, `auth.param_value`, `auth.param_location` together or not at all.
+/// §2.2 rule 3: `auth.param_name`, `auth.param_value`, `auth.param_location` together or not at all.
 pub fn check_param_auth_trio(raw: &RawConfig) -> Result<(), ConfigError> {
     let Some(a) = raw.auth.as_ref() else {
         return Ok(());
@@ -182,7 +171,7 @@ pub fn check_param_auth_trio(raw: &RawConfig) -> Result<(), ConfigError> {
     ))
 }
 
-/// §2.6-4: llama2 needs `model.options.llama2_format`.
+/// §2.2 rule 4: llama2 needs `model.options.llama2_format`.
 pub fn check_llama2_format(raw: &RawConfig) -> Result<(), ConfigError> {
     let has = raw
         .model
@@ -197,7 +186,7 @@ pub fn check_llama2_format(raw: &RawConfig) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// §2.6-5: mistral needs `model.options.mistral_format`.
+/// §2.2 rule 5: mistral needs `model.options.mistral_format`.
 pub fn check_mistral_format(raw: &RawConfig) -> Result<(), ConfigError> {
     let has = raw
         .model
@@ -212,7 +201,7 @@ pub fn check_mistral_format(raw: &RawConfig) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// §2.6-6: anthropic needs `model.options.anthropic_version`.
+/// §2.2 rule 6: anthropic needs `model.options.anthropic_version`.
 pub fn check_anthropic_version(raw: &RawConfig) -> Result<(), ConfigError> {
     let has = raw
         .model
@@ -227,7 +216,7 @@ pub fn check_anthropic_version(raw: &RawConfig) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// §2.6-7: azure needs `azure_instance`, `azure_api_version` (its default counts) and
+/// §2.2 rule 7: azure needs `azure_instance`, `azure_api_version` (its default counts) and
 /// `azure_deployment_id`, checked in Kong's order.
 pub fn check_azure_options(raw: &RawConfig) -> Result<(), ConfigError> {
     if raw.model.provider != ProviderName::Azure {
@@ -249,7 +238,7 @@ pub fn check_azure_options(raw: &RawConfig) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// §2.6-8: llama2 (Kong) and vllm (the docs: "`upstream_url` must be set") need
+/// §2.2 rule 8: llama2 (Kong) and vllm (the docs: "`upstream_url` must be set") need
 /// `model.options.upstream_url`.
 pub fn check_self_hosted_upstream_url(raw: &RawConfig) -> Result<(), ConfigError> {
     let self_hosted = matches!(
@@ -269,7 +258,7 @@ pub fn check_self_hosted_upstream_url(raw: &RawConfig) -> Result<(), ConfigError
     Ok(())
 }
 
-/// §2.6-10: no statistics for anthropic on `llm/v1/completions`.
+/// §2.2 rule 10: no statistics for anthropic on `llm/v1/completions`.
 pub fn check_log_statistics(raw: &RawConfig) -> Result<(), ConfigError> {
     if raw.logging.log_statistics
         && raw.route_type == RouteType::Completions
@@ -282,7 +271,7 @@ pub fn check_log_statistics(raw: &RawConfig) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// §2.6-11: `llm_format` bedrock or gemini only with `route_type` `llm/v1/chat`.
+/// §2.2 rule 11: `llm_format` bedrock or gemini only with `route_type` `llm/v1/chat`.
 pub fn check_native_format_route(raw: &RawConfig) -> Result<(), ConfigError> {
     if matches!(raw.llm_format, LlmFormat::Bedrock | LlmFormat::Gemini)
         && raw.route_type != RouteType::Chat
@@ -294,7 +283,7 @@ pub fn check_native_format_route(raw: &RawConfig) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// §2.6-11: `llm_format` bedrock only with provider bedrock.
+/// §2.2 rule 11: `llm_format` bedrock only with provider bedrock.
 pub fn check_native_format_bedrock(raw: &RawConfig) -> Result<(), ConfigError> {
     if raw.llm_format == LlmFormat::Bedrock && raw.model.provider != ProviderName::Bedrock {
         return Err(entity(
@@ -304,7 +293,7 @@ pub fn check_native_format_bedrock(raw: &RawConfig) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// §2.6-11: `llm_format` gemini only with provider gemini.
+/// §2.2 rule 11: `llm_format` gemini only with provider gemini.
 pub fn check_native_format_gemini(raw: &RawConfig) -> Result<(), ConfigError> {
     if raw.llm_format == LlmFormat::Gemini && raw.model.provider != ProviderName::Gemini {
         return Err(entity(
@@ -314,12 +303,24 @@ pub fn check_native_format_gemini(raw: &RawConfig) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// Native formats (§5): a client speaking the provider's own API is passed through (auth,
-/// target, analytics, no translation). Only the matching provider is implemented; the 3.13+
-/// cross-provider `anthropic` format (Claude Code in front of OpenAI, Bedrock, …) is not yet.
+/// Native formats (docs/kong-compatibility.md §14): a client speaking the provider's own API is passed through (auth,
+/// target, analytics, no translation), to the matching provider only. `anthropic` also goes
+/// in front of every other provider on `llm/v1/chat` (the Messages ingress: docs/claude-code.md).
 pub fn check_llm_format_supported(raw: &RawConfig) -> Result<(), ConfigError> {
     let matching = match raw.llm_format {
         LlmFormat::Openai => return Ok(()),
+        LlmFormat::Anthropic if raw.model.provider != ProviderName::Anthropic => {
+            if raw.route_type == RouteType::Chat {
+                return Ok(());
+            }
+            return Err(field(
+                "llm_format",
+                format!(
+                    "llm_format 'anthropic' with provider '{}' needs route_type 'llm/v1/chat'",
+                    raw.model.provider.as_str()
+                ),
+            ));
+        }
         LlmFormat::Anthropic => ProviderName::Anthropic,
         LlmFormat::Bedrock => ProviderName::Bedrock,
         LlmFormat::Gemini => ProviderName::Gemini,

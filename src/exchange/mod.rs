@@ -2,15 +2,17 @@
 //! (request head, request body, response head, response body chunks) and applies the plain
 //! data it returns ([`effects`]). One [`Exchange`] per HTTP context.
 //!
-//! Order of request checks follows Kong's normalize-request (kong-translation.md §2.3):
+//! Order of request checks follows Kong's normalize-request (docs/kong-compatibility.md §3.1):
 //! templates → prompts present → model pinning → model present → shape → streaming →
 //! translation → body auth → target and header auth → signing.
 
+mod anthropic;
 pub mod effects;
 mod native;
 pub mod pending;
 mod request;
 mod response;
+mod routed;
 
 use std::rc::Rc;
 
@@ -92,6 +94,9 @@ pub(crate) struct StreamState {
     pub decoder: Box<dyn FrameDecoder>,
     pub translator: Box<dyn ProviderStream>,
     pub emitter: ChunkEmitter,
+    /// The Anthropic writer when the client speaks Anthropic (the chunk emitter then only
+    /// gathers usage and analytics).
+    pub messages: Option<anthropic::stream::MessagesEmitter>,
     /// Events of the current chunk (kept to reuse its allocation from chunk to chunk).
     pub events: Vec<crate::stream::StreamEvent>,
 }
@@ -126,6 +131,12 @@ pub struct Exchange {
     identity: Option<crate::auth::identity::Credential>,
     /// The request was built without its identity credential: how to apply it later.
     pending: Option<PendingAuth>,
+    /// The config's credentials come from a cloud identity endpoint (set by the shell).
+    identity_required: bool,
+    /// The client speaks Anthropic's Messages API to another provider ([`anthropic`]).
+    ingress: bool,
+    /// What that request needs beyond the canonical model.
+    hints: anthropic::request::Hints,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,7 +151,8 @@ impl Exchange {
         let options = cfg.raw.model.options.clone().unwrap_or_default();
         let provider = providers::for_name(cfg.provider(), &options);
         let route = cfg.raw.route_type;
-        let native = cfg.raw.llm_format != crate::config::LlmFormat::Openai;
+        let ingress = anthropic::applies(&cfg);
+        let native = cfg.raw.llm_format != crate::config::LlmFormat::Openai && !ingress;
         Exchange {
             cfg,
             env,
@@ -162,12 +174,18 @@ impl Exchange {
             original_body: None,
             identity: None,
             pending: None,
+            identity_required: false,
+            ingress,
+            hints: Default::default(),
         }
     }
 
-    /// Whether requests need a credential from a cloud identity endpoint.
-    pub fn needs_identity(&self) -> bool {
-        self.cfg.identity.is_some()
+    /// Requests need a credential from a cloud identity endpoint (the config has an
+    /// [`IdentitySpec`](crate::auth::identity::IdentitySpec)): without one set by
+    /// [`Exchange::set_identity`], edits are built without auth and [`Exchange::take_pending`]
+    /// keeps what is left to do.
+    pub fn require_identity(&mut self) {
+        self.identity_required = true;
     }
 
     /// The cloud identity credential for this request (from the root context's cache).
@@ -227,8 +245,9 @@ impl Exchange {
 }
 
 /// Checks that cannot be expressed in the config schema: the provider must serve the route
-/// type (kong-ai-proxy.md §3.1), and native formats are not implemented yet.
+/// type (docs/kong-compatibility.md §1), and native formats are not implemented yet.
 pub fn check_config(cfg: &Config) -> Result<(), String> {
+    crate::auth::identity::IdentitySpec::from_config(&cfg.raw).map_err(|e| e.to_string())?;
     let options = cfg.raw.model.options.clone().unwrap_or_default();
     let provider = providers::for_name(cfg.provider(), &options);
     let route = cfg.raw.route_type;

@@ -1,9 +1,9 @@
-//! Native formats (`llm_format` ≠ `openai`, kong-ai-proxy.md §5): the client speaks its
+//! Native formats (`llm_format` ≠ `openai`, docs/kong-compatibility.md §14): the client speaks its
 //! provider's own API and the request is passed through. What the path tells us: the model
 //! and whether the answer streams (Gemini, Bedrock), and where the provider's API path starts.
 
 use crate::config::LlmFormat;
-use crate::exchange::request::percent_decode;
+use crate::upstream::percent_decode;
 
 /// Where each native API's paths begin (`/gemini/v1beta/models/…` → `/v1beta/models/…`).
 fn markers(format: LlmFormat) -> &'static [&'static str] {

@@ -1,4 +1,4 @@
-//! Request side: head, body, checks and the upstream request (kong-translation.md §2).
+//! Request side: head, body, checks and the upstream request (docs/kong-compatibility.md §3).
 
 use serde_json::{Map, Value};
 
@@ -9,8 +9,10 @@ use crate::auth;
 use crate::config::{RequestView, ResponseStreaming};
 use crate::error::{text, ProxyError};
 use crate::providers::{Credentials, Outgoing, RequestCtx, UpstreamTarget};
+/// The URL helpers moved to [`crate::upstream`]; re-exported at their old path.
+pub(crate) use crate::upstream::{parse_query, percent_decode};
 
-use super::native;
+use super::{anthropic, native};
 
 impl Exchange {
     /// The request head arrived.
@@ -74,8 +76,13 @@ impl Exchange {
             }
         }
         self.client = client;
+        if self.ingress && anthropic::is_count_tokens(&self.client.path) {
+            return Ok(HeadStep::Reply(anthropic::count_tokens_reply(
+                self.cfg.provider(),
+            )));
+        }
 
-        // Templates resolve against the head only (kong-ai-proxy.md §6).
+        // Templates resolve against the head only (docs/kong-compatibility.md §5).
         let resolved = {
             let c = &self.client;
             let header = |n: &str| c.header(n).map(str::to_string);
@@ -98,7 +105,7 @@ impl Exchange {
         self.analytics.request_model = self.model.clone();
         self.analytics.costs = crate::analytics::Costs::from_options(&self.options);
 
-        // DESIGN.md decision 6: a declared length over the limit is refused before buffering.
+        // docs/kong-compatibility.md §3.4: a declared length over the limit is refused before buffering.
         let limit = self.cfg.raw.max_request_body_size;
         let declared = self
             .client
@@ -111,6 +118,9 @@ impl Exchange {
         let has_body = declared.map(|n| n > 0).unwrap_or(false)
             || self.client.header("transfer-encoding").is_some();
 
+        if self.routed() {
+            return self.routed_head(declared, has_body);
+        }
         if json_route {
             if !has_body {
                 return Err(ProxyError::bad_request(self.no_input_text()));
@@ -120,7 +130,7 @@ impl Exchange {
             });
         }
         // Preserve or a native format with a body: its model is still pinned (Kong), so look at
-        // it — unless it is multipart (forwarded byte for byte, kong-ai-proxy.md §8.1).
+        // it — unless it is multipart (forwarded byte for byte, docs/kong-compatibility.md §3.3).
         if has_body && !self.client.multipart {
             return Ok(HeadStep::WaitBody {
                 early: self.target(None).ok(),
@@ -131,11 +141,11 @@ impl Exchange {
 
     /// Whether the body is parsed and translated (not preserve, native or multipart).
     fn translates(&self) -> bool {
-        self.route != RouteType::Preserve && !self.native && !self.client.multipart
+        self.route.is_llm() && !self.native && !self.client.multipart
     }
 
     /// Preserve and native formats: the body goes as it is; its model is pinned (taken from
-    /// the URL for Gemini and Bedrock native paths, kong-ai-proxy.md §5) and the stream flag
+    /// the URL for Gemini and Bedrock native paths, docs/kong-compatibility.md §14) and the stream flag
     /// read for analytics.
     fn pass_through(&mut self, body: &[u8]) -> Result<RequestEdits, ProxyError> {
         let parsed = serde_json::from_slice::<Value>(body).ok();
@@ -183,6 +193,9 @@ impl Exchange {
     }
 
     fn request_body(&mut self, body: &[u8]) -> Result<RequestEdits, ProxyError> {
+        if self.routed() {
+            return self.routed_body(body);
+        }
         let limit = self.cfg.raw.max_request_body_size;
         let json_route = self.translates();
         if limit > 0 && json_route && body.len() as u64 > limit {
@@ -192,9 +205,15 @@ impl Exchange {
             return self.pass_through(body);
         }
 
-        // DESIGN.md decisions 4 and 5: parsed as JSON whatever the Content-Type says.
+        // docs/kong-compatibility.md §3.3: parsed as JSON whatever the Content-Type says.
         let mut raw: Value =
             serde_json::from_slice(body).map_err(|_| ProxyError::bad_request(text::BAD_JSON))?;
+        if self.ingress {
+            let (canonical, hints) =
+                anthropic::request::to_openai(&raw, self.cfg.provider(), self.model.as_deref())?;
+            raw = canonical;
+            self.hints = hints;
+        }
         let Value::Object(map) = &mut raw else {
             return Err(ProxyError::bad_request(text::BAD_JSON));
         };
@@ -215,7 +234,7 @@ impl Exchange {
         self.analytics.request_model = Some(model.clone());
         map.insert("model".into(), Value::String(model));
 
-        // Streaming decision (kong-translation.md §2.3 step 8).
+        // Streaming decision (docs/kong-compatibility.md §3.5).
         let asked = map.get("stream").and_then(Value::as_bool).unwrap_or(false);
         let streaming = self.cfg.raw.response_streaming;
         if asked && streaming == ResponseStreaming::Deny {
@@ -263,7 +282,7 @@ impl Exchange {
         Ok(edits)
     }
 
-    /// Kong's shape checks (kong-translation.md §2.3 steps 2 and 7).
+    /// Kong's shape checks (docs/kong-compatibility.md §3.1).
     fn check_shape(&self, map: &Map<String, Value>) -> Result<(), ProxyError> {
         let messages = map
             .get("messages")
@@ -291,19 +310,17 @@ impl Exchange {
                     )));
                 }
             }
-            RouteType::Embeddings => {
-                if map.get("input").is_none() {
-                    return Err(ProxyError::bad_request(self.no_input_text()));
-                }
+            RouteType::Embeddings if map.get("input").is_none() => {
+                return Err(ProxyError::bad_request(self.no_input_text()));
             }
-            RouteType::Preserve => {}
+            _ => {}
         }
         Ok(())
     }
 
     /// Model pinning: a request model that differs from the configured one is refused, unless
     /// it is the configured `model_alias`.
-    fn check_model(&self, body_model: Option<&str>) -> Result<(), ProxyError> {
+    pub(crate) fn check_model(&self, body_model: Option<&str>) -> Result<(), ProxyError> {
         let (Some(want), Some(got)) = (self.model.as_deref(), body_model) else {
             return Ok(());
         };
@@ -316,7 +333,7 @@ impl Exchange {
     }
 
     /// The upstream target: provider default, then `upstream_url`, then `upstream_path`,
-    /// then preserve's client path (kong-translation.md §2.7).
+    /// then preserve's client path (docs/kong-compatibility.md §8).
     pub(crate) fn target(
         &self,
         ctx: Option<&RequestCtx<'_>>,
@@ -371,7 +388,10 @@ impl Exchange {
     }
 
     /// Builds the upstream request: target, query, auth, encoded body, signature.
-    fn forward(&mut self, req: Option<(&LlmRequest, &Value)>) -> Result<RequestEdits, ProxyError> {
+    pub(crate) fn forward(
+        &mut self,
+        req: Option<(&LlmRequest, &Value)>,
+    ) -> Result<RequestEdits, ProxyError> {
         let model = self.model.clone().unwrap_or_default();
         let ctx = RequestCtx {
             route: self.route,
@@ -404,6 +424,9 @@ impl Exchange {
         if let Some((typed, raw)) = req {
             let enc = self.provider.encode(typed, raw, &ctx)?;
             let mut bytes = enc.body;
+            if self.ingress {
+                anthropic::request::apply_hints(self.cfg.provider(), &self.hints, &mut bytes);
+            }
             if !signs {
                 auth::apply_body(&auth_cfg, &mut bytes);
             }
@@ -426,7 +449,7 @@ impl Exchange {
                 set_headers.push(h);
             }
         }
-        let identity = self.cfg.identity.is_some();
+        let identity = self.identity_required;
         if identity && !signs {
             // Cloud identity (GCP, Azure): the fetched token, or later when there is none yet.
             match &self.identity {
@@ -435,6 +458,15 @@ impl Exchange {
                     set_headers.push(("authorization".into(), format!("Bearer {token}")));
                 }
                 _ => self.pending = Some(PendingAuth::Bearer),
+            }
+        }
+        if self.ingress {
+            // Anthropic's own headers (and the client's Anthropic key) stay here, unless the
+            // config itself sets one of them as the provider's auth header.
+            for h in anthropic::CLIENT_ONLY_HEADERS {
+                if !set_headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(h)) {
+                    remove_headers.push((*h).to_string());
+                }
             }
         }
         set_headers.push(("host".into(), target.authority()));
@@ -503,7 +535,7 @@ impl Exchange {
     }
 }
 
-/// Option defaults for what the request leaves out (DESIGN.md decision 1: the request wins).
+/// Option defaults for what the request leaves out (docs/kong-compatibility.md §6: the request wins).
 fn merge_defaults(map: &mut Map<String, Value>, route: RouteType, o: &crate::config::ModelOptions) {
     if route == RouteType::Embeddings {
         if let Some(d) = o.embeddings_dimensions {
@@ -535,9 +567,7 @@ fn parse_typed(route: RouteType, raw: &Value) -> Result<LlmRequest, ProxyError> 
         RouteType::Completions => {
             LlmRequest::Completions(serde::Deserialize::deserialize(raw).map_err(bad)?)
         }
-        RouteType::Embeddings | RouteType::Preserve => {
-            LlmRequest::Embeddings(serde::Deserialize::deserialize(raw).map_err(bad)?)
-        }
+        _ => LlmRequest::Embeddings(serde::Deserialize::deserialize(raw).map_err(bad)?),
     })
 }
 
@@ -559,56 +589,10 @@ fn normalize_path(p: &str) -> String {
     format!("/{trimmed}")
 }
 
-/// Splits a raw query string into (name, value) pairs, kept percent-encoded.
-pub(crate) fn parse_query(q: &str) -> Vec<(String, String)> {
-    q.split('&')
-        .filter(|kv| !kv.is_empty())
-        .map(|kv| match kv.split_once('=') {
-            Some((k, v)) => (k.to_string(), v.to_string()),
-            None => (kv.to_string(), String::new()),
-        })
-        .collect()
-}
-
 /// One decoded query argument.
-fn query_arg(q: &str, name: &str) -> Option<String> {
+pub(crate) fn query_arg(q: &str, name: &str) -> Option<String> {
     parse_query(q)
         .into_iter()
         .find(|(k, _)| percent_decode(k) == name)
         .map(|(_, v)| percent_decode(&v))
-}
-
-/// Percent-decoding (`+` is a space, as in forms); invalid escapes are kept as is.
-pub(crate) fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b'%' => {
-                let hex = bytes
-                    .get(i + 1..i + 3)
-                    .and_then(|h| std::str::from_utf8(h).ok());
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(v) => {
-                        out.push(v);
-                        i += 3;
-                    }
-                    None => {
-                        out.push(b'%');
-                        i += 1;
-                    }
-                }
-            }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }

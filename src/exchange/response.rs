@@ -1,5 +1,5 @@
 //! Response side: status and headers decide the mode (passthrough, buffered translation,
-//! stream translation); body chunks go through it (kong-translation.md §3).
+//! stream translation); body chunks go through it (docs/kong-compatibility.md §9).
 
 use super::effects::{BodyStep, ResponseHeadEdits};
 use super::{Exchange, ResponseMode, StreamPlanKind, StreamState};
@@ -45,6 +45,20 @@ impl Exchange {
         }
 
         let translating = self.request.is_some() && self.route != RouteType::Preserve;
+        if !ok && self.ingress {
+            // Provider errors go back in Anthropic's shape with their status (read whole).
+            edits.remove_headers.push("content-encoding".into());
+            edits.remove_headers.push("content-length".into());
+            edits
+                .set_headers
+                .push(("content-type".into(), "application/json".into()));
+            self.response = ResponseMode::Buffer {
+                body: Vec::new(),
+                gzip: gzip_upstream,
+                translate: false,
+            };
+            return edits;
+        }
         if !ok || !translating {
             // Errors and preserve pass through; inflate only for a client without gzip.
             if gzip_upstream && !self.client.accepts_gzip && !self.stream {
@@ -62,8 +76,10 @@ impl Exchange {
                 } else {
                     None
                 };
+                // Binary answers (speech audio, file content) are never held for analytics.
+                let json = header("content-type").is_none_or(|ct| ct.contains("json"));
                 self.response = ResponseMode::Passthrough {
-                    keep: stats && !self.stream,
+                    keep: stats && !self.stream && json,
                     seen: Vec::new(),
                     shadow,
                 };
@@ -86,7 +102,15 @@ impl Exchange {
                 .max_stream_event_size
                 .map(|n| n as usize)
                 .unwrap_or(DEFAULT_MAX_EVENT_SIZE);
-            match self.stream_plan() {
+            let plan = match self.stream_plan() {
+                // An OpenAI-format stream is read as chunks when the client speaks Anthropic.
+                StreamPlan::Passthrough if self.ingress => StreamPlan::Translate {
+                    framing: Framing::Sse,
+                    translator: Box::new(PassthroughChunks),
+                },
+                plan => plan,
+            };
+            match plan {
                 StreamPlan::Passthrough => {
                     self.plan = Some(StreamPlanKind::Passthrough);
                     // OpenAI-format stream: the bytes go as they are; read for usage in the
@@ -108,6 +132,7 @@ impl Exchange {
                             decoder: Framing::Sse.decoder(max_event),
                             translator: Box::new(PassthroughChunks),
                             emitter: self.emitter(),
+                            messages: None,
                             events: Vec::new(),
                         }));
                     }
@@ -127,6 +152,7 @@ impl Exchange {
                         decoder: framing.decoder(max_event),
                         translator,
                         emitter: self.emitter(),
+                        messages: self.messages_emitter(),
                         events: Vec::new(),
                     }));
                 }
@@ -169,6 +195,10 @@ impl Exchange {
                         translator,
                     },
                 ) => (framing, translator),
+                _ if self.route == RouteType::Responses => {
+                    (Framing::Sse, Box::new(crate::routes::usage::ResponsesUsage))
+                }
+                _ if self.routed() => return None,
                 _ => (Framing::Sse, Box::new(PassthroughChunks)),
             };
         let framing = content_type
@@ -179,8 +209,20 @@ impl Exchange {
             decoder: framing.decoder(max_event),
             translator,
             emitter: self.emitter(),
+            messages: None,
             events: Vec::new(),
         }))
+    }
+
+    /// The Anthropic event writer, when the client speaks Anthropic.
+    fn messages_emitter(&self) -> Option<super::anthropic::stream::MessagesEmitter> {
+        self.ingress.then(|| {
+            super::anthropic::stream::MessagesEmitter::new(
+                self.env.new_id("msg_"),
+                self.model.clone().unwrap_or_default(),
+                self.analytics.prompt_estimate,
+            )
+        })
     }
 
     fn emitter(&self) -> ChunkEmitter {
@@ -263,6 +305,10 @@ impl Exchange {
                 } else {
                     body
                 };
+                if !translate && self.ingress {
+                    let body = super::anthropic::response::error_body(self.status, &body);
+                    return self.write_body(step, body);
+                }
                 if !translate {
                     step.content_length = Some(body.len());
                     step.replace = Some(body);
@@ -324,11 +370,33 @@ impl Exchange {
             env: self.env.as_ref(),
         };
         let out = match self.provider.decode(&body, &ctx) {
+            Ok(Decoded::Unchanged) if self.ingress => {
+                match serde_json::from_slice::<crate::api::chat::ChatResponse>(&body) {
+                    Ok(resp) => {
+                        self.analytics.usage = resp.usage.clone();
+                        self.analytics.response_model = resp.model.clone();
+                        self.anthropic_answer(&resp, &model)
+                    }
+                    Err(e) => {
+                        let err = ProxyError::Transformation {
+                            provider: self.cfg.provider().as_str(),
+                            route: self.route.as_str(),
+                            reason: e.to_string(),
+                        };
+                        return self.fail(step, &err);
+                    }
+                }
+            }
             Ok(Decoded::Unchanged) => {
                 if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body) {
                     read_openai_usage(&v, &mut self.analytics);
                 }
                 body
+            }
+            Ok(Decoded::Translated(LlmResponse::Chat(resp))) if self.ingress => {
+                self.analytics.usage = resp.usage.clone();
+                self.analytics.response_model = resp.model.clone();
+                self.anthropic_answer(&resp, &model)
             }
             Ok(Decoded::Translated(mut resp)) => {
                 self.analytics.usage = resp.usage().cloned();
@@ -358,6 +426,11 @@ impl Exchange {
             self.analytics.response_payload = Some(String::from_utf8_lossy(&out).into_owned());
         }
         self.write_body(step, out);
+    }
+
+    fn anthropic_answer(&self, resp: &crate::api::chat::ChatResponse, model: &str) -> Vec<u8> {
+        let v = super::anthropic::response::to_anthropic(resp, model);
+        serde_json::to_vec(&v).unwrap_or_default()
     }
 
     fn fail(&mut self, step: &mut BodyStep, err: &ProxyError) {
@@ -396,7 +469,7 @@ fn embeddings_to_base64(e: &mut crate::api::EmbeddingsResponse) {
     }
 }
 
-/// `Set-Cookie` from the upstream is dropped for these providers (kong-ai-proxy.md §4.8).
+/// `Set-Cookie` from the upstream is dropped for these providers (docs/kong-compatibility.md §9).
 fn strip_set_cookie(provider: ProviderName, edits: &mut ResponseHeadEdits) {
     use ProviderName::*;
     if matches!(provider, Openai | Azure | Mistral | Gemini | Bedrock) {
@@ -448,17 +521,32 @@ fn translate_chunk(
     if eos {
         state.translator.on_end(&mut events);
     }
+    // With an Anthropic client the OpenAI chunks only feed analytics and are dropped.
+    let mut scratch = Vec::new();
     for ev in &events {
-        state.emitter.emit(ev, out);
+        match &mut state.messages {
+            Some(m) => {
+                state.emitter.emit(ev, &mut scratch);
+                scratch.clear();
+                m.emit(ev, out);
+            }
+            None => state.emitter.emit(ev, out),
+        }
     }
     state.events = events;
     if eos {
         // Kong's estimate for providers that report no usage: ceil(output / 4).
         let completion = state.emitter.output_bytes().div_ceil(4);
-        state
-            .emitter
-            .set_estimated_usage(crate::api::Usage::new(prompt_estimate, completion));
-        state.emitter.finish(out);
+        let estimate = crate::api::Usage::new(prompt_estimate, completion);
+        if let Some(m) = &mut state.messages {
+            m.finish(Some(state.emitter.usage().unwrap_or(&estimate)), out);
+        }
+        state.emitter.set_estimated_usage(estimate);
+        if state.messages.is_some() {
+            state.emitter.finish(&mut scratch);
+        } else {
+            state.emitter.finish(out);
+        }
     }
 }
 
@@ -530,7 +618,10 @@ impl crate::stream::ProviderStream for PassthroughChunks {
 
 fn read_openai_usage(v: &serde_json::Value, a: &mut crate::analytics::Analytics) {
     if let Some(u) = v.get("usage").filter(|u| !u.is_null()) {
-        if let Ok(u) = serde_json::from_value::<crate::api::Usage>(u.clone()) {
+        if let Some(r) = crate::routes::usage::read(u) {
+            a.usage = r.tokens;
+            a.usage_fields = r.fields;
+        } else if let Ok(u) = serde_json::from_value::<crate::api::Usage>(u.clone()) {
             a.usage = Some(u);
         }
     }

@@ -1,4 +1,4 @@
-//! The host adapter: everything Kong and Envoy do differently (hosts.md §3), in one place.
+//! The host adapter: everything Kong and Envoy do differently (docs/hosts.md), in one place.
 //!
 //! | what | Kong (ngx_wasm_module) | Envoy (≥ 1.35) |
 //! |---|---|---|

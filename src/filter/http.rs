@@ -46,8 +46,12 @@ impl Http {
         id: u32,
         identity: Option<Rc<Shared>>,
     ) -> Http {
+        let mut exchange = Exchange::new(cfg, env);
+        if identity.is_some() {
+            exchange.require_identity();
+        }
         Http {
-            exchange: Exchange::new(cfg, env),
+            exchange,
             host: Host::Envoy,
             replied: false,
             host_buffers: false,
@@ -274,7 +278,7 @@ impl HttpContext for Http {
             return Action::Pause;
         }
         if !end_of_stream {
-            // Envoy buffers and calls again with the whole body (hosts.md §2.2).
+            // Envoy buffers and calls again with the whole body (docs/hosts.md §2).
             return Action::Pause;
         }
         let body = match self.get_http_request_body(0, body_size) {

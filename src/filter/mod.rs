@@ -65,12 +65,18 @@ impl RootContext for Root {
                     for w in &cfg.warnings {
                         log::warn!("ai-proxy: {w}");
                     }
-                    self.identity = cfg.identity.as_ref().map(|spec| {
+                    let spec = crate::auth::identity::IdentitySpec::from_config(&cfg.raw)
+                        .ok()
+                        .flatten();
+                    self.identity = spec.map(|spec| {
                         log::info!(
                             "ai-proxy: credentials from a cloud identity: {}",
                             spec.source.kind()
                         );
-                        Rc::new(identity::Shared::new(spec.clone(), cfg.raw.llm_format))
+                        if let Some(w) = spec.warning() {
+                            log::warn!("ai-proxy: {w}");
+                        }
+                        Rc::new(identity::Shared::new(Rc::new(spec), cfg.raw.llm_format))
                     });
                     if self.identity.is_some() {
                         if let Err(e) = raw::set_tick_period(identity::TICK_MS) {

@@ -1,6 +1,6 @@
 //! Host calls that report their status instead of panicking.
 //!
-//! The SDK's wrappers `panic!` on any status they do not expect (hosts.md §0.3, §4): a header
+//! The SDK's wrappers `panic!` on any status they do not expect (docs/hosts.md §12): a header
 //! write after Envoy released the headers, an unknown property on Kong, a body write outside a
 //! body step. A panic is a trap (a 500 on Kong, a dead VM on Envoy), so the shell makes these
 //! calls itself and turns a refusal into a logged, handled error. Same imports as the SDK
@@ -142,7 +142,7 @@ pub fn remove_header(map: MapType, name: &str) -> Result<(), HostRefused> {
 }
 
 /// Replaces a whole body buffer. `(0, usize::MAX)` means "replace everything" on both hosts
-/// (hosts.md §0.2: Envoy replaces when size ≥ length; Kong caps the new value at size).
+/// (docs/hosts.md §3: Envoy replaces when size ≥ length; Kong caps the new value at size).
 pub fn replace_body(buffer: BufferType, data: &[u8]) -> Result<(), HostRefused> {
     #[cfg(target_arch = "wasm32")]
     {

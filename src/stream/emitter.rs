@@ -1,7 +1,7 @@
 //! The one chunk emitter: neutral [`StreamEvent`]s in, OpenAI SSE bytes out
-//! (`data: <json>\n\n` per chunk, `data: [DONE]\n\n` last; kong-ai-proxy.md §4.5, OpenAI API
+//! (`data: <json>\n\n` per chunk, `data: [DONE]\n\n` last; docs/kong-compatibility.md §10, OpenAI API
 //! reference "The chat completion chunk object"). Every provider's stream goes through it, so
-//! these guarantees hold in one place (style.md §3.5 item 9):
+//! these guarantees hold in one place (docs/design.md §5):
 //!
 //! - `id`, `object`, `created` and `model` are identical in every chunk; a [`StreamEvent::Meta`]
 //!   may still change `id`/`model` until the first chunk is written, not after;
@@ -11,7 +11,7 @@
 //! - `finish_reason` is written once, when it arrives (later ones are ignored; content that
 //!   still follows it is written, not dropped); a stream that ends
 //!   without one gets `tool_calls` if tool calls were emitted, else `stop` (Kong wrote none for
-//!   Anthropic and Cohere: kong-translation.md §6 item 6);
+//!   Anthropic and Cohere: docs/kong-compatibility.md §10);
 //! - with `stream_options.include_usage`, every chunk carries `"usage": null` and a last chunk
 //!   `{"choices": [], "usage": {...}}` comes before `[DONE]` (OpenAI's documented behaviour),
 //!   with the provider's counts, else the caller's estimate ([`ChunkEmitter::set_estimated_usage`]),

@@ -1,6 +1,6 @@
 //! Incremental decoder for the AWS event stream binary framing
 //! (`application/vnd.amazon.eventstream`), which Bedrock's `ConverseStream` uses
-//! (kong-ai-proxy.md §4.5; AWS "Event stream encoding", Transcribe/S3 Select developer guides).
+//! (docs/kong-compatibility.md §10; AWS "Event stream encoding", Transcribe/S3 Select developer guides).
 //!
 //! A message is, all integers big-endian:
 //!
@@ -14,7 +14,7 @@
 //! 6 byte array (u16 length + bytes), 7 string (u16 length + UTF-8), 8 timestamp (8, ms since
 //! the epoch), 9 UUID (16).
 //!
-//! Fixes Kong (kong-translation.md §3.4 parser 2, §6 item 2): messages split across chunks are
+//! Fixes Kong (docs/kong-compatibility.md §10): messages split across chunks are
 //! buffered instead of crashing, both CRCs are checked (a mismatch is [`FrameError::Malformed`]),
 //! every header type is understood, and lengths are validated before anything is waited for
 //! or allocated: a message longer than `max_event` is [`FrameError::TooLarge`].

@@ -1,5 +1,5 @@
 //! Incremental, bounded gzip inflater for `Content-Encoding: gzip` upstream answers
-//! (kong-ai-proxy.md §4.5 and §8.3: compressed upstream streams are inflated before parsing).
+//! (docs/kong-compatibility.md §9, §10: compressed upstream streams are inflated before parsing).
 //!
 //! The gzip container (RFC 1952 §2.3: magic, method, flags, optional extra/name/comment/header
 //! CRC, then raw DEFLATE, then CRC32 and ISIZE) is parsed here byte by byte, so any chunking

@@ -1,7 +1,7 @@
 //! Incremental decoder for a JSON array streamed element by element: Gemini's
 //! `streamGenerateContent` without `alt=sse` answers `application/json` as `[`, elements
 //! separated by `,`, then `]`, with arbitrary whitespace (RFC 8259 §2 "insignificant
-//! whitespace") anywhere between tokens (kong-ai-proxy.md §4.5, kong-translation.md §3.4
+//! whitespace") anywhere between tokens (docs/kong-compatibility.md §10
 //! parser 1).
 //!
 //! Elements are delimited without parsing them: a scanner tracks string/escape state and

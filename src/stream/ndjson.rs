@@ -1,8 +1,8 @@
 //! Incremental NDJSON decoder (`application/x-ndjson`, `application/stream+json`,
 //! `application/jsonl`): one JSON value per line, as Ollama and Cohere stream
-//! (kong-ai-proxy.md §4.5; ndjson.org "NDJSON spec" 1.0: LF separated, CRLF tolerated).
+//! (docs/kong-compatibility.md §10; ndjson.org "NDJSON spec" 1.0: LF separated, CRLF tolerated).
 //!
-//! Fixes Kong's "flat JSON" splitter (kong-translation.md §3.4 parser 3, §6 item 3), which had
+//! Fixes Kong's "flat JSON" splitter (docs/kong-compatibility.md §10), which had
 //! no partial-line buffering: a line split across chunks is kept until its LF arrives. Blank
 //! (whitespace-only) lines are skipped; the last line without its LF is delivered at `finish`.
 //! Lines are not parsed here: each one becomes [`Frame::Json`] and the provider translator

@@ -1,6 +1,6 @@
 //! Incremental `text/event-stream` decoder, per the WHATWG HTML standard §9.2.6 "Interpreting
 //! an event stream" (the grammar every provider's SSE follows), fixing Kong's parser bugs
-//! (kong-translation.md §3.4 parser 4 and §6 items 3 and 5):
+//! (docs/kong-compatibility.md §10):
 //!
 //! - line ends are LF, CRLF or a lone CR; a CR that ends one chunk and the LF that starts the
 //!   next are one line end (the `skip_lf` flag), so CRLF streams split anywhere still work;

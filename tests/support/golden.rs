@@ -41,7 +41,7 @@ pub fn parse_request(route: RouteType, body: &Value) -> LlmRequest {
         RouteType::Embeddings => {
             LlmRequest::Embeddings(serde_json::from_value(body.clone()).unwrap())
         }
-        RouteType::Preserve => panic!("preserve has no typed request"),
+        other => panic!("{} has no typed request", other.as_str()),
     }
 }
 

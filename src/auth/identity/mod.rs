@@ -23,7 +23,7 @@ use std::fmt;
 
 use crate::config::schema::{AuthConfig, RawConfig};
 use crate::config::{ConfigError, ProviderName};
-use crate::providers::UpstreamTarget;
+use crate::upstream::UpstreamTarget;
 
 /// Scope of Azure OpenAI / Cognitive Services tokens (Entra v2 endpoint).
 pub const AZURE_SCOPE: &str = "https://cognitiveservices.azure.com/.default";
@@ -398,6 +398,16 @@ impl IdentitySpec {
             _ => None,
         };
         Ok(source.map(|source| IdentitySpec { source, timeout_ms }))
+    }
+
+    /// A configure-time note when the flow cannot work (accepted, as Kong accepts it).
+    pub fn warning(&self) -> Option<String> {
+        match &self.source {
+            Source::Broken { kind, reason } => Some(format!(
+                "{kind}: {reason}: every request will get 500 'LLM request failed before proxying'"
+            )),
+            _ => None,
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! Anthropic → OpenAI: Messages API answers to `chat.completion`, Text Completions answers to
-//! `text_completion` (kong-translation.md §4.3; finish reasons mapped per DESIGN.md
-//! decision 2 instead of Kong's raw `end_turn`, usage never a string).
+//! `text_completion` (docs/kong-compatibility.md §13.2; finish reasons mapped per docs/kong-compatibility.md
+//! §11 instead of Kong's raw `end_turn`, usage never a string).
 
 use super::wire::{CompleteResponse, ContentBlock, MessagesResponse, StopReason, Usage};
 use crate::api::chat::{AssistantMessage, ChatChoice, ChatResponse, FunctionCall, Role, ToolCall};

@@ -1,5 +1,5 @@
 //! OpenAI → Anthropic: chat to the Messages API, completions to the legacy Text Completions
-//! API (kong-translation.md §4.3, with Kong's §6 bugs fixed: every system prompt is kept,
+//! API (docs/kong-compatibility.md §13.2, with Kong's bugs fixed: every system prompt is kept,
 //! images are converted, assistant text next to tool calls is kept, top_p/top_k/stop are
 //! forwarded).
 
@@ -254,7 +254,7 @@ fn encode_tools(tools: &[Tool]) -> Vec<ToolParam> {
         .collect()
 }
 
-/// `tool_choice` per kong-ai-proxy.md §4.2; `parallel_tool_calls: false` becomes
+/// `tool_choice` per docs/kong-compatibility.md §13.2; `parallel_tool_calls: false` becomes
 /// `disable_parallel_tool_use: true` on it (with `auto` when the client gave no choice, and
 /// only when tools are sent). `none` has no such field.
 fn encode_tool_choice(
@@ -304,7 +304,7 @@ fn encode_response_format(rf: &ResponseFormat) -> Option<OutputConfig> {
 ///
 /// Dropped (no equivalent): `stream_options`, `n`, `echo`, `logprobs`, `suffix`, `best_of`,
 /// penalties and other extra fields. The request is never sent as a stream: Anthropic's
-/// completions stream is not translated (kong-ai-proxy.md §4.5, "Anthropic streams chat only").
+/// completions stream is not translated (docs/kong-compatibility.md §13.2: Kong streams Anthropic chat only).
 pub fn encode_completions(
     req: &CompletionsRequest,
     model: &str,

@@ -1,4 +1,4 @@
-//! Anthropic (kong-translation.md §4.3; kong-ai-proxy.md §3): chat over the Messages API
+//! Anthropic (docs/kong-compatibility.md §13.2): chat over the Messages API
 //! (`/v1/messages`, streamed or not), completions over the legacy Text Completions API
 //! (`/v1/complete`, not streamed: Kong's Anthropic streams chat only), `preserve` to the
 //! client's path. No embeddings.
@@ -21,7 +21,7 @@ use crate::config::ProviderName;
 use crate::error::{ProxyError, TranslateError};
 use crate::stream::Framing;
 
-/// Default base (kong-translation.md §4, table of bases).
+/// Default base (docs/kong-compatibility.md §8).
 pub const BASE_URL: &str = "https://api.anthropic.com:443";
 /// Chat path.
 pub const CHAT_PATH: &str = "/v1/messages";
@@ -68,18 +68,18 @@ impl Provider for Anthropic {
     fn upstream(&self, ctx: &RequestCtx<'_>) -> Result<UpstreamTarget, ProxyError> {
         let mut target = UpstreamTarget::from_url(BASE_URL)
             .ok_or_else(|| ProxyError::Internal("bad anthropic base URL".into()))?;
-        // kong-translation.md §2.7: `upstream_path` replaces the operation path outright for
+        // docs/kong-compatibility.md §8: `upstream_path` replaces the operation path outright for
         // anthropic; `preserve` goes to the client's own path.
         target.path = match (&ctx.options.upstream_path, ctx.route) {
             (Some(p), _) if !p.is_empty() => p.clone(),
             (_, RouteType::Chat) => CHAT_PATH.to_string(),
             (_, RouteType::Completions) => COMPLETIONS_PATH.to_string(),
-            (_, RouteType::Preserve) => ctx.client_path.to_string(),
             (_, RouteType::Embeddings) => {
                 return Err(ProxyError::bad_request(
                     "no transformer for anthropic://llm/v1/embeddings",
                 ))
             }
+            (_, _) => ctx.client_path.to_string(),
         };
         Ok(target)
     }
@@ -120,12 +120,12 @@ impl Provider for Anthropic {
             RouteType::Completions => {
                 LlmResponse::Completions(decode::decode_completions(body, ctx.model, ctx.env)?)
             }
-            RouteType::Preserve => return Ok(Decoded::Unchanged),
             RouteType::Embeddings => {
                 return Err(TranslateError::new(
                     "no transformer for anthropic://llm/v1/embeddings",
                 ))
             }
+            _ => return Ok(Decoded::Unchanged),
         };
         Ok(Decoded::Translated(resp))
     }

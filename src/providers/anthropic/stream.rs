@@ -2,7 +2,7 @@
 //! `content_block_delta`, `content_block_stop`, `message_delta`, `message_stop`, `ping`,
 //! `error`) translated into neutral [`StreamEvent`]s.
 //!
-//! Guarantees (fixing Kong's losses, kong-translation.md §4.3 and §6 items 6 and 16):
+//! Guarantees (fixing Kong's losses, docs/kong-compatibility.md §13.2):
 //! - `Meta{id, model}` once, from `message_start`.
 //! - Text, reasoning (`thinking_delta`) and tool calls are all forwarded; `signature_delta`,
 //!   `citations_delta`, `ping` and event types this filter does not know are ignored.

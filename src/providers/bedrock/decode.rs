@@ -14,7 +14,7 @@ use crate::api::{FinishReason, Usage};
 use crate::error::TranslateError;
 use crate::providers::ResponseCtx;
 
-/// `stopReason` → OpenAI's set (DESIGN.md decision 2).
+/// `stopReason` → OpenAI's set (docs/kong-compatibility.md §11).
 pub fn finish_reason(reason: StopReason) -> FinishReason {
     match reason {
         StopReason::EndTurn | StopReason::StopSequence | StopReason::Unknown => FinishReason::Stop,

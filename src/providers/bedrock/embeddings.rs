@@ -5,7 +5,7 @@
 //! `inputText`, `dimensions`, `normalize`; answer `embedding`, `inputTextTokenCount`), "Amazon
 //! Titan Multimodal Embeddings" (`embeddingConfig.outputEmbeddingLength`), "Cohere Embed v3" and
 //! "Cohere Embed v4" (`texts`, `input_type`, v4 `output_dimension`; answer `embeddings` as a
-//! list or keyed by type). kong-ai-proxy.md §2.4 (`bedrock.embeddings_normalize`,
+//! list or keyed by type). docs/kong-compatibility.md §2.1 (`bedrock.embeddings_normalize`,
 //! `cohere.embedding_input_type`).
 
 use serde::{Deserialize, Serialize};

@@ -3,7 +3,7 @@
 //!
 //! References: Bedrock API Reference `API_runtime_Converse` (request shapes), "Call a tool with
 //! the Converse API" (toolUse/toolResult turns), "Get validated JSON results from models"
-//! (`outputConfig.textFormat`); kong-translation.md §4.8 for Kong's behaviour, whose quirks (§6 item 10: only the last tool
+//! (`outputConfig.textFormat`); docs/kong-compatibility.md §13.6 for Kong's behaviour, whose quirks (only the last tool
 //! call kept, `anthropic_version` always added, arrays around `additionalModelRequestFields`)
 //! are deliberately not copied.
 //!

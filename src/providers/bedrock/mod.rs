@@ -3,8 +3,8 @@
 //! InvokeModel (`POST /model/{modelId}/invoke`) with the body of the model's family, every
 //! request signed with AWS SigV4 (service `bedrock`).
 //!
-//! Spec: kong-translation.md §4.8 (what Kong does; its §6 quirks are not copied),
-//! kong-ai-proxy.md §3.1/§3.2 (capabilities, paths) and §4.9 (credentials, region).
+//! Spec: docs/kong-compatibility.md §13.6 (what Kong does; its quirks are not copied),
+//! docs/kong-compatibility.md §1 (capabilities), §8 (paths), §7 (credentials).
 //! Host: `bedrock-runtime.{options.bedrock.aws_region}.amazonaws.com`, https 443.
 //!
 //! Credentials come from `auth.aws_access_key_id` / `auth.aws_secret_access_key` (+ optional
@@ -85,7 +85,7 @@ fn operation_path(route: RouteType, model: &str, stream: bool, client_path: &str
         RouteType::Chat | RouteType::Completions => format!("/model/{model}/converse"),
         RouteType::Embeddings => format!("/model/{model}/invoke"),
         // Native Bedrock bodies go to the path the client used; only host and auth change.
-        RouteType::Preserve => client_path.to_string(),
+        _ => client_path.to_string(),
     }
 }
 
@@ -154,7 +154,7 @@ impl Provider for Bedrock {
             RouteType::Embeddings => {
                 LlmResponse::Embeddings(embeddings::decode_embeddings(body, ctx)?)
             }
-            RouteType::Preserve => return Ok(Decoded::Unchanged),
+            _ => return Ok(Decoded::Unchanged),
         };
         Ok(Decoded::Translated(resp))
     }
@@ -165,7 +165,7 @@ impl Provider for Bedrock {
                 framing: Framing::EventStream,
                 translator: Box::new(stream::ConverseStream::new()),
             },
-            RouteType::Embeddings | RouteType::Preserve => StreamPlan::Passthrough,
+            _ => StreamPlan::Passthrough,
         }
     }
 

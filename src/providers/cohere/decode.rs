@@ -15,10 +15,10 @@ use crate::providers::ResponseCtx;
 
 use super::wire;
 
-/// Kong's reason for a 200 answer without generated text (kong-ai-proxy.md §4.6).
+/// Kong's reason for a 200 answer without generated text (docs/kong-compatibility.md §3.2).
 pub const MISSING_TEXT: &str = "'text' or 'generations' missing from cohere response body";
 
-/// Maps Cohere's finish reason to OpenAI's set (DESIGN.md decision 2). `ERROR`, `TIMEOUT` and
+/// Maps Cohere's finish reason to OpenAI's set (docs/kong-compatibility.md §11). `ERROR`, `TIMEOUT` and
 /// `USER_CANCEL` end the text early without a better OpenAI name: they become `stop`.
 pub fn map_finish(reason: wire::FinishReason) -> FinishReason {
     use wire::FinishReason as F;
@@ -71,7 +71,7 @@ pub fn decode_chat(body: &[u8], ctx: &ResponseCtx<'_>) -> Result<LlmResponse, Tr
         .ok_or_else(|| TranslateError::new(MISSING_TEXT))?;
 
     // The tool plan is the text the model wrote before calling tools; it goes first, as the
-    // visible part of the turn (Kong does the same, kong-translation.md §4.4 branch 3).
+    // visible part of the turn (Kong does the same, docs/kong-compatibility.md §13.3).
     let mut text = message.tool_plan.unwrap_or_default();
     let mut reasoning = String::new();
     for block in message.content.iter().flatten() {

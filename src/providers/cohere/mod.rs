@@ -1,8 +1,8 @@
 //! Cohere (`provider: cohere`): chat, completions and embeddings, streamed chat and
-//! completions (kong-ai-proxy.md §3.1, §3.2).
+//! completions (docs/kong-compatibility.md §1, §8).
 //!
 //! **Chat targets Cohere's v2 Chat API (`POST /v2/chat`), not Kong's v1 (`/v1/chat`).** Kong's
-//! driver (kong-translation.md §4.4) flattens the conversation into v1's `message` +
+//! driver (docs/kong-compatibility.md §13.3) flattens the conversation into v1's `message` +
 //! `chat_history`, maps `system` and `tool` turns to `USER`, forwards OpenAI's own body when
 //! tools are present and always answers `finish_reason: stop`. v2 takes OpenAI-like messages
 //! (system, user with text and image parts, assistant with tool calls, tool results),
@@ -13,7 +13,7 @@
 //! `POST /v2/embed`.
 //!
 //! Upstream: `https://api.cohere.com` plus the route's path; `upstream_path` replaces the path
-//! (kong-translation.md §2.7); `preserve` uses the client's path. Auth is the operator's
+//! (docs/kong-compatibility.md §8); `preserve` uses the client's path. Auth is the operator's
 //! `Authorization: Bearer …` header, applied by the exchange.
 
 pub mod decode;
@@ -64,7 +64,7 @@ impl Provider for Cohere {
             RouteType::Chat => CHAT_PATH,
             RouteType::Completions => COMPLETIONS_PATH,
             RouteType::Embeddings => EMBEDDINGS_PATH,
-            RouteType::Preserve => ctx.client_path,
+            _ => ctx.client_path,
         };
         let path = ctx
             .options
@@ -107,7 +107,7 @@ impl Provider for Cohere {
             RouteType::Chat => decode::decode_chat(body, ctx)?,
             RouteType::Completions => decode::decode_completions(body, ctx)?,
             RouteType::Embeddings => decode::decode_embeddings(body, ctx)?,
-            RouteType::Preserve => return Ok(Decoded::Unchanged),
+            _ => return Ok(Decoded::Unchanged),
         };
         Ok(Decoded::Translated(resp))
     }
@@ -122,12 +122,12 @@ impl Provider for Cohere {
                 framing: Framing::Ndjson,
                 translator: Box::new(stream::GenerateStream::new()),
             },
-            RouteType::Embeddings | RouteType::Preserve => StreamPlan::Passthrough,
+            _ => StreamPlan::Passthrough,
         }
     }
 }
 
-/// Leading slashes collapse to one; an empty path is `/` (kong-translation.md §2.7 rule 4).
+/// Leading slashes collapse to one; an empty path is `/` (docs/kong-compatibility.md §8).
 fn normalise_path(path: &str) -> String {
     format!("/{}", path.trim_start_matches('/'))
 }

@@ -16,7 +16,7 @@
 //!   `TranslateError`, never a panic.
 //!
 //! Guarantees of [`GenerateStream`]: `text-generation` → `Text`; `stream-end` → `Finish` and
-//! `Usage` (from `response.meta.billed_units`; Kong's wrong-field fallback, §6.16, is not
+//! `Usage` (from `response.meta.billed_units`; Kong's wrong-field fallback, docs/kong-compatibility.md §13.3, is not
 //! copied); `stream-error` → `Error`.
 
 use crate::api::FinishReason;

@@ -1,6 +1,6 @@
 //! Gemini → OpenAI answers: `generateContent` to `chat.completion` / `text_completion`,
 //! `batchEmbedContents` and Vertex `:predict` to an embeddings `list`
-//! (kong-translation.md §4.7 "Response", with Kong's §6 quirks fixed: every candidate and every
+//! (docs/kong-compatibility.md §13.5, with Kong's quirks fixed: every candidate and every
 //! text part is kept, tool calls get ids and `finish_reason: tool_calls`, finish reasons are
 //! mapped to OpenAI's set, `model` is the answering `modelVersion`).
 //!
@@ -28,7 +28,7 @@ use crate::api::{self, ChatResponse, CompletionsResponse, EmbeddingsResponse, Us
 use crate::env::Env;
 use crate::error::TranslateError;
 
-/// Kong's reason when a 200 answer has no candidates (kong-translation.md §4.7).
+/// Kong's reason when a 200 answer has no candidates (docs/kong-compatibility.md §13.5).
 pub const NO_CANDIDATES: &str =
     "no generation candidates received from Gemini, or max_tokens too short";
 
@@ -277,7 +277,7 @@ fn chat_choice(c: &Candidate, position: usize, ids: &mut CallIds<'_>) -> ChatCho
     }
 }
 
-/// Gemini `finishReason` → OpenAI's set (DESIGN.md decision 2). `STOP` after function calls is
+/// Gemini `finishReason` → OpenAI's set (docs/kong-compatibility.md §11). `STOP` after function calls is
 /// `tool_calls`; the safety family is `content_filter`; `MAX_TOKENS` is `length`; anything else
 /// (`OTHER`, `LANGUAGE`, `MALFORMED_FUNCTION_CALL`, unknown) is `stop`. No reason yet → `None`,
 /// unless function calls were made.

@@ -1,6 +1,6 @@
 //! OpenAI → Gemini request bodies: chat and completions become `generateContent`, embeddings
-//! become AI Studio `batchEmbedContents` or Vertex `:predict` (kong-translation.md §4.7, with
-//! Kong's §6 bugs fixed: tool calls keep their arguments, tool results carry the real function
+//! become AI Studio `batchEmbedContents` or Vertex `:predict` (docs/kong-compatibility.md §13.5, with
+//! Kong's bugs fixed: tool calls keep their arguments, tool results carry the real function
 //! name, `tool_choice` is translated, system prompts stay separate parts).
 //!
 //! OpenAI chat fields with no Gemini equivalent (dropped): `parallel_tool_calls`, `user`,

@@ -1,11 +1,11 @@
 //! Gemini: Google AI Studio (Gemini API, `generativelanguage.googleapis.com/v1beta`) and
 //! Vertex AI (`{api_endpoint}/v1/projects/…/publishers/google/models/…`), one provider
-//! (kong-ai-proxy.md §3.1/§3.2, kong-translation.md §4.7).
+//! (docs/kong-compatibility.md §13.5).
 //!
 //! Vertex mode applies iff `options.gemini` has `api_endpoint`, `project_id` and `location_id`
 //! (config validation ensures all three or none); otherwise AI Studio. Routes: chat (streamed),
 //! completions (streamed too, same translator) and embeddings, in both modes; `preserve` gets the
-//! provider host with the client's path (Kong's preserve rule, kong-translation.md §2.7).
+//! provider host with the client's path (Kong's preserve rule, docs/kong-compatibility.md §8).
 //!
 //! Upstream operations:
 //! - chat/completions: `:generateContent`, or `:streamGenerateContent?alt=sse` when streaming
@@ -214,7 +214,7 @@ impl Provider for Gemini {
                 };
                 LlmResponse::Embeddings(e)
             }
-            RouteType::Preserve => return Ok(Decoded::Unchanged),
+            _ => return Ok(Decoded::Unchanged),
         };
         Ok(Decoded::Translated(response))
     }

@@ -13,7 +13,7 @@
 //! - `finishReason` → one `Finish`, mapped like non-stream answers (`STOP` after calls is
 //!   `tool_calls`);
 //! - `usageMetadata` is cumulative in Gemini streams: the latest one REPLACES the previous
-//!   (Kong adds them up in places, kong-translation.md §6) and is emitted once, at the end;
+//!   (Kong adds them up in places, docs/kong-compatibility.md §13.5) and is emitted once, at the end;
 //! - a prompt blocked by `promptFeedback.blockReason` ends with `Finish(content_filter)` (the
 //!   same answer as non-stream), not an error;
 //! - an `error` object in a chunk → `Error{message, kind: status}`; later frames are ignored;

@@ -17,7 +17,7 @@ use crate::env::Env;
 use crate::error::TranslateError;
 use crate::providers::ResponseCtx;
 
-/// Maps a finish reason to OpenAI's set (DESIGN.md decision 2). TGI's `eos_token` and
+/// Maps a finish reason to OpenAI's set (docs/kong-compatibility.md §11). TGI's `eos_token` and
 /// `stop_sequence` are `stop`; an answer that called tools and stopped is `tool_calls` (TGI
 /// reports `stop` there, OpenAI clients look for `tool_calls`); unknown values are `stop`.
 pub fn finish_reason(reason: wire::FinishReason, called_tools: bool) -> FinishReason {

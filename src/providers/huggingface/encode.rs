@@ -17,7 +17,7 @@ use crate::api::embeddings::EmbeddingsRequest;
 use crate::config::ModelOptions;
 use crate::error::ProxyError;
 
-/// The OpenAI-compatible family's edits (kong-translation.md §4.1), the same ones
+/// The OpenAI-compatible family's edits (docs/kong-compatibility.md §13.1), the same ones
 /// `openai_compat` applies: `model` is the resolved name, `stream` is always present, `top_k`
 /// is removed (not in HF's chat schema). Kept as one small function so it can be swapped for
 /// the shared one.

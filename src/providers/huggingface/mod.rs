@@ -1,7 +1,7 @@
 //! Hugging Face (`huggingface`): chat (streamed too) and embeddings, per Kong's capability
-//! matrix (kong-ai-proxy.md §3.1: chat(S) 3.9, embeddings 3.11; no completions).
+//! matrix (docs/kong-compatibility.md §1: chat(S) 3.9, embeddings 3.11; no completions).
 //!
-//! Where requests go (kong-ai-proxy.md §3.2 gives Kong's "new serverless API" paths on
+//! Where requests go (docs/kong-compatibility.md §8 gives Kong's "new serverless API" paths on
 //! `https://api-inference.huggingface.co`): we keep Kong's paths but use the host Hugging Face
 //! documents today, `https://router.huggingface.co` (hub-docs `inference-providers/index.md`:
 //! `https://router.huggingface.co/v1/chat/completions`; the feature-extraction pipeline is
@@ -15,9 +15,9 @@
 //! - preserve: the client's path on the router host.
 //!
 //! Auth is the configured header (`Authorization: Bearer hf_…`), applied by the exchange.
-//! Kong's OSS driver (kong-translation.md §4.9) rewrote the body into `parameters`/`options`,
+//! Kong's OSS driver (docs/kong-compatibility.md §13.7) rewrote the body into `parameters`/`options`,
 //! answered `finish_reason: "complete"` and never ended streams with `[DONE]`; none of that is
-//! kept (§6 items 6 and 7).
+//! kept (docs/kong-compatibility.md §10, §11).
 
 pub mod decode;
 pub mod encode;
@@ -72,12 +72,12 @@ impl Provider for Huggingface {
                 "/hf-inference/models/{}/pipeline/feature-extraction",
                 encode::model_path(ctx.model)
             ),
-            RouteType::Preserve => ctx.client_path.to_string(),
             RouteType::Completions => {
                 return Err(ProxyError::bad_request(
                     "huggingface does not support llm/v1/completions",
                 ))
             }
+            _ => ctx.client_path.to_string(),
         };
         Ok(target)
     }
@@ -114,10 +114,10 @@ impl Provider for Huggingface {
         let response = match ctx.route {
             RouteType::Chat => LlmResponse::Chat(decode::decode_chat(body, ctx)?),
             RouteType::Embeddings => LlmResponse::Embeddings(decode::decode_embeddings(body, ctx)?),
-            RouteType::Preserve => return Ok(Decoded::Unchanged),
             RouteType::Completions => {
                 return Err(TranslateError::new("no transformer for llm/v1/completions"))
             }
+            _ => return Ok(Decoded::Unchanged),
         };
         Ok(Decoded::Translated(response))
     }

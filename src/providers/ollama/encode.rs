@@ -1,7 +1,7 @@
 //! OpenAI → Ollama: chat to `/api/chat`, completions to `/api/generate`, embeddings to
 //! `/api/embed` (ollama/ollama `docs/api.md`).
 //!
-//! Kong's `to_ollama` (kong-translation.md §4.6) copies `messages`/`prompt`, `tools` and
+//! Kong's `to_ollama` (docs/kong-compatibility.md §13.4) copies `messages`/`prompt`, `tools` and
 //! `tool_choice` and only four sampling options; this encoder translates each message (images,
 //! tool calls with object arguments, tool results with `tool_name`), keeps stop sequences, seed
 //! and penalties, maps `response_format` to `format`, and always sends `stream` (Ollama

@@ -1,4 +1,4 @@
-//! `provider: llama2`, `llama2_format: raw` (kong-translation.md §4.6): the conversation as one
+//! `provider: llama2`, `llama2_format: raw` (docs/kong-compatibility.md §13.4): the conversation as one
 //! Llama-2 chat prompt sent as `{"inputs", "parameters"}` (the text-generation-inference
 //! request shape) to `upstream_url`, the answer's `generated_text` back. No embeddings.
 //!

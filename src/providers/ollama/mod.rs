@@ -1,5 +1,5 @@
-//! The Ollama family: one implementation serving four configs (kong-translation.md §4.5,
-//! §4.6; kong-ai-proxy.md §3.1, §3.2):
+//! The Ollama family: one implementation serving four configs (docs/kong-compatibility.md
+//! §13.4):
 //! - [`OLLAMA`] (`provider: ollama`), [`MISTRAL`] (`mistral_format: ollama`) and [`LLAMA2`]
 //!   (`llama2_format: ollama`) speak Ollama's native API: `/api/chat`, `/api/generate`,
 //!   `/api/embed`, NDJSON streams;
@@ -7,7 +7,7 @@
 //!
 //! Routes: chat (streamed), completions (streamed) and embeddings for every Ollama-format
 //! config (the matrix lists completions for llama2 only; `/api/generate` serves it for all at no
-//! cost); raw has chat and completions, no embeddings (kong-ai-proxy.md §3.3).
+//! cost); raw has chat and completions, no embeddings (docs/kong-compatibility.md §1).
 //!
 //! Upstream: llama2 requires `upstream_url` (config validation; used verbatim, `upstream_path`
 //! ignored as in Kong). Ollama and Mistral default to `http://localhost:11434` plus the route's
@@ -33,7 +33,7 @@ use crate::config::ProviderName;
 use crate::error::{ProxyError, TranslateError};
 use crate::stream::Framing;
 
-/// Kong's text for a body with both `prompt` and `messages` (kong-ai-proxy.md §4.6).
+/// Kong's text for a body with both `prompt` and `messages` (docs/kong-compatibility.md §3.2).
 pub const PROMPT_AND_MESSAGES: &str =
     "cannot run raw 'prompt' and chat history 'messages' requests at the same time - refer to schema";
 
@@ -77,7 +77,7 @@ impl Ollama {
             RouteType::Chat => "/api/chat",
             RouteType::Completions => "/api/generate",
             RouteType::Embeddings => "/api/embed",
-            RouteType::Preserve => client_path,
+            _ => client_path,
         }
     }
 }
@@ -91,6 +91,7 @@ impl Provider for Ollama {
         match route {
             RouteType::Chat | RouteType::Completions | RouteType::Preserve => true,
             RouteType::Embeddings => !self.raw,
+            _ => false,
         }
     }
 
@@ -169,7 +170,7 @@ impl Provider for Ollama {
             match ctx.route {
                 RouteType::Completions => decode::decode_completions(body, ctx)?,
                 RouteType::Embeddings => decode::decode_embeddings(body, ctx)?,
-                RouteType::Chat | RouteType::Preserve => decode::decode_chat(body, ctx)?,
+                _ => decode::decode_chat(body, ctx)?,
             }
         };
         Ok(Decoded::Translated(resp))
@@ -185,7 +186,7 @@ impl Provider for Ollama {
                 framing: Framing::Ndjson,
                 translator: Box::new(stream::OllamaStream::new(ctx.env.new_id("call_"))),
             },
-            RouteType::Embeddings | RouteType::Preserve => StreamPlan::Passthrough,
+            _ => StreamPlan::Passthrough,
         }
     }
 }

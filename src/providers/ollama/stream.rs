@@ -11,7 +11,7 @@
 //!   `done_reason`) and `Usage` (`prompt_eval_count`, `eval_count`); later lines are ignored;
 //! - an `{"error": …}` line gives `Error` and ends the translation;
 //! - Kong's stream loses lines split across chunks and never reports a finish reason
-//!   (kong-translation.md §4.6, §6.3): framing here is the shared NDJSON decoder, and the
+//!   (docs/kong-compatibility.md §13.4, §10): framing here is the shared NDJSON decoder, and the
 //!   finish reason is always reported.
 
 use crate::error::TranslateError;

@@ -3,7 +3,7 @@
 //! provider in [`profiles`].
 //!
 //! Requests keep the client's JSON as sent — every field we do not model included — with only
-//! Kong's edits (kong-translation.md §4.1): `model` set to the resolved name, `stream` always
+//! Kong's edits (docs/kong-compatibility.md §13.1): `model` set to the resolved name, `stream` always
 //! present, `top_k` removed where the upstream rejects it. Answers go back byte for byte
 //! (`Decoded::Unchanged`) once checked to be the expected shape; streams pass through.
 
@@ -37,15 +37,24 @@ impl Provider for Compat {
     }
 
     fn supports(&self, route: RouteType) -> bool {
-        route == RouteType::Preserve || self.profile.path(route).is_some()
+        route == RouteType::Preserve
+            || self.profile.path(route).is_some()
+            || crate::routes::served(self.profile.name, route)
     }
 
     fn supports_stream(&self, route: RouteType) -> bool {
-        self.profile.streams && matches!(route, RouteType::Chat | RouteType::Completions)
+        (self.profile.streams && matches!(route, RouteType::Chat | RouteType::Completions))
+            // Responses streams are passed through as the provider sends them.
+            || (route == RouteType::Responses && crate::routes::served(self.profile.name, route))
     }
 
     fn upstream(&self, ctx: &RequestCtx<'_>) -> Result<UpstreamTarget, ProxyError> {
-        let op = self.profile.path(ctx.route).unwrap_or("/");
+        let routed = !ctx.route.is_llm() && ctx.route != RouteType::Preserve;
+        let op = if routed {
+            crate::routes::openai_path(ctx.route, ctx.client_path)
+        } else {
+            self.profile.path(ctx.route).unwrap_or("/").to_string()
+        };
         let o = ctx.options;
         let fixed = |url: &str| {
             UpstreamTarget::from_url(url)
@@ -57,9 +66,15 @@ impl Provider for Compat {
                 let instance = o.azure_instance.as_deref().unwrap_or_default();
                 let deployment = o.azure_deployment_id.as_deref().unwrap_or_default();
                 let mut t = host(&format!("{instance}.openai.azure.com"));
-                t.path = format!("/openai/deployments/{deployment}");
                 let version = o.azure_api_version.as_deref().unwrap_or("2023-05-15");
                 t.query.push(("api-version".into(), version.into()));
+                if routed {
+                    t.path = crate::routes::azure_path(ctx.route, ctx.client_path, deployment);
+                    t.query
+                        .extend(crate::routes::azure_query(ctx.route, deployment));
+                    return Ok(t);
+                }
+                t.path = format!("/openai/deployments/{deployment}");
                 t
             }
             Base::Dashscope => {
@@ -88,7 +103,14 @@ impl Provider for Compat {
         if target.path == "/" {
             target.path.clear();
         }
-        target.path.push_str(op);
+        target.path.push_str(&op);
+        if ctx.route == RouteType::Realtime
+            && self.profile.name != ProviderName::Azure
+            && !ctx.model.is_empty()
+        {
+            // OpenAI names the realtime model in the query (`/v1/realtime?model=…`).
+            target.query.push(("model".into(), ctx.model.to_string()));
+        }
         Ok(target)
     }
 
@@ -136,7 +158,7 @@ fn host(name: &str) -> UpstreamTarget {
 }
 
 /// Kong's check on OpenAI-format answers: chat and completions need `choices`, embeddings
-/// `data` (kong-translation.md §4.1; the texts are Kong's).
+/// `data` (docs/kong-compatibility.md §13.1; the texts are Kong's).
 pub fn check_shape(body: &[u8], route: RouteType) -> Result<(), TranslateError> {
     let v: Value = serde_json::from_slice(body).map_err(|_| {
         TranslateError::new(format!("failed to decode {} response", route.as_str()))
@@ -144,7 +166,7 @@ pub fn check_shape(body: &[u8], route: RouteType) -> Result<(), TranslateError> 
     let key = match route {
         RouteType::Chat | RouteType::Completions => "choices",
         RouteType::Embeddings => "data",
-        RouteType::Preserve => return Ok(()),
+        _ => return Ok(()),
     };
     if v.get(key).is_none() {
         return Err(TranslateError::new(format!(

@@ -1,5 +1,5 @@
 //! The profile table of the OpenAI-compatible family: one row per provider, no code
-//! (kong-ai-proxy.md §3.1–§3.2, kong-translation.md §4.1–§4.2, §4.5–§4.6).
+//! (docs/kong-compatibility.md §1, §8, §13.1).
 
 use super::Compat;
 use crate::api::RouteType;
@@ -48,6 +48,8 @@ impl Profile {
             RouteType::Completions => self.completions,
             RouteType::Embeddings => self.embeddings,
             RouteType::Preserve => Some("/"),
+            // The other route types are mapped by `crate::routes` (openai, azure, xai only).
+            _ => None,
         }
     }
 }

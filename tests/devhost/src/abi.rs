@@ -110,7 +110,7 @@ impl MapType {
 pub enum Action {
     /// Let the stream go on.
     Continue,
-    /// Stop here (meaning depends on host and step, see spec/hosts.md §1.8, §2.2).
+    /// Stop here (meaning depends on host and step, see docs/hosts.md §5, §9).
     Pause,
 }
 

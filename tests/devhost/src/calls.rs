@@ -1,12 +1,12 @@
 //! Properties, `dispatch_http_call`, tick, shared data/queues, metrics and the remaining
-//! hostcalls, with each host's rules (`spec/hosts.md` §1.8–§1.10, §2.3–§2.4).
+//! hostcalls, with each host's rules (`docs/hosts.md` §7, §8, §10–§13).
 
 use crate::abi::{HeaderPairs, Status};
 use crate::headers::map_get;
 use crate::profile::Profile;
 use crate::state::{Fail, HostResult, HostState, HttpCall, Phase};
 
-/// Kong property setters that exist (§1.10, `kong/runloop/wasm.lua` `register_property_handlers`)
+/// Kong property setters that exist (docs/hosts.md §7, `kong/runloop/wasm.lua` `register_property_handlers`)
 /// and the `ngx.*` variables Kong declares with `set` (`nginx_kong.lua`; writable **(inferred)**).
 const KONG_SETTABLE: &[&str] = &[
     "kong.response.status",
@@ -23,13 +23,13 @@ impl HostState {
         self.streams.contains_key(&self.current)
     }
 
-    /// `proxy_get_property`. Kong: every value is a string (§1.10); Envoy: integers are 8-byte
-    /// little-endian (§2.4). Unknown paths are NOT_FOUND on both.
+    /// `proxy_get_property`. Kong: every value is a string (docs/hosts.md §7); Envoy: integers are 8-byte
+    /// little-endian (docs/hosts.md §7). Unknown paths are NOT_FOUND on both.
     pub fn get_property(&mut self, parts: &[String]) -> HostResult<Vec<u8>> {
         let path = parts.join(".");
         let profile = self.profile();
         if profile == Profile::Kong && !self.in_http_context() && parts.len() > 1 {
-            // §1.10: scoped (dotted) properties are errors outside a request.
+            // docs/hosts.md §7: scoped (dotted) properties are errors outside a request.
             self.host_log(format!(
                 "[kong] cannot get scoped property '{path}' outside of a request"
             ));
@@ -50,7 +50,7 @@ impl HostState {
                 .map(|p| p.split('?').next().unwrap_or("").as_bytes().to_vec()),
             (Profile::Kong, "kong.version") => Some(self.opts.kong_version.clone().into_bytes()),
             (Profile::Kong, "request.path") => Some(s.original_path.clone().into_bytes()),
-            // §1.10: nginx `$hostname`, the machine's name.
+            // docs/hosts.md §7: nginx `$hostname`, the machine's name.
             (Profile::Kong, "request.host") => Some(self.opts.hostname.clone().into_bytes()),
             (Profile::Kong, "request.scheme") => Some(b"http".to_vec()),
             (Profile::Kong, "response.code") => status.map(|c| c.to_string().into_bytes()),
@@ -71,9 +71,9 @@ impl HostState {
         v.ok_or(Fail::Status(Status::NotFound))
     }
 
-    /// `proxy_set_property`. Envoy stores anything in filter state and answers OK (§2.4). Kong
+    /// `proxy_set_property`. Envoy stores anything in filter state and answers OK (docs/hosts.md §7). Kong
     /// knows only its setters, the `ngx.*` variables declared with `set`, and free `kong.*`
-    /// scratch names; anything else is NOT_FOUND, which makes the SDK panic (§1.10).
+    /// scratch names; anything else is NOT_FOUND, which makes the SDK panic (docs/hosts.md §7).
     pub fn set_property(&mut self, parts: &[String], value: &[u8]) -> HostResult<()> {
         let path = parts.join(".");
         if self.profile() == Profile::Kong {
@@ -94,7 +94,7 @@ impl HostState {
             if path == "kong.service.target"
                 && !matches!(self.phase, Phase::RequestHeaders | Phase::HttpCallResponse)
             {
-                // §1.12: `kong.service.set_target` is only legal in access/rewrite/balancer; the
+                // docs/hosts.md §8: `kong.service.set_target` is only legal in access/rewrite/balancer; the
                 // body step runs in the content phase **(inferred)**. The call still succeeds.
                 self.host_log("[kong] [warn] kong.service.target set outside the access phase: it may have no effect");
             }
@@ -108,7 +108,7 @@ impl HostState {
         }
     }
 
-    /// `proxy_http_call` (§1.8 Kong: host[:port] target; §2.3 Envoy: cluster name, `:method`,
+    /// `proxy_http_call` (docs/hosts.md §11; Kong: host[:port] target; Envoy: cluster name, `:method`,
     /// `:path` and `:authority` required).
     pub fn http_call(
         &mut self,
@@ -180,7 +180,7 @@ impl HostState {
         Ok(token)
     }
 
-    /// `proxy_set_tick_period_milliseconds`: root context only (Kong §1.9).
+    /// `proxy_set_tick_period_milliseconds`: root context only (Kong, docs/hosts.md §13).
     pub fn set_tick_period(&mut self, ms: u32) -> HostResult<()> {
         if self.profile() == Profile::Kong && self.in_http_context() {
             self.host_log("[kong] tick_period can only be set in the root context");
@@ -190,7 +190,7 @@ impl HostState {
         Ok(())
     }
 
-    /// `proxy_get_shared_data`: Kong without an `shm_kv` zone traps (§1.9); Envoy works.
+    /// `proxy_get_shared_data`: Kong without an `shm_kv` zone traps (docs/hosts.md §13); Envoy works.
     pub fn get_shared_data(&mut self, key: &str) -> HostResult<(Vec<u8>, u32)> {
         if self.profile() == Profile::Kong {
             self.host_log("[kong] trap: could not resolve namespace (no shm_kv zone)");
@@ -230,7 +230,7 @@ impl HostState {
         self.queues.len() as u32
     }
 
-    /// `proxy_resolve_shared_queue`: Kong NYI (§1.9).
+    /// `proxy_resolve_shared_queue`: Kong NYI (docs/hosts.md §13).
     pub fn resolve_queue(&mut self, name: &str) -> HostResult<u32> {
         if self.profile() == Profile::Kong {
             return Err(Fail::Trap("NYI: proxy_resolve_shared_queue".into()));
@@ -288,7 +288,7 @@ impl HostState {
         Ok(m.1.max(0) as u64)
     }
 
-    /// `proxy_call_foreign_function`: Envoy knows `clear_route_cache` (§2.4; returns nothing);
+    /// `proxy_call_foreign_function`: Envoy knows `clear_route_cache` (docs/hosts.md §8; returns nothing);
     /// everything else is NOT_FOUND.
     pub fn foreign_function(&mut self, name: &str) -> HostResult<Vec<u8>> {
         match (self.profile(), name) {
@@ -306,7 +306,7 @@ impl HostState {
         }
     }
 
-    /// `proxy_get_status`: Kong NYI (trap, §1.9); Envoy reports the last call's status.
+    /// `proxy_get_status`: Kong NYI (trap, docs/hosts.md §13); Envoy reports the last call's status.
     pub fn get_status(&mut self) -> HostResult<(u32, Vec<u8>)> {
         if self.profile() == Profile::Kong {
             return Err(Fail::Trap("NYI: proxy_get_status".into()));
@@ -333,7 +333,7 @@ impl HostState {
         }
     }
 
-    /// `proxy_done`: Kong NYI (§1.9).
+    /// `proxy_done`: Kong NYI (docs/hosts.md §13).
     pub fn done(&mut self) -> HostResult<()> {
         if self.profile() == Profile::Kong {
             return Err(Fail::Trap("NYI: proxy_done".into()));

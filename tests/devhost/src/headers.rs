@@ -1,4 +1,4 @@
-//! Header-map hostcalls and who may use them when (`spec/hosts.md` §1.11 for Kong, §2.2 for
+//! Header-map hostcalls and who may use them when (`docs/hosts.md` §5 and §6, for Kong and for
 //! Envoy), plus how each host builds the request map it shows the filter.
 
 use crate::abi::{HeaderPairs, MapType, Status};
@@ -41,7 +41,7 @@ impl RequestHead {
 /// The request header map each host shows the filter.
 ///
 /// Envoy (HTTP/1 codec): `Host` becomes `:authority` and there is no `host` entry; `:scheme`
-/// is the downstream scheme. Kong (§1.11): `host` stays a normal header, `:authority` is
+/// is the downstream scheme. Kong (docs/hosts.md §6): `host` stays a normal header, `:authority` is
 /// `server_name:port` and `:scheme` is the listener's scheme, both read-only; pseudo-headers
 /// are listed with the others **(inferred)**.
 pub fn request_map(opts: &HostOptions, head: &RequestHead) -> HeaderPairs {
@@ -73,7 +73,7 @@ pub fn request_map(opts: &HostOptions, head: &RequestHead) -> HeaderPairs {
     out
 }
 
-/// Kong's read-only request pseudo-headers (§1.11: setting logs an error and does nothing).
+/// Kong's read-only request pseudo-headers (docs/hosts.md §6: setting logs an error and does nothing).
 fn kong_read_only(mt: MapType, key: &str) -> bool {
     mt == MapType::HttpRequestHeaders && (key == ":authority" || key == ":scheme")
 }
@@ -111,7 +111,7 @@ impl HostState {
         };
         match profile {
             Profile::Envoy => {
-                // §2.2: a map is reachable while its headers step runs or while the filter holds
+                // docs/hosts.md §5: a map is reachable while its headers step runs or while the filter holds
                 // the headers (Pause); after Continue the pointer is gone.
                 let reachable = match mt {
                     MapType::HttpRequestHeaders => {
@@ -132,7 +132,7 @@ impl HostState {
                 }
             }
             Profile::Kong => {
-                // §1.11: request headers can be changed in request steps and dispatch callbacks;
+                // docs/hosts.md §5: request headers can be changed in request steps and dispatch callbacks;
                 // in response steps it traps. Response headers change only in their own step
                 // (after that they were sent; trap **(inferred)**).
                 if !write {
@@ -203,7 +203,7 @@ impl HostState {
     }
 
     /// `proxy_get_header_map_value`: Envoy answers BAD_ARGUMENT when the map is gone (the SDK
-    /// panics, §2.2); a missing key is NOT_FOUND.
+    /// panics, docs/hosts.md §5); a missing key is NOT_FOUND.
     pub fn get_map_value(&mut self, mt: MapType, key: &str) -> HostResult<Vec<u8>> {
         if let Err(d) = self.map_allowed(mt, false) {
             let d = match d {

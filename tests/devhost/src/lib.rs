@@ -1,5 +1,5 @@
 //! The dev host: a proxy-wasm ABI 0.2.1 host on wasmtime 48 with an Envoy and a Kong profile
-//! that follow `spec/hosts.md` §1–§3 rule by rule, plus the pieces built on it: the
+//! that follow `docs/hosts.md` rule by rule, plus the pieces built on it: the
 //! `ai-gateway` dev binary, the mock providers (`mock`) and the end-to-end tests.
 //!
 //! Layers:

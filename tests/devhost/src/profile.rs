@@ -1,12 +1,12 @@
 //! The two host profiles (Envoy, Kong) and their tunables. Each knob names the host setting it
-//! stands for (`spec/hosts.md` §1.2, §1.7, §2.1, §2.2).
+//! stands for (`docs/hosts.md`).
 
 /// Which host the emulator behaves like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Profile {
-    /// Envoy 1.35+ with the Wasm HTTP filter (cpp-host ABI, `spec/hosts.md` §2).
+    /// Envoy 1.35+ with the Wasm HTTP filter (cpp-host ABI, `docs/hosts.md`).
     Envoy,
-    /// Kong Gateway 3.4–3.10 with ngx_wasm_module (`spec/hosts.md` §1).
+    /// Kong Gateway 3.4–3.10 with ngx_wasm_module (`docs/hosts.md`).
     Kong,
 }
 
@@ -37,31 +37,31 @@ impl Profile {
 pub struct HostOptions {
     /// Envoy or Kong rules.
     pub profile: Profile,
-    /// Bytes handed to `on_configure` (Kong: the JSON-encoded filter config, §1.5; Envoy: the
-    /// `StringValue` of `configuration`, §2.1).
+    /// Bytes handed to `on_configure` (Kong: the JSON-encoded filter config, docs/hosts.md §1; Envoy: the
+    /// `StringValue` of `configuration`, docs/hosts.md §1).
     pub plugin_config: Vec<u8>,
     /// Bytes handed to `on_vm_start`.
     pub vm_config: Vec<u8>,
-    /// Envoy ≥1.35 `allow_on_headers_stop_iteration` (§2.2): Pause in the headers step holds
-    /// the headers but lets body callbacks run. On by default (DESIGN.md decision 8).
+    /// Envoy ≥1.35 `allow_on_headers_stop_iteration` (docs/hosts.md §5): Pause in the headers step holds
+    /// the headers but lets body callbacks run. On by default (docs/hosts.md §5, §14).
     pub allow_on_headers_stop_iteration: bool,
-    /// Envoy: cluster names `dispatch_http_call` accepts (§2.3); `None` accepts any name.
+    /// Envoy: cluster names `dispatch_http_call` accepts (docs/hosts.md §11); `None` accepts any name.
     pub clusters: Option<Vec<String>>,
-    /// Envoy: buffered body above this answers 413 (requests) / 500 (responses) (§2.2,
+    /// Envoy: buffered body above this answers 413 (requests) / 500 (responses) (docs/hosts.md §9,
     /// listener `per_connection_buffer_limit_bytes`, default 1 MiB).
     pub envoy_buffer_limit: usize,
     /// Kong: `nginx_http_client_body_buffer_size` (default 8k): a larger request body is spooled
-    /// to a file and the filter cannot read it (§1.7).
+    /// to a file and the filter cannot read it (docs/hosts.md §2).
     pub client_body_buffer_size: usize,
-    /// Kong: `wasm_response_body_buffers` total bytes (default 4 × 4096, §1.7).
+    /// Kong: `wasm_response_body_buffers` total bytes (default 4 × 4096, docs/hosts.md §9).
     pub response_body_buffers: usize,
-    /// Kong: value of the `kong.version` property (§1.10).
+    /// Kong: value of the `kong.version` property (docs/hosts.md §7).
     pub kong_version: String,
-    /// Kong: nginx `$hostname` (what `request.host` returns, §1.10).
+    /// Kong: nginx `$hostname` (what `request.host` returns, docs/hosts.md §7).
     pub hostname: String,
-    /// Kong: nginx `server_name` used to build `:authority` (§1.11).
+    /// Kong: nginx `server_name` used to build `:authority` (docs/hosts.md §6).
     pub server_name: String,
-    /// Kong: listening port, the other half of `:authority` (§1.11).
+    /// Kong: listening port, the other half of `:authority` (docs/hosts.md §6).
     pub listen_port: u16,
     /// Name of the plugin (`plugin_name` property).
     pub plugin_name: String,

@@ -1,5 +1,5 @@
-//! Response side of the per-request driver (`spec/hosts.md` §1.7 "Response body", §1.8,
-//! §2.2), and the end of a stream (`on_log`, `on_done`, `on_delete`).
+//! Response side of the per-request driver (`docs/hosts.md` §9 "Response body", §10,
+//! docs/hosts.md §2), and the end of a stream (`on_log`, `on_done`, `on_delete`).
 
 use crate::abi::{Action, HeaderPairs};
 use crate::profile::Profile;
@@ -19,7 +19,7 @@ pub struct Released {
 }
 
 impl Vm {
-    /// Upstream response headers. Kong passes `end_of_stream=false` always (§1.7).
+    /// Upstream response headers. Kong passes `end_of_stream=false` always (docs/hosts.md §2).
     pub fn response_headers(
         &mut self,
         id: u32,
@@ -61,7 +61,7 @@ impl Vm {
                 Flow::Continue
             }
             Ok(Action::Pause) if profile == Profile::Kong => {
-                // §1.8: Pause is not honoured in on_response_headers on Kong.
+                // docs/hosts.md §5: Pause is not honoured in on_response_headers on Kong.
                 self.store
                     .data_mut()
                     .host_log("[kong] Pause in on_http_response_headers is ignored (NYI)");
@@ -92,7 +92,7 @@ impl Vm {
     }
 
     /// A chunk of upstream response body; `eos` on the last one (an empty final chunk is
-    /// normal, §1.7).
+    /// normal, docs/hosts.md §9).
     pub fn response_body(&mut self, id: u32, chunk: &[u8], eos: bool) -> Flow {
         if self.drive(id).has_ended() {
             return self.outcome(id);
@@ -130,12 +130,12 @@ impl Vm {
             len = s.response_body.len();
         }
         if paused && profile == Profile::Kong && !eos && len < kong_cap {
-            // §1.7: Kong buffers after a Pause and calls again at eof or when the buffers
+            // docs/hosts.md §9: Kong buffers after a Pause and calls again at eof or when the buffers
             // (`wasm_response_body_buffers`) are full.
             return Flow::Paused;
         }
         if paused && profile == Profile::Envoy && len > envoy_cap {
-            // §2.2: response buffer over the limit: 500 if nothing was sent yet, else reset.
+            // docs/hosts.md §9: response buffer over the limit: 500 if nothing was sent yet, else reset.
             let d = self.drive(id);
             if d.headers_sent {
                 d.reset = true;
@@ -154,7 +154,7 @@ impl Vm {
         ) {
             Err(f) => f,
             Ok(Action::Pause) if profile == Profile::Kong && paused => {
-                // §1.7: a second Pause is ignored with an error log.
+                // docs/hosts.md §9: a second Pause is ignored with an error log.
                 self.store
                     .data_mut()
                     .host_log("[kong] [error] second Pause in on_http_response_body ignored");

@@ -108,11 +108,11 @@ pub struct Stream {
     pub request_body: Vec<u8>,
     /// Response body the current body callback sees.
     pub response_body: Vec<u8>,
-    /// Kong: false when the body was larger than `client_body_buffer_size` (§1.7).
+    /// Kong: false when the body was larger than `client_body_buffer_size` (docs/hosts.md §2).
     pub request_body_readable: bool,
     /// The filter replaced (part of) the request body.
     pub request_body_changed: bool,
-    /// Envoy: headers still held by the filter (Pause returned from the headers step, §2.2).
+    /// Envoy: headers still held by the filter (Pause returned from the headers step, docs/hosts.md §5).
     pub request_headers_held: bool,
     /// Envoy: response headers still held.
     pub response_headers_held: bool,
@@ -128,7 +128,7 @@ pub struct Stream {
     pub response_resumed: bool,
     /// `proxy_close_stream` was called (stream reset).
     pub reset: bool,
-    /// Request path as the client sent it (Kong `request.path` is `$request_uri`, §1.10).
+    /// Request path as the client sent it (Kong `request.path` is `$request_uri`, docs/hosts.md §7).
     pub original_path: String,
     /// Host header as the client sent it.
     pub original_host: String,
@@ -141,7 +141,7 @@ pub struct HttpCall {
     pub token: u32,
     /// Context that made the call (the one `on_http_call_response` is delivered to).
     pub context_id: u32,
-    /// First argument: Kong host[:port], Envoy cluster name (§1.8, §2.3).
+    /// First argument: Kong host[:port], Envoy cluster name (docs/hosts.md §11).
     pub upstream: String,
     /// Headers, pseudo-headers included.
     pub headers: HeaderPairs,
@@ -272,7 +272,7 @@ impl HostState {
         Ok(())
     }
 
-    /// `proxy_get_log_level`: Kong does not implement it and traps (NYI, §1.9); Envoy answers.
+    /// `proxy_get_log_level`: Kong does not implement it and traps (NYI, docs/hosts.md §13); Envoy answers.
     pub fn get_log_level(&mut self) -> HostResult<u32> {
         match self.profile() {
             Profile::Kong => Err(self.kong_trap("NYI: proxy_get_log_level")),
@@ -292,8 +292,8 @@ impl HostState {
         let phase = self.phase;
         match bt {
             BufferType::HttpRequestBody => {
-                // Kong §1.7: read in request headers (empty), request body and log; write in
-                // request headers and body; anywhere else traps. Envoy §2.2: only inside the
+                // Kong docs/hosts.md §2: read in request headers (empty), request body and log; write in
+                // request headers and body; anywhere else traps. Envoy docs/hosts.md §2: only inside the
                 // body callback, else NOT_FOUND.
                 let ok = match (profile, write) {
                     (Profile::Kong, false) => {
@@ -363,7 +363,7 @@ impl HostState {
             && self.phase != Phase::RequestHeaders
             && self.stream().is_some_and(|s| !s.request_body_readable)
         {
-            // §1.7: body spooled to a temp file.
+            // docs/hosts.md §2: body spooled to a temp file.
             self.buffer(bt, false)?;
             self.host_log("[kong] cannot read request body buffered to file");
             return Ok(None);
@@ -377,7 +377,7 @@ impl HostState {
         }
     }
 
-    /// `proxy_set_buffer_bytes`, with each host's semantics (§0.2, §1.7, §2.2).
+    /// `proxy_set_buffer_bytes`, with each host's semantics (docs/hosts.md §3).
     pub fn set_buffer(
         &mut self,
         bt: BufferType,
@@ -407,7 +407,7 @@ impl HostState {
 
     // ---------------------------------------------------------------- local response
 
-    /// `proxy_send_local_response` (§1.8 for Kong, §2.3 for Envoy).
+    /// `proxy_send_local_response` (docs/hosts.md §10).
     pub fn send_local_response(&mut self, resp: LocalResponse) -> HostResult<()> {
         let profile = self.profile();
         let phase = self.phase;
@@ -439,14 +439,14 @@ impl HostState {
         match ty {
             0 => s.request_resumed = true,
             // ngx_wasm_module maps a response resume to resume_http_request (no yielding in
-            // response phases, §1.8); Envoy resumes the response.
+            // response phases, docs/hosts.md §5); Envoy resumes the response.
             1 => s.response_resumed = true,
             _ => return Err(Fail::Status(Status::BadArgument)),
         }
         Ok(())
     }
 
-    /// `proxy_close_stream`: Envoy resets the stream; Kong does not implement it (NYI trap, §1.9).
+    /// `proxy_close_stream`: Envoy resets the stream; Kong does not implement it (NYI trap, docs/hosts.md §13).
     pub fn close_stream(&mut self, _ty: u32) -> HostResult<()> {
         if self.profile() == Profile::Kong {
             return Err(self.kong_trap("NYI: proxy_close_stream"));
@@ -522,7 +522,7 @@ impl HostState {
     }
 }
 
-/// Envoy `set_buffer_bytes` (Envoy `context.cc` `Buffer::copyFrom` via cpp-host, §2.2):
+/// Envoy `set_buffer_bytes` (Envoy `context.cc` `Buffer::copyFrom` via cpp-host, docs/hosts.md §3):
 /// `start=0,size=0` prepends; `start=0,size≥len` replaces all; `start≥len` appends; anything
 /// else is BAD_ARGUMENT (which makes the SDK panic).
 pub fn envoy_set_buffer(
@@ -552,7 +552,7 @@ pub fn envoy_set_buffer(
 }
 
 /// ngx_wasm_module `set_buffer_bytes` (`ngx_proxy_wasm_host.c` `set_buffer`, test
-/// `114-proxy_set_http_request_body.t`, §1.7): `start=0,size=0,len>0` prepends; otherwise the
+/// `114-proxy_set_http_request_body.t`, docs/hosts.md §3): `start=0,size=0,len>0` prepends; otherwise the
 /// value is cut to `size` bytes, written at `start`, and everything after it is dropped.
 pub fn kong_set_buffer(buf: &mut Vec<u8>, start: usize, size: usize, data: &[u8]) {
     if start == 0 && size == 0 && !data.is_empty() {

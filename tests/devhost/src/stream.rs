@@ -1,6 +1,6 @@
 //! The per-request driver: which callback each host calls when, with which `end_of_stream`,
-//! what a Pause means, when data is released, and what a trap costs (`spec/hosts.md` §1.7,
-//! §1.8, §2.2, §2.3, table §3). Embedders (tests, `ai-gateway`) feed it what the client and
+//! what a Pause means, when data is released, and what a trap costs (`docs/hosts.md` §2,
+//! §5, §9, §10, §12). Embedders (tests, `ai-gateway`) feed it what the client and
 //! the upstream send and take what it releases.
 
 use crate::abi::{Action, HeaderPairs};
@@ -95,7 +95,7 @@ impl UpstreamRequest {
 }
 
 pub(crate) fn kong_500() -> LocalResponse {
-    // Kong's default error body for an unexpected error (§1.8: a trap is a 500).
+    // Kong's default error body for an unexpected error (docs/hosts.md §12: a trap is a 500).
     LocalResponse {
         status: 500,
         details: "wasm trap".into(),
@@ -118,7 +118,7 @@ pub(crate) fn envoy_local(status: u32, details: &str, body: &str) -> LocalRespon
 
 impl Vm {
     /// Opens an HTTP context. Envoy after a trap: 503 `wasm_fail_stream` for every new stream
-    /// (§2.3). Kong after a trap: a fresh instance first (§1.8).
+    /// (docs/hosts.md §12). Kong after a trap: a fresh instance first (§12).
     pub fn new_stream(&mut self) -> Result<u32, LocalResponse> {
         if self.failed.is_some() {
             return Err(envoy_local(503, "wasm_fail_stream", ""));
@@ -173,7 +173,7 @@ impl Vm {
     }
 
     /// A trap on a stream: Kong answers 500 for that request and recycles the instance; Envoy
-    /// fails the VM and answers 503 (§1.8, §2.3). After the response started: reset.
+    /// fails the VM and answers 503 (docs/hosts.md §12). After the response started: reset.
     pub(crate) fn stream_trapped(&mut self, id: u32, t: Trap) {
         let reply = match self.profile() {
             Profile::Kong => {
@@ -259,7 +259,7 @@ impl Vm {
     // ------------------------------------------------------------------ request side
 
     /// Client request headers. `end_of_stream` is true when the request has no body; Kong
-    /// always passes false to the filter (§1.7), Envoy passes it through.
+    /// always passes false to the filter (docs/hosts.md §2), Envoy passes it through.
     pub fn request_headers(&mut self, id: u32, head: &RequestHead, end_of_stream: bool) -> Flow {
         let map = request_map(&self.state().opts, head);
         let n = map.len() as u32;
@@ -292,8 +292,8 @@ impl Vm {
                 let profile = self.profile();
                 let allow = self.state().opts.allow_on_headers_stop_iteration;
                 let d = self.drive(id);
-                // Envoy ≥1.35 with the flag: StopIteration, body callbacks go on (§2.2).
-                // Envoy without it: StopAllIteration. Kong: waits for a resume (§1.8, §3).
+                // Envoy ≥1.35 with the flag: StopIteration, body callbacks go on (docs/hosts.md §5).
+                // Envoy without it: StopAllIteration. Kong: waits for a resume (docs/hosts.md §5).
                 d.req = match profile {
                     Profile::Envoy if allow => Req::Body,
                     _ => Req::HeadersPaused,
@@ -338,7 +338,7 @@ impl Vm {
         }
         match profile {
             Profile::Kong => {
-                // §1.7: nginx reads the whole body first, then one call with eos=true; no call
+                // docs/hosts.md §2: nginx reads the whole body first, then one call with eos=true; no call
                 // at all for an empty body.
                 if !eos {
                     return Flow::Paused;
@@ -372,7 +372,7 @@ impl Vm {
                 if pending_len == 0 && !eos {
                     return Flow::Paused;
                 }
-                // §2.2: after a Pause the buffer keeps growing and the callback sees it all.
+                // docs/hosts.md §2: after a Pause the buffer keeps growing and the callback sees it all.
                 let chunk = std::mem::take(&mut self.drive(id).req_pending);
                 let limit = self.state().opts.envoy_buffer_limit;
                 let paused = self.drive(id).req_body_paused;
@@ -515,7 +515,7 @@ impl Vm {
         }
         match d.req {
             Req::HeadersPaused if d.req_eos => Some(format!(
-                "request stalled: on_http_request_headers returned Pause and nothing resumed it ({} waits for proxy_continue_stream, spec/hosts.md §3)",
+                "request stalled: on_http_request_headers returned Pause and nothing resumed it ({} waits for proxy_continue_stream, docs/hosts.md §5)",
                 self.profile().name()
             )),
             Req::BodyPausedAtEos => Some("request stalled: on_http_request_body returned Pause at end_of_stream and nothing resumed it".into()),

@@ -1,11 +1,11 @@
 //! Where each host sends the request after the filter ran, and with which headers.
 //!
-//! - Envoy (§2.2, §2.4): the route/cluster decides; the dev host behaves like a
+//! - Envoy (docs/hosts.md §4, §8): the route/cluster decides; the dev host behaves like a
 //!   dynamic-forward-proxy route: connect to `:authority` with `:scheme`, send `:path`.
 //!   Envoy does not fix Content-Length after a body rewrite: a stale value is reported.
-//! - Kong (§1.7, §1.11, §1.12): `:authority`/`:scheme` are read-only; the levers are the
+//! - Kong (docs/hosts.md §2, §6, §8): `:authority`/`:scheme` are read-only; the levers are the
 //!   `kong.service.target` / `kong.service.request.scheme` properties and the `ngx.upstream_*`
-//!   variables (effect on a real Kong **unverified**, see hosts.md §1.12); the dev host falls
+//!   variables (effect on a real Kong **unverified**, see docs/hosts.md §8); the dev host falls
 //!   back to the `host` header and `:path`. nginx sets Content-Length from the final body.
 
 use crate::headers::map_get;
@@ -42,7 +42,7 @@ pub fn build(st: &HostState, s: &Stream, body: Vec<u8>) -> UpstreamRequest {
             if let Some(cl) = cl {
                 if cl.trim().parse::<usize>().ok() != Some(body.len()) {
                     problems.push(format!(
-                        "content-length {cl} does not match the {}-byte body the filter left (Envoy does not fix it, spec/hosts.md §2.2)",
+                        "content-length {cl} does not match the {}-byte body the filter left (Envoy does not fix it, docs/hosts.md §4)",
                         body.len()
                     ));
                 }
@@ -61,7 +61,7 @@ pub fn build(st: &HostState, s: &Stream, body: Vec<u8>) -> UpstreamRequest {
             let host = prop(s, "ngx.upstream_host")
                 .or_else(|| target.map(|t| strip_default_port(&t, &scheme)))
                 .unwrap_or(host_header);
-            // nginx recomputes Content-Length for the (possibly rewritten) body (§1.7).
+            // nginx recomputes Content-Length for the (possibly rewritten) body (docs/hosts.md §4).
             headers.retain(|(k, _)| k != "content-length" && k != "transfer-encoding");
             if !body.is_empty() || method != "GET" {
                 headers.push(("content-length".into(), body.len().to_string()));

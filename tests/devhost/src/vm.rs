@@ -58,7 +58,7 @@ pub struct Vm {
     pub(crate) store: Store<HostState>,
     pub(crate) instance: Instance,
     pub(crate) next_ctx: u32,
-    /// Envoy: the VM failed (a trap); every later stream gets 503 (§2.3).
+    /// Envoy: the VM failed (a trap); every later stream gets 503 (docs/hosts.md §12).
     pub failed: Option<Trap>,
     /// Kong: an instance trapped; the next stream gets a fresh instance (ngx_wasm_module
     /// recycles a trapped instance; the trapping request got its 500).
@@ -255,7 +255,7 @@ impl Vm {
     }
 
     /// Delivers the answer to a dispatched call (`None` = the call failed: Kong adds a
-    /// `:dispatch_status` pseudo-header, §1.8; Envoy gives no headers, §2.3).
+    /// `:dispatch_status` pseudo-header, docs/hosts.md §11; Envoy gives no headers, §11).
     pub fn deliver_call(
         &mut self,
         call: &crate::state::HttpCall,

@@ -1,6 +1,6 @@
-//! The WASI preview1 calls a `wasm32-wasip1` Rust filter imports (`spec/hosts.md` §4: at least
+//! The WASI preview1 calls a `wasm32-wasip1` Rust filter imports (`docs/hosts.md` §13: at least
 //! `environ_get`, `environ_sizes_get`, `fd_write`, `proc_exit`), plus the small set
-//! ngx_wasm_module implements (§1.9): no environment, no arguments, no preopened directories,
+//! ngx_wasm_module implements (docs/hosts.md §13): no environment, no arguments, no preopened directories,
 //! stdout/stderr captured into the host log (Rust panic messages arrive here before the trap).
 
 use wasmtime::{Caller, Linker};

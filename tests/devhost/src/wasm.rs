@@ -1,7 +1,7 @@
 //! The wasm glue: the compiled module (shared), the linker with every `env.proxy_*` import the
 //! Rust SDK 0.2.5 can reference and the WASI preview1 calls a `wasm32-wasip1` filter imports.
 //! Each import only moves bytes between guest memory and a `HostState` method.
-//! Imports we do not implement are stubs that trap naming the import (`spec/hosts.md` §5.4).
+//! Imports we do not implement are stubs that trap naming the import (`docs/hosts.md` §13).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -155,7 +155,7 @@ fn mt(v: u32) -> HostResult<MapType> {
     MapType::from_u32(v).ok_or(Fail::Status(Status::BadArgument))
 }
 
-/// Kong does not implement gRPC (NYI trap, §1.9); the Envoy profile does not emulate it and
+/// Kong does not implement gRPC (NYI trap, docs/hosts.md §13); the Envoy profile does not emulate it and
 /// answers INTERNAL_FAILURE (the SDK returns `Err`), logged loudly.
 fn grpc(c: &mut C<'_>, name: &str) -> R<u32> {
     let r: HostResult<()> = match c.data().profile() {

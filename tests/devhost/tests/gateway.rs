@@ -30,7 +30,7 @@ fn start(profile: Profile, config: Value, mock: &MockServer) -> RunningGateway {
 }
 
 /// Envoy profile: the request goes where `:authority`/`:path` point after the filter; the
-/// override keeps the Host header and path (DESIGN.md "The dev host and the dev gateway").
+/// override keeps the Host header and path (docs/design.md §8).
 #[test]
 fn envoy_profile_forwards_to_authority_and_path_the_filter_set() {
     let mock = MockServer::start(MockOptions::default()).unwrap();
@@ -53,7 +53,7 @@ fn envoy_profile_forwards_to_authority_and_path_the_filter_set() {
     assert_eq!(seen.header("host"), Some("api.openai.com"));
 }
 
-/// Kong profile: `kong.service.target` and `ngx.upstream_uri` decide (hosts.md §1.12).
+/// Kong profile: `kong.service.target` and `ngx.upstream_uri` decide (docs/hosts.md §8).
 #[test]
 fn kong_profile_forwards_to_service_target_and_upstream_uri() {
     let mock = MockServer::start(MockOptions::default()).unwrap();

@@ -1,5 +1,5 @@
 //! Hostcall semantics checked directly on `HostState`, without wasm (each rule cites
-//! `spec/hosts.md`).
+//! `docs/hosts.md`).
 
 // Test helpers outside #[test] fns may unwrap/panic: a failure is the test failing.
 #![allow(
@@ -36,7 +36,7 @@ type EnvoyCase = (
     Result<&'static str, Status>,
 );
 
-/// hosts.md §2.2: Envoy `copyFrom` semantics.
+/// docs/hosts.md §3: Envoy `copyFrom` semantics.
 #[test]
 fn envoy_set_buffer_table() {
     let cases: &[EnvoyCase] = &[
@@ -61,7 +61,7 @@ fn envoy_set_buffer_table() {
     }
 }
 
-/// hosts.md §1.7: ngx_wasm_module semantics (`size` caps the value, tail dropped).
+/// docs/hosts.md §3: ngx_wasm_module semantics (`size` caps the value, tail dropped).
 #[test]
 fn kong_set_buffer_table() {
     let cases: &[(&str, usize, usize, &str, &str)] = &[
@@ -82,7 +82,7 @@ fn kong_set_buffer_table() {
     }
 }
 
-/// hosts.md §2.2: Envoy request headers after Continue: single reads BAD_ARGUMENT, pairs empty.
+/// docs/hosts.md §5: Envoy request headers after Continue: single reads BAD_ARGUMENT, pairs empty.
 #[test]
 fn envoy_dropped_header_map() {
     let mut st = state(Profile::Envoy, Phase::RequestBody);
@@ -99,7 +99,7 @@ fn envoy_dropped_header_map() {
     );
 }
 
-/// hosts.md §1.7: Kong traps on body access from the wrong step; Envoy says NOT_FOUND.
+/// docs/hosts.md §2: Kong traps on body access from the wrong step; Envoy says NOT_FOUND.
 #[test]
 fn body_access_outside_its_steps() {
     let mut k = state(Profile::Kong, Phase::ResponseHeaders);
@@ -114,7 +114,7 @@ fn body_access_outside_its_steps() {
     );
 }
 
-/// hosts.md §1.10 / §2.4: unknown set_property.
+/// docs/hosts.md §7: unknown set_property.
 #[test]
 fn unknown_set_property() {
     let path = vec!["my".to_string(), "prop".to_string()];
@@ -128,7 +128,7 @@ fn unknown_set_property() {
     );
 }
 
-/// hosts.md §1.10: dotted properties outside a request are errors on Kong.
+/// docs/hosts.md §7: dotted properties outside a request are errors on Kong.
 #[test]
 fn kong_scoped_property_in_root_context() {
     let mut st = HostState::new(HostOptions::new(Profile::Kong));

@@ -1,5 +1,5 @@
 //! Host rule tests: each test drives the config-driven test filter (`tests/devhost/test-filter`)
-//! through the dev host and checks one rule of `spec/hosts.md` (section cited per test).
+//! through the dev host and checks one rule of `docs/hosts.md` (section cited per test).
 
 // Test helpers outside #[test] fns may unwrap/panic: a failure is the test failing.
 #![allow(
@@ -74,7 +74,7 @@ fn body_step(ops: Value) -> Value {
 
 // ---------------------------------------------------------------- body delivery
 
-/// hosts.md §2.2: Envoy calls on_http_request_body per chunk; after Pause the buffer grows
+/// docs/hosts.md §2: Envoy calls on_http_request_body per chunk; after Pause the buffer grows
 /// and the callback sees everything buffered so far.
 #[test]
 fn envoy_request_body_arrives_in_chunks_and_pause_buffers() {
@@ -97,7 +97,7 @@ fn envoy_request_body_arrives_in_chunks_and_pause_buffers() {
     assert_eq!(o.upstream.unwrap().body, b"hello world!");
 }
 
-/// hosts.md §1.7: Kong reads the whole body first and calls on_http_request_body once with
+/// docs/hosts.md §2: Kong reads the whole body first and calls on_http_request_body once with
 /// end_of_stream=true and the full size.
 #[test]
 fn kong_request_body_arrives_once_with_eos() {
@@ -112,7 +112,7 @@ fn kong_request_body_arrives_once_with_eos() {
     assert_log(&o, "tf: body hello world!");
 }
 
-/// hosts.md §1.7: with an empty body Kong does not call on_http_request_body at all.
+/// docs/hosts.md §2: with an empty body Kong does not call on_http_request_body at all.
 #[test]
 fn kong_empty_body_gets_no_body_callback() {
     let mut vm = vm(Kong, json!({}));
@@ -127,7 +127,7 @@ fn kong_empty_body_gets_no_body_callback() {
     assert_eq!(o.status, 200);
 }
 
-/// hosts.md §1.7 / §3: Kong passes end_of_stream=false to the headers steps, even for a GET.
+/// docs/hosts.md §2: Kong passes end_of_stream=false to the headers steps, even for a GET.
 #[test]
 fn kong_headers_end_of_stream_is_always_false() {
     let mut vm = vm(Kong, json!({}));
@@ -142,7 +142,7 @@ fn kong_headers_end_of_stream_is_always_false() {
     );
 }
 
-/// hosts.md §3: Envoy passes end_of_stream=true to on_http_request_headers for a bodyless request.
+/// docs/hosts.md §2: Envoy passes end_of_stream=true to on_http_request_headers for a bodyless request.
 #[test]
 fn envoy_headers_end_of_stream_true_without_body() {
     let mut vm = vm(Envoy, json!({}));
@@ -156,7 +156,7 @@ fn envoy_headers_end_of_stream_true_without_body() {
     );
 }
 
-/// hosts.md §1.7: a body larger than `client_body_buffer_size` is spooled to a file and the
+/// docs/hosts.md §2: a body larger than `client_body_buffer_size` is spooled to a file and the
 /// filter reads nothing.
 #[test]
 fn kong_body_above_client_body_buffer_size_is_unreadable() {
@@ -169,7 +169,7 @@ fn kong_body_above_client_body_buffer_size_is_unreadable() {
     assert_log(&o, "cannot read request body buffered to file");
 }
 
-/// hosts.md §2.2: Envoy answers 413 when the buffered request body exceeds the buffer limit.
+/// docs/hosts.md §2: Envoy answers 413 when the buffered request body exceeds the buffer limit.
 #[test]
 fn envoy_buffered_body_over_limit_is_413() {
     let mut opts = HostOptions::with_config(Envoy, body_step(json!([])).to_string());
@@ -181,7 +181,7 @@ fn envoy_buffered_body_over_limit_is_413() {
 
 // ---------------------------------------------------------------- set_buffer_bytes
 
-/// hosts.md §0.2 / §2.2: Envoy rejects a partial replace (`start=0, 0<size<len`) with
+/// docs/hosts.md §3: Envoy rejects a partial replace (`start=0, 0<size<len`) with
 /// BAD_ARGUMENT, which makes the SDK panic: the VM traps and Envoy answers 503.
 #[test]
 fn envoy_partial_set_buffer_is_bad_argument_and_traps() {
@@ -194,7 +194,7 @@ fn envoy_partial_set_buffer_is_bad_argument_and_traps() {
     assert_log(&o, "unexpected status: 2");
 }
 
-/// hosts.md §1.7: on Kong `size` caps the new value and everything after `start` is dropped.
+/// docs/hosts.md §3: on Kong `size` caps the new value and everything after `start` is dropped.
 #[test]
 fn kong_set_buffer_size_caps_value_and_drops_tail() {
     let mut vm = vm(
@@ -205,7 +205,7 @@ fn kong_set_buffer_size_caps_value_and_drops_tail() {
     assert_eq!(o.upstream.unwrap().body, b"hello the");
 }
 
-/// hosts.md §0.2 / §3: `set_http_request_body(0, usize::MAX, new)` replaces the whole body on both.
+/// docs/hosts.md §3: `set_http_request_body(0, usize::MAX, new)` replaces the whole body on both.
 #[test]
 fn replace_whole_body_with_usize_max_works_on_both() {
     for p in Profile::ALL {
@@ -220,7 +220,7 @@ fn replace_whole_body_with_usize_max_works_on_both() {
     }
 }
 
-/// hosts.md §2.2: Envoy `start=0,size=0` prepends and `start>=len` appends.
+/// docs/hosts.md §3: Envoy `start=0,size=0` prepends and `start>=len` appends.
 #[test]
 fn envoy_set_buffer_prepend_and_append() {
     let mut vm = vm(
@@ -237,7 +237,7 @@ fn envoy_set_buffer_prepend_and_append() {
 
 // ---------------------------------------------------------------- headers per callback
 
-/// hosts.md §2.2: after on_http_request_headers returns Continue, Envoy drops the header map;
+/// docs/hosts.md §5: after on_http_request_headers returns Continue, Envoy drops the header map;
 /// reading a request header in the body step is BAD_ARGUMENT and the SDK panics (503).
 #[test]
 fn envoy_request_header_read_in_body_after_continue_traps() {
@@ -249,7 +249,7 @@ fn envoy_request_header_read_in_body_after_continue_traps() {
     assert_eq!(o.status, 503, "{}", o.logs);
 }
 
-/// hosts.md §2.2 (Envoy ≥1.35 `allow_on_headers_stop_iteration`): headers held by Pause stay
+/// docs/hosts.md §5 (Envoy ≥1.35 `allow_on_headers_stop_iteration`): headers held by Pause stay
 /// readable and editable in the body step and go upstream with the edit.
 #[test]
 fn envoy_held_request_headers_are_editable_in_body_step() {
@@ -265,7 +265,7 @@ fn envoy_held_request_headers_are_editable_in_body_step() {
     assert_eq!(o.upstream.unwrap().header("x-added"), Some("1"));
 }
 
-/// hosts.md §2.2: without `allow_on_headers_stop_iteration`, Pause in the headers step is
+/// docs/hosts.md §5: without `allow_on_headers_stop_iteration`, Pause in the headers step is
 /// StopAllIteration: no body callback until something resumes the request.
 #[test]
 fn envoy_pause_in_headers_without_flag_stops_body_callbacks() {
@@ -286,7 +286,7 @@ fn envoy_pause_in_headers_without_flag_stops_body_callbacks() {
     assert!(o.stalled.is_some());
 }
 
-/// hosts.md §3 ("Pause in headers step: Kong waits until resume"): on Kong a Pause in the
+/// docs/hosts.md §5 ("Pause in headers step: Kong waits until resume"): on Kong a Pause in the
 /// headers step with nothing to resume it stalls the request.
 #[test]
 fn kong_pause_in_headers_waits_for_resume() {
@@ -299,7 +299,7 @@ fn kong_pause_in_headers_waits_for_resume() {
     );
 }
 
-/// hosts.md §1.11: Kong lets the body step read and change request headers.
+/// docs/hosts.md §5: Kong lets the body step read and change request headers.
 #[test]
 fn kong_request_headers_editable_in_body_step() {
     let cfg = body_step(
@@ -311,7 +311,7 @@ fn kong_request_headers_editable_in_body_step() {
     assert_eq!(o.upstream.unwrap().header("x-added"), Some("1"));
 }
 
-/// hosts.md §1.11: changing request headers from a response step traps on Kong (500).
+/// docs/hosts.md §5: changing request headers from a response step traps on Kong (500).
 #[test]
 fn kong_setting_request_header_in_response_step_traps() {
     let cfg = json!({"response_headers": {"ops": [{"op": "set_header", "name": "x-late", "value": "1"}]}});
@@ -326,7 +326,7 @@ fn kong_setting_request_header_in_response_step_traps() {
 
 // ---------------------------------------------------------------- content-length
 
-/// hosts.md §1.7: Kong (nginx) sends the rewritten body with a correct Content-Length even if
+/// docs/hosts.md §4: Kong (nginx) sends the rewritten body with a correct Content-Length even if
 /// the filter left the old header.
 #[test]
 fn kong_fixes_content_length_after_body_rewrite() {
@@ -342,7 +342,7 @@ fn kong_fixes_content_length_after_body_rewrite() {
     assert!(up.problems.is_empty());
 }
 
-/// hosts.md §2.2: Envoy does not fix Content-Length; a stale value is a broken request.
+/// docs/hosts.md §4: Envoy does not fix Content-Length; a stale value is a broken request.
 #[test]
 fn envoy_keeps_stale_content_length() {
     let mut vm = vm(
@@ -363,7 +363,7 @@ fn envoy_keeps_stale_content_length() {
 
 // ---------------------------------------------------------------- pseudo-headers
 
-/// hosts.md §2.2/§3: in Envoy the Host header is `:authority` (no `host` entry), and
+/// docs/hosts.md §5/§6: in Envoy the Host header is `:authority` (no `host` entry), and
 /// writing `:authority`/`:path`/`:scheme` changes where the request goes.
 #[test]
 fn envoy_authority_is_host_and_writable() {
@@ -384,7 +384,7 @@ fn envoy_authority_is_host_and_writable() {
     assert_eq!(up.header("host"), Some("api.example.com"));
 }
 
-/// hosts.md §1.11: in Kong `:authority` is server_name:port and read-only; `host` is a normal header.
+/// docs/hosts.md §6: in Kong `:authority` is server_name:port and read-only; `host` is a normal header.
 #[test]
 fn kong_authority_is_server_name_and_read_only() {
     let cfg = json!({"request_headers": {"ops": [
@@ -399,7 +399,7 @@ fn kong_authority_is_server_name_and_read_only() {
     assert!(!has(&o, "tf: header :authority=api.example.com"));
 }
 
-/// hosts.md §1.11 / §2: `:status` is readable and writable in on_http_response_headers on both.
+/// docs/hosts.md §6: `:status` is readable and writable in on_http_response_headers on both.
 #[test]
 fn status_pseudo_header_readable_and_writable() {
     for p in Profile::ALL {
@@ -415,7 +415,7 @@ fn status_pseudo_header_readable_and_writable() {
 
 // ---------------------------------------------------------------- properties
 
-/// hosts.md §1.10: Kong property values are strings (`response.code` is "200").
+/// docs/hosts.md §7: Kong property values are strings (`response.code` is "200").
 #[test]
 fn kong_property_values_are_strings() {
     let cfg = json!({"response_headers": {"ops": [{"op": "get_property", "path": ["response", "code"]}]}});
@@ -423,7 +423,7 @@ fn kong_property_values_are_strings() {
     assert_log(&o, "tf: property response.code=str:200");
 }
 
-/// hosts.md §2.4: Envoy integer properties are 8-byte little-endian.
+/// docs/hosts.md §7: Envoy integer properties are 8-byte little-endian.
 #[test]
 fn envoy_integer_properties_are_binary() {
     let cfg = json!({"response_headers": {"ops": [{"op": "get_property", "path": ["response", "code"]}]}});
@@ -431,7 +431,7 @@ fn envoy_integer_properties_are_binary() {
     assert_log(&o, "tf: property response.code=hex:c800000000000000");
 }
 
-/// hosts.md §3 (host detection): `kong.version` is a version string on Kong, NOT_FOUND on Envoy.
+/// docs/hosts.md §1 (host detection): `kong.version` is a version string on Kong, NOT_FOUND on Envoy.
 #[test]
 fn kong_version_property_detects_the_host() {
     let cfg =
@@ -446,7 +446,7 @@ fn kong_version_property_detects_the_host() {
     );
 }
 
-/// hosts.md §1.10: Kong's `request.host` is nginx `$hostname`, not the Host header.
+/// docs/hosts.md §7: Kong's `request.host` is nginx `$hostname`, not the Host header.
 #[test]
 fn kong_request_host_property_is_machine_hostname() {
     let cfg =
@@ -461,7 +461,7 @@ fn kong_request_host_property_is_machine_hostname() {
     );
 }
 
-/// hosts.md §1.10: setting an unknown property on Kong is NOT_FOUND: the SDK panics (500).
+/// docs/hosts.md §7: setting an unknown property on Kong is NOT_FOUND: the SDK panics (500).
 #[test]
 fn kong_unknown_set_property_is_not_found_and_traps() {
     let cfg = json!({"request_headers": {"ops": [{"op": "set_property", "path": ["my", "prop"], "value": "1"}]}});
@@ -470,7 +470,7 @@ fn kong_unknown_set_property_is_not_found_and_traps() {
     assert_log(&o, "unknown property 'my.prop'");
 }
 
-/// hosts.md §2.4: Envoy stores any property and answers OK.
+/// docs/hosts.md §7: Envoy stores any property and answers OK.
 #[test]
 fn envoy_unknown_set_property_is_ok() {
     let cfg = json!({"request_headers": {"ops": [{"op": "set_property", "path": ["my", "prop"], "value": "1"}, {"op": "get_property", "path": ["my", "prop"]}]}});
@@ -479,7 +479,7 @@ fn envoy_unknown_set_property_is_ok() {
     assert_log(&o, "tf: property my.prop=str:1");
 }
 
-/// hosts.md §1.12 (Kong upstream levers, effect on a real Kong unverified): the dev host sends
+/// docs/hosts.md §8 (Kong upstream levers, effect on a real Kong unverified): the dev host sends
 /// the request to `kong.service.target` with `kong.service.request.scheme` and `ngx.upstream_uri`.
 #[test]
 fn kong_service_target_scheme_and_upstream_uri_route_the_request() {
@@ -497,7 +497,7 @@ fn kong_service_target_scheme_and_upstream_uri_route_the_request() {
     assert_eq!(up.header("host"), Some("api.example.com"));
 }
 
-/// hosts.md §1.10: free `kong.*` names are per-request scratch properties on Kong.
+/// docs/hosts.md §7: free `kong.*` names are per-request scratch properties on Kong.
 #[test]
 fn kong_scratch_properties_round_trip() {
     let cfg = json!({"request_headers": {"ops": [{"op": "set_property", "path": ["kong", "my_note"], "value": "v"}, {"op": "get_property", "path": ["kong", "my_note"]}]}});
@@ -509,7 +509,7 @@ fn kong_scratch_properties_round_trip() {
 
 // ---------------------------------------------------------------- local responses
 
-/// hosts.md §1.8 / §2.3: a local response reaches the client and nothing goes upstream.
+/// docs/hosts.md §10: a local response reaches the client and nothing goes upstream.
 #[test]
 fn local_response_reaches_client_on_both() {
     for p in Profile::ALL {
@@ -524,7 +524,7 @@ fn local_response_reaches_client_on_both() {
     }
 }
 
-/// hosts.md §1.8: a second send_http_response traps on Kong ("local response already stashed").
+/// docs/hosts.md §10: a second send_http_response traps on Kong ("local response already stashed").
 #[test]
 fn kong_second_local_response_traps() {
     let cfg = json!({"request_headers": {"action": "pause", "ops": [{"op": "send_response", "status": 400}, {"op": "send_response", "status": 401}]}});
@@ -533,7 +533,7 @@ fn kong_second_local_response_traps() {
     assert_eq!(o.status, 500);
 }
 
-/// hosts.md §2.3: Envoy accepts a second call (each queues a local reply); the first wins here.
+/// docs/hosts.md §10: Envoy accepts a second call (each queues a local reply); the first wins here.
 #[test]
 fn envoy_second_local_response_is_accepted() {
     let cfg = json!({"request_headers": {"action": "pause", "ops": [{"op": "send_response", "status": 400}, {"op": "send_response", "status": 401}]}});
@@ -542,7 +542,7 @@ fn envoy_second_local_response_is_accepted() {
     assert_log(&o, "second local response");
 }
 
-/// hosts.md §1.8: on Kong send_http_response after the response headers went out traps.
+/// docs/hosts.md §10: on Kong send_http_response after the response headers went out traps.
 #[test]
 fn kong_local_response_after_headers_sent_traps() {
     let cfg = json!({"response_body": {"ops": [{"op": "send_response", "status": 400}]}});
@@ -573,7 +573,7 @@ fn token_answer(c: &HttpCall) -> Option<CallResponse> {
     })
 }
 
-/// hosts.md §1.8 (Kong target host:port) / §2.3 (Envoy cluster name): dispatch, answer,
+/// docs/hosts.md §11 (Kong: a host:port target; Envoy: a cluster name): dispatch, answer,
 /// on_http_call_response reads it, resumes, and the request goes on with the new header.
 #[test]
 fn dispatch_answer_resume_on_both() {
@@ -595,7 +595,7 @@ fn dispatch_answer_resume_on_both() {
     }
 }
 
-/// hosts.md §2.3: Envoy rejects a dispatch to an unknown cluster with BAD_ARGUMENT (SDK: Err).
+/// docs/hosts.md §11: Envoy rejects a dispatch to an unknown cluster with BAD_ARGUMENT (SDK: Err).
 #[test]
 fn envoy_dispatch_to_unknown_cluster_is_bad_argument() {
     let mut opts = HostOptions::with_config(Envoy, dispatch_cfg("nowhere").to_string());
@@ -604,7 +604,7 @@ fn envoy_dispatch_to_unknown_cluster_is_bad_argument() {
     assert_log(&o, "tf: dispatch Err(BadArgument)");
 }
 
-/// hosts.md §1.8: Kong wants a host[:port], not an Envoy cluster name.
+/// docs/hosts.md §11: Kong wants a host[:port], not an Envoy cluster name.
 #[test]
 fn kong_dispatch_rejects_cluster_style_target() {
     let o = run(
@@ -614,7 +614,7 @@ fn kong_dispatch_rejects_cluster_style_target() {
     assert_log(&o, "tf: dispatch Err(BadArgument)");
 }
 
-/// hosts.md §1.8: a failed dispatch still calls on_http_call_response, with a
+/// docs/hosts.md §11: a failed dispatch still calls on_http_call_response, with a
 /// `:dispatch_status` pseudo-header on Kong and no headers on Envoy.
 #[test]
 fn failed_dispatch_still_calls_back() {
@@ -631,7 +631,7 @@ fn failed_dispatch_still_calls_back() {
 
 // ---------------------------------------------------------------- tick
 
-/// hosts.md §1.9 / §4: set_tick_period from on_configure, then on_tick runs on the root
+/// docs/hosts.md §13: set_tick_period from on_configure, then on_tick runs on the root
 /// context and may dispatch (later issues refresh credentials this way).
 #[test]
 fn tick_period_and_on_tick_on_both() {
@@ -669,7 +669,7 @@ fn panic_cfg() -> Value {
     json!({"request_headers": {"ops": [{"op": "panic", "message": "boom on purpose", "if_header": "x-panic"}]}})
 }
 
-/// hosts.md §1.8: on Kong a trap is a 500 for that request only; the next request works.
+/// docs/hosts.md §12: on Kong a trap is a 500 for that request only; the next request works.
 #[test]
 fn kong_trap_is_500_for_that_request_only() {
     let mut vm = vm(Kong, panic_cfg());
@@ -679,7 +679,7 @@ fn kong_trap_is_500_for_that_request_only() {
     assert_eq!(run(&mut vm, &get()).status, 200);
 }
 
-/// hosts.md §2.3: on Envoy a trap fails the VM: that request and every later one get 503.
+/// docs/hosts.md §12: on Envoy a trap fails the VM: that request and every later one get 503.
 #[test]
 fn envoy_trap_fails_the_vm_later_requests_503() {
     let mut vm = vm(Envoy, panic_cfg());
@@ -702,7 +702,7 @@ fn panic_message_is_captured() {
     assert_log(&o, "trap in proxy_on_request_headers");
 }
 
-/// hosts.md §1.5: a false on_configure is a refusal the embedder reports with the log.
+/// docs/hosts.md §1: a false on_configure is a refusal the embedder reports with the log.
 #[test]
 fn configure_refusal_and_panic_are_reported() {
     let m = testing::test_filter();
@@ -724,7 +724,7 @@ fn configure_refusal_and_panic_are_reported() {
     }
 }
 
-/// hosts.md §1.9: shared data without an shm_kv zone traps on Kong; Envoy has it.
+/// docs/hosts.md §13: shared data without an shm_kv zone traps on Kong; Envoy has it.
 #[test]
 fn shared_data_needs_a_zone_on_kong() {
     let cfg = json!({"request_headers": {"ops": [{"op": "shared_set", "key": "k", "value": "v"}, {"op": "shared_get", "key": "k"}]}});
@@ -749,7 +749,7 @@ fn stream_reply(_: &UpstreamRequest) -> UpstreamReply {
     }
 }
 
-/// hosts.md §1.7 / §2.2: with Continue, each response chunk goes to the client as it comes,
+/// docs/hosts.md §9: with Continue, each response chunk goes to the client as it comes,
 /// and the last call is an empty chunk with eos=true.
 #[test]
 fn response_chunks_stream_through_on_both() {
@@ -768,7 +768,7 @@ fn response_chunks_stream_through_on_both() {
     }
 }
 
-/// hosts.md §2.2: Envoy buffers the response while on_http_response_body returns Pause and
+/// docs/hosts.md §9: Envoy buffers the response while on_http_response_body returns Pause and
 /// calls again with everything buffered.
 #[test]
 fn envoy_response_pause_buffers_until_eos() {
@@ -783,7 +783,7 @@ fn envoy_response_pause_buffers_until_eos() {
     assert_eq!(o.body_chunks.len(), 1);
 }
 
-/// hosts.md §1.7 (Response Body Buffering): on Kong, after a Pause the host buffers and calls
+/// docs/hosts.md §9 (Response Body Buffering): on Kong, after a Pause the host buffers and calls
 /// again only at eof (or when `wasm_response_body_buffers` are full).
 #[test]
 fn kong_response_pause_buffers_until_eof_or_full() {
@@ -820,7 +820,7 @@ fn kong_response_pause_buffers_until_eof_or_full() {
     );
 }
 
-/// hosts.md §2.2: response headers are unreachable from the body step on Envoy after Continue
+/// docs/hosts.md §5: response headers are unreachable from the body step on Envoy after Continue
 /// (BAD_ARGUMENT → panic → the stream is reset since headers went out).
 #[test]
 fn envoy_response_header_edit_in_body_after_continue_resets() {
@@ -834,7 +834,7 @@ fn envoy_response_header_edit_in_body_after_continue_resets() {
     assert!(o.reset, "{}", o.logs);
 }
 
-/// Unknown imports are linked as stubs that trap naming the import (hosts.md §5.4).
+/// Unknown imports are linked as stubs that trap naming the import (docs/hosts.md §13).
 #[test]
 fn unknown_import_traps_naming_it() {
     // (module (import "env" "proxy_foo" (func)) (func (export "_initialize") call 0))

@@ -132,7 +132,7 @@ fn main() -> ExitCode {
     };
     let mut opts = HostOptions::with_config(args.profile, config);
     opts.listen_port = listen.port();
-    // As if the operator raised nginx_http_client_body_buffer_size (spec/hosts.md §1.7).
+    // As if the operator raised nginx_http_client_body_buffer_size (docs/hosts.md §2).
     opts.client_body_buffer_size = 64 * 1024 * 1024;
     let cfg = GatewayConfig {
         module,

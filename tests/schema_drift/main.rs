@@ -12,252 +12,24 @@
 // Test helpers outside #[test] fns: a panic is how they report a failure.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
+#[path = "../support/mod.rs"]
 mod support;
+
+mod draft4;
+mod walk;
 
 use ai_proxy::api::RouteType;
 use ai_proxy::config::schema::*;
 use ai_proxy::config::shape::SCHEMA_JSON;
 use ai_proxy::config::validate::parse_raw;
 use ai_proxy::config::Config;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-fn schema() -> Value {
+use draft4::{schema_errors, violations, KEYWORDS};
+use walk::{all_nodes, bad_values, build, dotted, good_values, is_record, pointer, same, sample};
+
+pub(crate) fn schema() -> Value {
     serde_json::from_str(SCHEMA_JSON).unwrap()
-}
-
-// ---------- a small draft-4 subset validator, independent of src/config/shape.rs ----------
-
-const KEYWORDS: &[&str] = &[
-    "$schema",
-    "title",
-    "description",
-    "type",
-    "properties",
-    "additionalProperties",
-    "required",
-    "enum",
-    "minimum",
-    "maximum",
-    "minLength",
-    "items",
-    "default",
-];
-
-/// Every violation of `schema` by `value`, as `path: what`.
-fn violations(value: &Value, schema: &Value, path: &str, out: &mut Vec<String>) {
-    let ty = schema["type"].as_str().unwrap_or("");
-    let type_ok = match ty {
-        "object" => value.is_object(),
-        "array" => value.is_array(),
-        "string" => value.is_string(),
-        "integer" => value.is_i64() || value.is_u64(),
-        "number" => value.is_number(),
-        "boolean" => value.is_boolean(),
-        _ => true,
-    };
-    if !type_ok {
-        out.push(format!("{path}: not of type {ty}"));
-        return;
-    }
-    if let Some(e) = schema.get("enum") {
-        if !e.as_array().unwrap().contains(value) {
-            out.push(format!("{path}: not in enum"));
-        }
-    }
-    if let (Some(min), Some(v)) = (schema.get("minimum"), value.as_f64()) {
-        if v < min.as_f64().unwrap() {
-            out.push(format!("{path}: below minimum"));
-        }
-    }
-    if let (Some(max), Some(v)) = (schema.get("maximum"), value.as_f64()) {
-        if v > max.as_f64().unwrap() {
-            out.push(format!("{path}: above maximum"));
-        }
-    }
-    if let (Some(min), Some(s)) = (schema.get("minLength"), value.as_str()) {
-        if (s.chars().count() as u64) < min.as_u64().unwrap() {
-            out.push(format!("{path}: too short"));
-        }
-    }
-    if let Some(obj) = value.as_object() {
-        let props = schema["properties"].as_object().unwrap();
-        for r in schema["required"].as_array().into_iter().flatten() {
-            if !obj.contains_key(r.as_str().unwrap()) {
-                out.push(format!("{path}.{}: required", r.as_str().unwrap()));
-            }
-        }
-        for (k, v) in obj {
-            match props.get(k) {
-                Some(s) => violations(v, s, &format!("{path}.{k}"), out),
-                None if schema["additionalProperties"] == json!(false) => {
-                    out.push(format!("{path}.{k}: additional property"))
-                }
-                None => {}
-            }
-        }
-    }
-    if let Some(items) = value.as_array() {
-        for (i, item) in items.iter().enumerate() {
-            violations(item, &schema["items"], &format!("{path}[{i}]"), out);
-        }
-    }
-}
-
-fn schema_errors(value: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    violations(value, &schema(), "config", &mut out);
-    out
-}
-
-// ---------- walking the schema ----------
-
-/// A path in the config: property names, `None` for "the item of an array".
-type Segs = Vec<Option<String>>;
-
-fn dotted(segs: &Segs) -> String {
-    let mut s = String::new();
-    for seg in segs {
-        match seg {
-            Some(name) if s.is_empty() => s.push_str(name),
-            Some(name) => {
-                s.push('.');
-                s.push_str(name);
-            }
-            None => s.push_str("[0]"),
-        }
-    }
-    s
-}
-
-fn pointer(segs: &Segs) -> String {
-    segs.iter()
-        .map(|s| format!("/{}", s.as_deref().unwrap_or("0")))
-        .collect()
-}
-
-/// Every node of the schema with its path (records and leaves).
-fn nodes(node: &Value, at: Segs, out: &mut Vec<(Segs, Value)>) {
-    out.push((at.clone(), node.clone()));
-    if let Some(props) = node.get("properties").and_then(Value::as_object) {
-        for (name, sub) in props {
-            let mut next = at.clone();
-            next.push(Some(name.clone()));
-            nodes(sub, next, out);
-        }
-    }
-    if let Some(items) = node.get("items") {
-        let mut next = at;
-        next.push(None);
-        nodes(items, next, out);
-    }
-}
-
-fn all_nodes() -> Vec<(Segs, Value)> {
-    let mut out = Vec::new();
-    nodes(&schema(), Vec::new(), &mut out);
-    out
-}
-
-fn is_record(node: &Value) -> bool {
-    node["type"] == "object"
-}
-
-/// A valid value for a node: records get their required properties only.
-fn sample(node: &Value, name: Option<&str>) -> Value {
-    if let Some(e) = node.get("enum") {
-        return e[0].clone();
-    }
-    match node["type"].as_str().unwrap() {
-        "object" => {
-            let mut m = Map::new();
-            for r in node["required"].as_array().into_iter().flatten() {
-                let r = r.as_str().unwrap();
-                m.insert(r.into(), sample(&node["properties"][r], Some(r)));
-            }
-            Value::Object(m)
-        }
-        "array" => json!([]),
-        "string" if name == Some("upstream_url") => json!("http://upstream.test/v1"),
-        "string" => json!("x"),
-        "integer" | "number" => node.get("minimum").cloned().unwrap_or(json!(1)),
-        "boolean" => json!(true),
-        t => panic!("type {t}"),
-    }
-}
-
-/// The smallest config that puts `leaf` at `segs`.
-fn build(node: &Value, segs: &[Option<String>], leaf: &Value) -> Value {
-    let Some((first, rest)) = segs.split_first() else {
-        return leaf.clone();
-    };
-    match first {
-        Some(name) => {
-            let mut v = sample(node, None);
-            let child = build(&node["properties"][name], rest, leaf);
-            v.as_object_mut().unwrap().insert(name.clone(), child);
-            v
-        }
-        None => json!([build(&node["items"], rest, leaf)]),
-    }
-}
-
-/// Good values for a leaf: every enum value, or both ends of a range, or a plain sample.
-fn good_values(node: &Value, name: &str) -> Vec<Value> {
-    if let Some(e) = node.get("enum") {
-        return e.as_array().unwrap().clone();
-    }
-    let mut v = vec![sample(node, Some(name))];
-    if let Some(max) = node.get("maximum") {
-        v.push(max.clone());
-    }
-    if node["type"] == "number" {
-        v.push(json!(
-            node.get("minimum").and_then(Value::as_f64).unwrap_or(0.0) + 0.25
-        ));
-    }
-    if node["type"] == "boolean" {
-        v.push(json!(false));
-    }
-    v
-}
-
-/// Values the schema refuses, each with the text the Rust parser must give.
-fn bad_values(node: &Value) -> Vec<(Value, &'static str)> {
-    let mut v = Vec::new();
-    match node["type"].as_str().unwrap() {
-        "string" => v.push((json!(5), "expected a string")),
-        "integer" => {
-            v.push((json!(1.5), "expected an integer"));
-            v.push((json!("1"), "expected an integer"));
-        }
-        "number" => v.push((json!("1"), "expected a number")),
-        "boolean" => v.push((json!("true"), "expected a boolean")),
-        "object" => v.push((json!([]), "expected a record")),
-        "array" => v.push((json!({}), "expected an array")),
-        _ => {}
-    }
-    if node.get("enum").is_some() {
-        v.push((json!("zz-not-a-value"), "expected one of: "));
-    }
-    let int = node["type"] == "integer";
-    let num = |x: f64| if int { json!(x as i64) } else { json!(x) };
-    if let Some(min) = node.get("minimum").and_then(Value::as_f64) {
-        v.push((num(min - 1.0), "value "));
-        if !int {
-            v.push((num(min - 0.25), "value "));
-        }
-    }
-    if let Some(max) = node.get("maximum").and_then(Value::as_f64) {
-        v.push((num(max + 1.0), "value "));
-    }
-    v
-}
-
-fn same(a: &Value, b: &Value) -> bool {
-    match (a.as_f64(), b.as_f64()) {
-        (Some(x), Some(y)) => x == y,
-        _ => a == b,
-    }
 }
 
 // ---------- the schema itself ----------
@@ -329,11 +101,6 @@ fn every_schema_property_is_accepted_and_read_back() {
                 "{at}={v}: {:?}",
                 schema_errors(&cfg)
             );
-            if at == "route_type" && UNSUPPORTED_ROUTE_TYPES.contains(&v.as_str().unwrap()) {
-                let e = parse_raw(cfg.to_string().as_bytes()).unwrap_err();
-                assert_eq!(e.path, "route_type");
-                continue;
-            }
             let raw = parse_raw(cfg.to_string().as_bytes())
                 .unwrap_or_else(|e| panic!("{at}={v} refused: {e}"));
             let back = serde_json::to_value(&raw).unwrap();
@@ -623,10 +390,12 @@ fn every_rust_enum_matches_the_schema_enum() {
         enum_of("model.options.mistral_format"),
         "mistral_format",
     );
-    // route_type: the implemented values plus the refused ones are exactly Kong's enum.
-    let mut route_types = variants!(RouteType: Chat, Completions, Embeddings, Preserve);
-    route_types.extend(UNSUPPORTED_ROUTE_TYPES.iter().map(|s| json!(s)));
+    // route_type: the Rust enum is exactly Kong's enum.
+    let route_types = variants!(RouteType: Chat, Completions, Embeddings, Files, Batches,
+        Assistants, Responses, AudioSpeech, AudioTranscriptions, AudioTranslations,
+        ImageGenerations, ImageEdits, VideoGenerations, Realtime, Preserve);
     assert_same_set(route_types, enum_of("route_type"), "route_type");
+    assert_eq!(RouteType::ALL.len(), 15);
     // as_str() agrees with serde.
     for p in [
         ProviderName::Openai,

@@ -1,0 +1,221 @@
+//! The route types beyond chat, completions and embeddings (docs/routes.md): files, batches,
+//! assistants, responses, audio, images, video and realtime. For OpenAI-shaped upstreams
+//! (openai, azure, xai) they are forwarded, not translated: this module maps the client's
+//! path onto the provider's, reads the `model` of a JSON or multipart body for pinning and
+//! analytics, and reads the usage these APIs report.
+//!
+//! Host-free, like the rest of the core: the exchange calls it, the shell never does.
+
+pub mod multipart;
+pub mod usage;
+
+use crate::api::RouteType;
+use crate::config::ProviderName;
+
+/// The resources a REST route type serves. The first one is where a create goes when the
+/// client path names none of them.
+pub fn resources(route: RouteType) -> &'static [&'static str] {
+    match route {
+        RouteType::Files => &["files", "uploads"],
+        RouteType::Batches => &["batches"],
+        RouteType::Assistants => &["assistants", "threads", "vector_stores"],
+        RouteType::Responses => &["responses"],
+        RouteType::VideoGenerations => &["videos"],
+        _ => &[],
+    }
+}
+
+/// The fixed OpenAI operation of a non-REST route type (after `/v1/`).
+fn fixed_operation(route: RouteType) -> Option<&'static str> {
+    Some(match route {
+        RouteType::AudioSpeech => "audio/speech",
+        RouteType::AudioTranscriptions => "audio/transcriptions",
+        RouteType::AudioTranslations => "audio/translations",
+        RouteType::ImageGenerations => "images/generations",
+        RouteType::ImageEdits => "images/edits",
+        RouteType::Realtime => "realtime",
+        _ => return None,
+    })
+}
+
+/// The client's path from the first segment naming one of the route's resources on
+/// (`/gw/v1/files/file-1/content` → `files/file-1/content`); the route's main resource when
+/// the path names none (a gateway route such as `/upload` posting a new file).
+pub fn resource_tail(route: RouteType, client_path: &str) -> String {
+    let names = resources(route);
+    let mut offset = 0;
+    for seg in client_path.split('/') {
+        if names.contains(&seg) {
+            let rest = client_path.get(offset..).unwrap_or(seg);
+            return rest.trim_end_matches('/').to_string();
+        }
+        offset += seg.len() + 1;
+    }
+    names.first().copied().unwrap_or("").to_string()
+}
+
+/// The operation path after the API version prefix: `audio/speech` for fixed routes, the
+/// client's resource tail for REST routes.
+pub fn operation(route: RouteType, client_path: &str) -> String {
+    match fixed_operation(route) {
+        Some(op) => op.to_string(),
+        None => resource_tail(route, client_path),
+    }
+}
+
+/// OpenAI's path (also xAI's): `/v1/{operation}`.
+pub fn openai_path(route: RouteType, client_path: &str) -> String {
+    format!("/v1/{}", operation(route, client_path))
+}
+
+/// Azure OpenAI's path. Audio and images are per deployment
+/// (`/openai/deployments/{d}/audio/speech`); files, batches and assistants are per resource
+/// (`/openai/files/…`); responses and video use the v1 surface (`/openai/v1/responses/…`,
+/// `/openai/v1/video/generations/jobs`); realtime is `/openai/realtime` (the deployment goes in
+/// the query, see [`azure_query`]). `api-version` is added by the caller for every one.
+pub fn azure_path(route: RouteType, client_path: &str, deployment: &str) -> String {
+    match route {
+        RouteType::AudioSpeech
+        | RouteType::AudioTranscriptions
+        | RouteType::AudioTranslations
+        | RouteType::ImageGenerations
+        | RouteType::ImageEdits => {
+            format!(
+                "/openai/deployments/{deployment}/{}",
+                operation(route, client_path)
+            )
+        }
+        RouteType::Realtime => "/openai/realtime".to_string(),
+        RouteType::Responses => format!("/openai/v1/{}", operation(route, client_path)),
+        RouteType::VideoGenerations => {
+            // Azure names the resource `video/generations/jobs`; the id and `content` follow.
+            let tail = operation(route, client_path);
+            let rest = tail.strip_prefix("videos").unwrap_or(&tail);
+            format!("/openai/v1/video/generations/jobs{rest}")
+        }
+        _ => format!("/openai/{}", operation(route, client_path)),
+    }
+}
+
+/// Query arguments Azure needs beyond `api-version`: the deployment of a realtime session.
+pub fn azure_query(route: RouteType, deployment: &str) -> Vec<(String, String)> {
+    if route == RouteType::Realtime {
+        vec![("deployment".into(), deployment.to_string())]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Whether an OpenAI-compatible provider serves a non-LLM route type (docs/kong-compatibility.md §2.1,
+/// restricted to the providers whose API for it is OpenAI's): openai and azure serve all of
+/// them, xAI responses and image generations.
+pub fn served(provider: ProviderName, route: RouteType) -> bool {
+    match provider {
+        ProviderName::Openai | ProviderName::Azure => true,
+        ProviderName::Xai => matches!(route, RouteType::Responses | RouteType::ImageGenerations),
+        _ => false,
+    }
+}
+
+/// Whether requests of this route type carry a `model` (in their JSON or form body) worth
+/// reading for pinning and analytics. Files and batches never do; their bodies are not held.
+pub fn body_has_model(route: RouteType) -> bool {
+    !matches!(
+        route,
+        RouteType::Files | RouteType::Batches | RouteType::Realtime
+    )
+}
+
+/// Whether a JSON create request of this route type needs a `model` that the filter fills in
+/// from the config when the client leaves it out (the provider refuses it without one).
+pub fn create_needs_model(route: RouteType, method: &str, client_path: &str) -> bool {
+    if !method.eq_ignore_ascii_case("POST") {
+        return false;
+    }
+    match route {
+        RouteType::AudioSpeech | RouteType::ImageGenerations => true,
+        RouteType::Responses | RouteType::VideoGenerations => {
+            !resource_tail(route, client_path).contains('/')
+        }
+        _ => false,
+    }
+}
+
+/// Kong's `genai_category` for a route type (docs/kong-compatibility.md §12), for the analytics record.
+pub fn genai_category(route: RouteType) -> Option<&'static str> {
+    Some(match route {
+        RouteType::Chat | RouteType::Completions | RouteType::Assistants | RouteType::Responses => {
+            "text/generation"
+        }
+        RouteType::Embeddings => "text/embeddings",
+        RouteType::AudioSpeech => "audio/speech",
+        RouteType::AudioTranscriptions | RouteType::AudioTranslations => "audio/transcription",
+        RouteType::ImageGenerations | RouteType::ImageEdits => "image/generation",
+        RouteType::VideoGenerations => "video/generation",
+        RouteType::Realtime => "realtime/generation",
+        RouteType::Files | RouteType::Batches | RouteType::Preserve => return None,
+    })
+}
+
+/// Whether the request is a WebSocket upgrade (`Upgrade: websocket`, any case).
+pub fn is_websocket_upgrade(upgrade: Option<&str>) -> bool {
+    upgrade.is_some_and(|v| {
+        v.split(',')
+            .any(|t| t.trim().eq_ignore_ascii_case("websocket"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_tails() {
+        let t = |r, p| resource_tail(r, p);
+        assert_eq!(t(RouteType::Files, "/v1/files"), "files");
+        assert_eq!(
+            t(RouteType::Files, "/gw/files/file-1/content"),
+            "files/file-1/content"
+        );
+        assert_eq!(t(RouteType::Files, "/upload"), "files");
+        assert_eq!(
+            t(RouteType::Batches, "/v1/batches/b1/cancel/"),
+            "batches/b1/cancel"
+        );
+        assert_eq!(
+            t(RouteType::Assistants, "/x/v1/threads/t1/runs"),
+            "threads/t1/runs"
+        );
+        // `files` inside an id later in the path is not a resource segment.
+        assert_eq!(
+            t(RouteType::Responses, "/responses/resp_files"),
+            "responses/resp_files"
+        );
+    }
+
+    #[test]
+    fn azure_layout() {
+        let a = |r, p| azure_path(r, p, "dep");
+        assert_eq!(
+            a(RouteType::AudioSpeech, "/v1/audio/speech"),
+            "/openai/deployments/dep/audio/speech"
+        );
+        assert_eq!(
+            a(RouteType::Files, "/v1/files/f/content"),
+            "/openai/files/f/content"
+        );
+        assert_eq!(
+            a(RouteType::Responses, "/v1/responses/r1"),
+            "/openai/v1/responses/r1"
+        );
+        assert_eq!(
+            a(RouteType::VideoGenerations, "/v1/videos"),
+            "/openai/v1/video/generations/jobs"
+        );
+        assert_eq!(
+            a(RouteType::VideoGenerations, "/v1/videos/v1"),
+            "/openai/v1/video/generations/jobs/v1"
+        );
+        assert_eq!(a(RouteType::Realtime, "/v1/realtime"), "/openai/realtime");
+    }
+}
