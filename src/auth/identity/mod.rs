@@ -155,7 +155,7 @@ pub enum Source {
     /// GCP: a service-account key → RS256 JWT → OAuth 2.0 token exchange.
     GcpServiceAccount {
         /// The key and its email.
-        key: jwt::ServiceAccount,
+        key: Box<jwt::ServiceAccount>,
         /// The token endpoint (`token_uri` of the key, or `gcp_oauth_token_url`).
         endpoint: Endpoint,
     },
@@ -431,7 +431,10 @@ fn gcp_source(auth: &AuthConfig) -> Result<Option<Source>, ConfigError> {
             .or_else(|| key.token_uri.clone())
             .unwrap_or_else(|| GCP_TOKEN_URL.to_string());
         let endpoint = Endpoint::new(&url, cluster, "auth.gcp_oauth_token_url")?;
-        return Ok(Some(Source::GcpServiceAccount { key, endpoint }));
+        return Ok(Some(Source::GcpServiceAccount {
+            key: Box::new(key),
+            endpoint,
+        }));
     }
     let url = set(&auth.gcp_metadata_url).unwrap_or(GCP_METADATA_URL);
     let mut endpoint = Endpoint::new(url, cluster, "auth.gcp_metadata_url")?;
