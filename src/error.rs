@@ -48,6 +48,14 @@ pub enum ProxyError {
     },
     /// 500 with a message (e.g. `LLM request failed before proxying`).
     Internal(String),
+    /// The credential could not be had from the cloud identity endpoint: 502 (it answered an
+    /// error) or 503 (it did not answer), with Kong's text and the endpoint's reason.
+    Identity {
+        /// 502 or 503.
+        status: u16,
+        /// The reason, naming the endpoint (never a secret).
+        reason: String,
+    },
 }
 
 impl ProxyError {
@@ -62,6 +70,7 @@ impl ProxyError {
             ProxyError::BadRequest(_) => 400,
             ProxyError::PayloadTooLarge => 413,
             ProxyError::Transformation { .. } | ProxyError::Internal(_) => 500,
+            ProxyError::Identity { status, .. } => *status,
         }
     }
 
@@ -75,6 +84,9 @@ impl ProxyError {
                 route,
                 reason,
             } => format!("transformation failed from type {provider}://{route}: {reason}"),
+            ProxyError::Identity { reason, .. } => {
+                format!("{}: {reason}", text::FAILED_BEFORE_PROXYING)
+            }
         }
     }
 
@@ -97,6 +109,7 @@ fn anthropic_error_type(status: u16) -> &'static str {
     match status {
         400 => "invalid_request_error",
         413 => "request_too_large",
+        503 => "overloaded_error",
         _ => "api_error",
     }
 }

@@ -1,7 +1,9 @@
 //! Credentials from `config.auth`: a header, or a query or body parameter, with
 //! `allow_override` (docs/kong-compatibility.md §7); and AWS SigV4 signing
-//! (`sigv4`). Values are never logged.
+//! (`sigv4`); tokens and temporary keys from cloud identity endpoints (`identity`). Values are
+//! never logged.
 
+pub mod identity;
 pub mod sigv4;
 
 use serde_json::Value;

@@ -157,6 +157,45 @@ pub struct AuthConfig {
     /// AWS session token (extension: Kong reads it from the environment only).
     #[serde(default)]
     pub aws_session_token: Option<String>,
+    /// Extension: cluster (Envoy) / `host:port` (Kong) of the GCP token endpoint.
+    #[serde(default)]
+    pub gcp_token_cluster: Option<String>,
+    /// Extension: cluster (Envoy) / `host:port` (Kong) of the Azure token endpoint.
+    #[serde(default)]
+    pub azure_token_cluster: Option<String>,
+    /// Extension: App Service `IDENTITY_ENDPOINT`, or an IMDS URL replacement.
+    #[serde(default)]
+    pub azure_identity_endpoint: Option<String>,
+    /// Extension: App Service `IDENTITY_HEADER`.
+    #[serde(default)]
+    pub azure_identity_header: Option<String>,
+    /// Extension: Entra authority (default `https://login.microsoftonline.com`).
+    #[serde(default)]
+    pub azure_authority_url: Option<String>,
+    /// Extension: OIDC token for `AssumeRoleWithWebIdentity`.
+    #[serde(default)]
+    pub aws_web_identity_token: Option<String>,
+    /// Extension: container credentials URL (ECS / EKS Pod Identity).
+    #[serde(default)]
+    pub aws_container_credentials_url: Option<String>,
+    /// Extension: `Authorization` for the container credentials URL.
+    #[serde(default)]
+    pub aws_container_authorization_token: Option<String>,
+    /// Extension: AWS keys from EC2 instance metadata (IMDSv2).
+    #[serde(default)]
+    pub aws_use_instance_metadata: bool,
+    /// Extension: instance metadata base URL.
+    #[serde(default)]
+    pub aws_imds_url: Option<String>,
+    /// Extension: cluster / `host:port` of the container or instance metadata endpoint.
+    #[serde(default)]
+    pub aws_credentials_cluster: Option<String>,
+    /// Extension: cluster / `host:port` of the STS endpoint.
+    #[serde(default)]
+    pub aws_sts_cluster: Option<String>,
+    /// Extension: timeout of one token call, milliseconds.
+    #[serde(default)]
+    pub identity_timeout_ms: Option<u64>,
 }
 
 /// `auth.param_location`.

@@ -9,6 +9,7 @@
 mod anthropic;
 pub mod effects;
 mod native;
+pub mod pending;
 mod request;
 mod response;
 mod routed;
@@ -26,6 +27,7 @@ use crate::providers::{self, Provider, StreamPlan};
 use crate::stream::{emitter::ChunkEmitter, FrameDecoder, ProviderStream};
 
 pub use effects::{BodyStep, HeadStep, LocalReply, RequestEdits, RequestHead, ResponseHeadEdits};
+pub use pending::{PendingAuth, PendingRequest};
 
 /// What the filter knows about the client request after its head.
 #[derive(Debug, Clone, Default)]
@@ -133,6 +135,12 @@ pub struct Exchange {
     responses_ingress: bool,
     /// The stream converter of a Responses-over-chat stream.
     responses_stream: Option<crate::ingress::responses::ChatToResponses>,
+    /// The cloud identity credential, set by the shell when the token cache has one.
+    identity: Option<crate::auth::identity::Credential>,
+    /// The request was built without its identity credential: how to apply it later.
+    pending: Option<PendingAuth>,
+    /// The config's credentials come from a cloud identity endpoint (set by the shell).
+    identity_required: bool,
     /// The client speaks Anthropic's Messages API to another provider ([`anthropic`]).
     ingress: bool,
     /// What that request needs beyond the canonical model.
@@ -180,9 +188,36 @@ impl Exchange {
             original_body: None,
             responses_ingress,
             responses_stream: None,
+            identity: None,
+            pending: None,
+            identity_required: false,
             ingress,
             hints: Default::default(),
         }
+    }
+
+    /// Requests need a credential from a cloud identity endpoint (the config has an
+    /// [`IdentitySpec`](crate::auth::identity::IdentitySpec)): without one set by
+    /// [`Exchange::set_identity`], edits are built without auth and [`Exchange::take_pending`]
+    /// keeps what is left to do.
+    pub fn require_identity(&mut self) {
+        self.identity_required = true;
+    }
+
+    /// The cloud identity credential for this request (from the root context's cache).
+    pub fn set_identity(&mut self, cred: crate::auth::identity::Credential) {
+        self.identity = Some(cred);
+    }
+
+    /// When the last edits were built without the identity credential (none was set): the
+    /// work left for when it arrives.
+    pub fn take_pending(&mut self, edits: &RequestEdits) -> Option<PendingRequest> {
+        let auth = self.pending.take()?;
+        Some(PendingRequest {
+            edits: edits.clone(),
+            auth,
+            format: self.cfg.raw.llm_format,
+        })
     }
 
     /// The provider serving this exchange.
@@ -273,6 +308,7 @@ impl Exchange {
 /// Checks that cannot be expressed in the config schema: the provider must serve the route
 /// type (docs/kong-compatibility.md §1), and native formats are not implemented yet.
 pub fn check_config(cfg: &Config) -> Result<(), String> {
+    crate::auth::identity::IdentitySpec::from_config(&cfg.raw).map_err(|e| e.to_string())?;
     let options = cfg.raw.model.options.clone().unwrap_or_default();
     let provider = providers::for_name(cfg.provider(), &options);
     let route = cfg.raw.route_type;

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::effects::{HeadStep, LocalReply, RequestEdits, RequestHead};
-use super::{ClientRequest, Exchange};
+use super::{ClientRequest, Exchange, PendingAuth};
 use crate::api::{LlmRequest, RouteType};
 use crate::auth;
 use crate::config::{RequestView, ResponseStreaming};
@@ -463,6 +463,17 @@ impl Exchange {
             }
         }
         remove_headers.extend(auth::foreign_key_headers(&auth_cfg));
+        let identity = self.identity_required;
+        if identity && !signs {
+            // Cloud identity (GCP, Azure): the fetched token, or later when there is none yet.
+            match &self.identity {
+                Some(crate::auth::identity::Credential::Bearer { token, .. }) => {
+                    set_headers.retain(|(n, _)| !n.eq_ignore_ascii_case("authorization"));
+                    set_headers.push(("authorization".into(), format!("Bearer {token}")));
+                }
+                _ => self.pending = Some(PendingAuth::Bearer),
+            }
+        }
         if self.ingress {
             // Anthropic's own headers (and the client's Anthropic key) stay here, unless the
             // config itself sets one of them as the provider's auth header.
@@ -475,10 +486,21 @@ impl Exchange {
         set_headers.push(("host".into(), target.authority()));
 
         if signs {
-            let creds = Credentials {
-                aws_access_key_id: auth_cfg.aws_access_key_id.as_deref(),
-                aws_secret_access_key: auth_cfg.aws_secret_access_key.as_deref(),
-                aws_session_token: auth_cfg.aws_session_token.as_deref(),
+            let fetched = match &self.identity {
+                Some(crate::auth::identity::Credential::Aws(k)) => Some(k),
+                _ => None,
+            };
+            let creds = match fetched {
+                Some(k) => Credentials {
+                    aws_access_key_id: Some(&k.access_key_id),
+                    aws_secret_access_key: Some(&k.secret_access_key),
+                    aws_session_token: k.session_token.as_deref(),
+                },
+                None => Credentials {
+                    aws_access_key_id: auth_cfg.aws_access_key_id.as_deref(),
+                    aws_secret_access_key: auth_cfg.aws_secret_access_key.as_deref(),
+                    aws_session_token: auth_cfg.aws_session_token.as_deref(),
+                },
             };
             // Client credentials must not leak upstream next to the signature.
             if !remove_headers.iter().any(|h| h == "authorization") {
@@ -498,8 +520,22 @@ impl Exchange {
                 headers: &set_headers,
                 body: &sent_body,
             };
-            let signed = self.provider.sign(&out, &creds, &ctx)?;
-            set_headers.extend(signed);
+            if identity && fetched.is_none() {
+                // Signed once the identity's keys arrive (the shell keeps the pending work).
+                self.pending = Some(PendingAuth::Sign {
+                    provider: self.provider,
+                    method: out.method.to_string(),
+                    body: sent_body.clone(),
+                    route: self.route,
+                    model: model.clone(),
+                    options: Box::new(self.options.clone()),
+                    stream: self.stream,
+                    client_path: self.client.path.clone(),
+                });
+            } else {
+                let signed = self.provider.sign(&out, &creds, &ctx)?;
+                set_headers.extend(signed);
+            }
         }
         // One spelling for every header name (HTTP/2 upstreams require lowercase anyway).
         for (name, _) in &mut set_headers {

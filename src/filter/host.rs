@@ -65,6 +65,21 @@ impl Host {
     /// Applies request edits: target, headers, body. `body_step` tells whether we are in the
     /// body callback (content-length is only ours to fix on Envoy).
     pub fn apply_request(self, edits: &RequestEdits, body_step: bool) -> Result<(), String> {
+        self.apply_request_head(edits, body_step)?;
+        self.apply_request_body(edits)
+    }
+
+    /// Writes the new request body, if any (only in the body step on Envoy).
+    pub fn apply_request_body(self, edits: &RequestEdits) -> Result<(), String> {
+        if let Some(body) = &edits.body {
+            raw::replace_body(proxy_wasm::types::BufferType::HttpRequestBody, body)
+                .map_err(|e| refused("request body", e))?;
+        }
+        Ok(())
+    }
+
+    /// Applies the target and headers (content-length included on Envoy), not the body.
+    pub fn apply_request_head(self, edits: &RequestEdits, body_step: bool) -> Result<(), String> {
         let path = edits.path_and_query();
         let authority = edits.target.authority();
         let map = MapType::HttpRequestHeaders;
@@ -109,10 +124,6 @@ impl Host {
                     ),
                 );
             }
-        }
-        if let Some(body) = &edits.body {
-            raw::replace_body(proxy_wasm::types::BufferType::HttpRequestBody, body)
-                .map_err(|e| refused("request body", e))?;
         }
         Ok(())
     }

@@ -7,10 +7,13 @@ use proxy_wasm::traits::{Context, HttpContext};
 use proxy_wasm::types::{Action, BufferType, MapType};
 
 use super::host::Host;
+use super::identity::{self, Shared};
 use super::metrics::Registry;
 use super::{raw, HostEnv};
 use crate::analytics::{genai, metrics};
+use crate::auth::identity::cache::Lookup;
 use crate::config::Config;
+use crate::exchange::pending::failure_reply;
 use crate::exchange::{BodyStep, Exchange, HeadStep, LocalReply, RequestEdits, RequestHead};
 
 pub(super) struct Http {
@@ -24,18 +27,138 @@ pub(super) struct Http {
     forwarded: bool,
     env: Rc<HostEnv>,
     metrics: Rc<RefCell<Registry>>,
+    /// This context's id (cloud identity: waiters are resumed by id).
+    id: u32,
+    /// Cloud identity state shared with the root context.
+    identity: Option<Rc<Shared>>,
+    /// The fetch this request waits on.
+    waiting: Option<u64>,
+}
+
+impl Drop for Http {
+    fn drop(&mut self) {
+        if let Some(shared) = &self.identity {
+            if let Ok(mut cache) = shared.cache.try_borrow_mut() {
+                cache.forget(self.id);
+            }
+            shared.take_replied(self.id);
+        }
+    }
 }
 
 impl Http {
-    pub(super) fn new(cfg: Rc<Config>, env: Rc<HostEnv>, metrics: Rc<RefCell<Registry>>) -> Http {
+    pub(super) fn new(
+        cfg: Rc<Config>,
+        env: Rc<HostEnv>,
+        metrics: Rc<RefCell<Registry>>,
+        id: u32,
+        identity: Option<Rc<Shared>>,
+    ) -> Http {
+        let mut exchange = Exchange::new(cfg, env.clone());
+        if identity.is_some() {
+            exchange.require_identity();
+        }
         Http {
-            exchange: Exchange::new(cfg, env.clone()),
+            exchange,
             host: Host::Envoy,
             replied: false,
             host_buffers: false,
             forwarded: false,
             env,
             metrics,
+            id,
+            identity,
+            waiting: None,
+        }
+    }
+
+    /// Whether another context answered this request (a failed token fetch).
+    fn replied_elsewhere(&mut self) -> bool {
+        if let Some(shared) = &self.identity {
+            if shared.take_replied(self.id) {
+                self.replied = true;
+            }
+        }
+        self.replied
+    }
+
+    /// Takes the credential from the cache, or joins/starts a fetch. `false`: a reply was sent.
+    fn lookup_identity(&mut self) -> bool {
+        let Some(shared) = self.identity.clone() else {
+            return true;
+        };
+        shared.host.set(self.host);
+        let lookup = shared
+            .cache
+            .borrow_mut()
+            .get(identity::now_ms(), self.id, shared.coalesce());
+        match lookup {
+            Lookup::Ready(c) => self.exchange.set_identity(c),
+            Lookup::Joined(f) => self.waiting = Some(f),
+            Lookup::Start(f, call) => {
+                self.waiting = Some(f);
+                identity::dispatch(self, &shared, self.id, f, &call);
+            }
+            Lookup::Failed(e) => {
+                log::warn!("ai-proxy: cloud identity: {e}");
+                let reply = failure_reply(&e, shared.format_of());
+                self.reply(&reply);
+                return false;
+            }
+        }
+        !self.replied_elsewhere()
+    }
+
+    /// Still waiting: takes the credential if it arrived meanwhile.
+    fn recheck_identity(&mut self) {
+        let (Some(shared), Some(_)) = (self.identity.clone(), self.waiting) else {
+            return;
+        };
+        let cred = shared.cache.borrow().usable(identity::now_ms()).cloned();
+        if let Some(c) = cred {
+            shared.cache.borrow_mut().forget(self.id);
+            self.waiting = None;
+            self.exchange.set_identity(c);
+        }
+    }
+
+    /// The edits lack the credential: park them with the fetch and pause. `None` when the
+    /// edits are complete.
+    fn park(&mut self, edits: &RequestEdits, body_step: bool) -> Option<Action> {
+        let (Some(shared), Some(fetch)) = (self.identity.clone(), self.waiting) else {
+            return None;
+        };
+        let job = self.exchange.take_pending(edits)?;
+        if body_step {
+            if let Err(e) = self.host.apply_request_body(edits) {
+                log::error!("ai-proxy: {e}");
+            }
+        }
+        let parked = shared.cache.borrow_mut().set_job(fetch, self.id, job);
+        match parked {
+            Ok(()) => Some(Action::Pause),
+            Err(job) => {
+                // The fetch ended in between: finish with the cache, or fail.
+                let cred = shared.cache.borrow().usable(identity::now_ms()).cloned();
+                let result = match cred {
+                    Some(c) => job.finish(&c, identity::now_ms() / 1000),
+                    None => Err(
+                        job.failed(&crate::auth::identity::IdentityError::unreachable(
+                            "the token fetch ended without a credential",
+                        )),
+                    ),
+                };
+                Some(match result {
+                    Ok(e) => match self.host.apply_request_head(&e, body_step) {
+                        Ok(()) => Action::Continue,
+                        Err(msg) => {
+                            log::error!("ai-proxy: {msg}");
+                            Action::Continue
+                        }
+                    },
+                    Err(r) => self.reply(&r),
+                })
+            }
         }
     }
 
@@ -56,6 +179,9 @@ impl Http {
     }
 
     fn forward(&mut self, edits: &RequestEdits, body_step: bool) -> Action {
+        if let Some(action) = self.park(edits, body_step) {
+            return action;
+        }
         match self.host.apply_request(edits, body_step) {
             Ok(()) => Action::Continue,
             Err(e) => {
@@ -116,7 +242,34 @@ fn lossy(headers: Vec<(String, Vec<u8>)>) -> Vec<(String, String)> {
         .collect()
 }
 
-impl Context for Http {}
+impl Context for Http {
+    fn on_http_call_response(
+        &mut self,
+        token_id: u32,
+        _num_headers: usize,
+        body_size: usize,
+        _num_trailers: usize,
+    ) {
+        let Some(shared) = self.identity.clone() else {
+            return;
+        };
+        let known = identity::on_answer(self, &shared, self.id, token_id, body_size);
+        if self.replied_elsewhere() || self.waiting.is_none() {
+            return;
+        }
+        if !known {
+            // Our fetch was given up (deadline) before this late answer: nobody will resume us.
+            let usable = shared.cache.borrow().usable(identity::now_ms()).is_some();
+            if !usable {
+                let e = crate::auth::identity::IdentityError::unreachable(
+                    "cloud identity: the token endpoint did not answer in time",
+                );
+                let reply = failure_reply(&e, shared.format_of());
+                self.reply(&reply);
+            }
+        }
+    }
+}
 
 impl HttpContext for Http {
     fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
@@ -128,6 +281,9 @@ impl HttpContext for Http {
                     .map(|v| String::from_utf8_lossy(&v).into_owned())
             });
             self.exchange.set_plugin_id(id);
+        }
+        if !self.lookup_identity() {
+            return Action::Pause;
         }
         let headers = lossy(self.get_http_request_headers_bytes());
         let find = |name: &str| {
@@ -164,7 +320,7 @@ impl HttpContext for Http {
     }
 
     fn on_http_request_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
-        if self.replied {
+        if self.replied_elsewhere() {
             return Action::Pause;
         }
         if self.forwarded {
@@ -187,6 +343,7 @@ impl HttpContext for Http {
                 return self.reply(&reply);
             }
         };
+        self.recheck_identity();
         match self.exchange.on_request_body(&body) {
             Ok(edits) => self.forward(&edits, true),
             Err(r) => self.reply(&r),
@@ -194,7 +351,7 @@ impl HttpContext for Http {
     }
 
     fn on_http_response_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
-        if self.replied {
+        if self.replied_elsewhere() {
             return Action::Continue;
         }
         let headers = lossy(self.get_http_response_headers_bytes());

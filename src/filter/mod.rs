@@ -4,6 +4,7 @@
 
 pub mod host;
 mod http;
+mod identity;
 pub mod metrics;
 pub mod raw;
 
@@ -20,7 +21,12 @@ use crate::env::{id_from_seed, Env};
 #[cfg(target_arch = "wasm32")]
 proxy_wasm::main! {{
     proxy_wasm::set_log_level(LogLevel::Info);
-    proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> { Box::new(Root::default()) });
+    proxy_wasm::set_root_context(|id| -> Box<dyn RootContext> {
+        Box::new(Root {
+            id,
+            ..Root::default()
+        })
+    });
 }}
 
 /// Keeps `LogLevel` used on native builds too (the entry point is wasm-only).
@@ -30,13 +36,28 @@ const DEFAULT_LOG_LEVEL: LogLevel = LogLevel::Info;
 /// The root context: parses the config once, creates one HTTP context per request.
 #[derive(Default)]
 pub struct Root {
+    id: u32,
     config: Option<Rc<Config>>,
     env: Rc<HostEnv>,
     /// Metric ids and model labels, shared by every request of this VM.
     metrics: Rc<RefCell<metrics::Registry>>,
+    /// The token cache, when the config uses a cloud identity.
+    identity: Option<Rc<identity::Shared>>,
 }
 
-impl Context for Root {}
+impl Context for Root {
+    fn on_http_call_response(
+        &mut self,
+        token_id: u32,
+        _num_headers: usize,
+        body_size: usize,
+        _num_trailers: usize,
+    ) {
+        if let Some(shared) = self.identity.clone() {
+            identity::on_answer(self, &shared, self.id, token_id, body_size);
+        }
+    }
+}
 
 impl RootContext for Root {
     fn on_configure(&mut self, _size: usize) -> bool {
@@ -46,6 +67,27 @@ impl RootContext for Root {
                 Ok(()) => {
                     for w in &cfg.warnings {
                         log::warn!("ai-proxy: {w}");
+                    }
+                    let spec = crate::auth::identity::IdentitySpec::from_config(&cfg.raw)
+                        .ok()
+                        .flatten();
+                    self.identity = spec.map(|spec| {
+                        log::info!(
+                            "ai-proxy: credentials from a cloud identity: {}",
+                            spec.source.kind()
+                        );
+                        if let Some(w) = spec.warning() {
+                            log::warn!("ai-proxy: {w}");
+                        }
+                        Rc::new(identity::Shared::new(Rc::new(spec), cfg.raw.llm_format))
+                    });
+                    if self.identity.is_some() {
+                        if let Err(e) = raw::set_tick_period(identity::TICK_MS) {
+                            log::warn!(
+                                "ai-proxy: host refused a tick period (status {}): credentials will not be refreshed before they expire",
+                                e.0
+                            );
+                        }
                     }
                     self.config = Some(Rc::new(cfg));
                     true
@@ -62,13 +104,29 @@ impl RootContext for Root {
         }
     }
 
-    fn create_http_context(&self, _context_id: u32) -> Option<Box<dyn HttpContext>> {
+    fn create_http_context(&self, context_id: u32) -> Option<Box<dyn HttpContext>> {
         let cfg = self.config.clone()?;
         Some(Box::new(http::Http::new(
             cfg,
             self.env.clone(),
             self.metrics.clone(),
+            context_id,
+            self.identity.clone(),
         )))
+    }
+
+    fn on_tick(&mut self) {
+        let Some(shared) = self.identity.clone() else {
+            return;
+        };
+        let work = shared.cache.borrow_mut().tick(identity::now_ms());
+        for (e, waiters) in work.timed_out {
+            identity::fail_waiters(&shared, self.id, &e, waiters);
+        }
+        if let Some((fetch, call)) = work.refresh {
+            log::info!("ai-proxy: cloud identity: refreshing the credential before it expires");
+            identity::dispatch(self, &shared, self.id, fetch, &call);
+        }
     }
 
     fn get_type(&self) -> Option<ContextType> {

@@ -52,6 +52,9 @@ extern "C" {
     ) -> u32;
     fn proxy_increment_metric(metric_id: u32, offset: i64) -> u32;
     fn proxy_record_metric(metric_id: u32, value: u64) -> u32;
+    fn proxy_set_effective_context(context_id: u32) -> u32;
+    fn proxy_continue_stream(stream_type: u32) -> u32;
+    fn proxy_set_tick_period_milliseconds(period: u32) -> u32;
 }
 
 /// A non-OK host status.
@@ -187,6 +190,49 @@ pub fn send_local_response(
     #[cfg(not(target_arch = "wasm32"))]
     {
         let _ = (status, h, body);
+        check(0)
+    }
+}
+
+/// `proxy_set_effective_context`: later host calls act on context `id` (a request waiting
+/// for a token, from another context's callback). Envoy honours it; ngx_wasm_module accepts
+/// it and does nothing (docs/cloud-identity.md).
+pub fn set_effective_context(id: u32) -> Result<(), HostRefused> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        // SAFETY: no pointers.
+        check(unsafe { proxy_set_effective_context(id) })
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = id;
+        check(0)
+    }
+}
+
+/// `proxy_continue_stream(HttpRequest)`: resumes the paused request of the effective context.
+pub fn continue_request() -> Result<(), HostRefused> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        // SAFETY: no pointers; 0 is the request stream (ABI 0.2.1 `StreamType::HttpRequest`).
+        check(unsafe { proxy_continue_stream(0) })
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        check(0)
+    }
+}
+
+/// `proxy_set_tick_period_milliseconds` (root context only on Kong).
+pub fn set_tick_period(ms: u32) -> Result<(), HostRefused> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        // SAFETY: no pointers.
+        check(unsafe { proxy_set_tick_period_milliseconds(ms) })
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = ms;
         check(0)
     }
 }

@@ -50,6 +50,8 @@ pub struct GatewayConfig {
 struct Gateway {
     vm: Mutex<Vm>,
     cfg: GatewayConfig,
+    /// Dispatched calls on the wire (a paused request may be waiting on one of them).
+    inflight: std::sync::atomic::AtomicUsize,
 }
 
 /// Starts the VM (runs `on_configure`): what `--check` does.
@@ -118,6 +120,7 @@ pub async fn serve(cfg: GatewayConfig, vm: Vm, listener: TcpListener) {
     let gw = Arc::new(Gateway {
         vm: Mutex::new(vm),
         cfg,
+        inflight: std::sync::atomic::AtomicUsize::new(0),
     });
     if let Some(ms) = tick {
         let g = gw.clone();
@@ -311,6 +314,23 @@ async fn proxy(
         if let Some(r) = ended(gw, id) {
             return (r, String::new(), true);
         }
+    }
+    // A request may wait on a dispatch made by another request or the root context (a shared
+    // token fetch): give it time to be resumed or answered.
+    let waited = Instant::now();
+    while !gw.with_vm(|vm| vm.request_complete(id)) && waited.elapsed() < Duration::from_secs(30) {
+        if let Some(r) = ended(gw, id) {
+            return (r, String::new(), true);
+        }
+        let others = gw.inflight.load(std::sync::atomic::Ordering::SeqCst) > 0;
+        if !others
+            && gw.with_vm(|vm| vm.stalled(id)).is_some()
+            && waited.elapsed() > Duration::from_millis(100)
+        {
+            break;
+        }
+        pump_calls(gw, id).await;
+        tokio::time::sleep(Duration::from_millis(2)).await;
     }
     let (complete, stalled) = gw.with_vm(|vm| (vm.request_complete(id), vm.stalled(id)));
     if !complete {
@@ -567,7 +587,11 @@ async fn pump_calls(gw: &Arc<Gateway>, ctx: u32) {
             return;
         }
         for c in calls {
+            gw.inflight
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let ans = do_call(gw, &c).await;
+            gw.inflight
+                .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
             gw.with_vm(|vm| {
                 let _ = vm.deliver_call(&c, ans);
             });
@@ -577,9 +601,10 @@ async fn pump_calls(gw: &Arc<Gateway>, ctx: u32) {
 
 async fn do_call(gw: &Gateway, c: &HttpCall) -> Option<CallResponse> {
     let scheme = c.header(":scheme").unwrap_or("http").to_string();
-    let target = if let Some(t) = &gw.cfg.upstream_override {
+    // An explicit `--cluster` mapping wins over the blanket `--upstream-override`.
+    let target = if let Some((_, t)) = gw.cfg.clusters.iter().find(|(n, _)| *n == c.upstream) {
         Ok(t.clone())
-    } else if let Some((_, t)) = gw.cfg.clusters.iter().find(|(n, _)| *n == c.upstream) {
+    } else if let Some(t) = &gw.cfg.upstream_override {
         Ok(t.clone())
     } else {
         Target::new(&scheme, &c.upstream)

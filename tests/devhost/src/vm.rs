@@ -233,6 +233,7 @@ impl Vm {
     pub fn tick(&mut self) -> Result<(), Trap> {
         let root = self.state().root_id;
         let r = self.call::<u32, ()>(root, Phase::Tick, "proxy_on_tick", root);
+        self.advance_all();
         self.after_root_trap(r.map(|_| ()))
     }
 
@@ -290,11 +291,15 @@ impl Vm {
         self.store.data_mut().call_response = Some(resp);
         let r = self.call_with_response(ctx, call.token, nh, nb, nt);
         if ctx == self.state().root_id {
+            self.advance_all();
             return self.after_root_trap(r);
         }
         match r {
             Ok(()) => {
                 self.advance(ctx);
+                // The callback may have resumed (or answered) other streams through
+                // `proxy_set_effective_context` (a shared token fetch).
+                self.advance_all();
                 Ok(())
             }
             Err(t) => {
@@ -368,5 +373,15 @@ impl Vm {
             .partition(|c| c.context_id == ctx);
         *calls = rest;
         mine
+    }
+}
+
+impl Vm {
+    /// Applies the resumes made on any stream (e.g. from another stream's callback).
+    pub fn advance_all(&mut self) {
+        let ids: Vec<u32> = self.state().streams.keys().copied().collect();
+        for id in ids {
+            self.advance(id);
+        }
     }
 }

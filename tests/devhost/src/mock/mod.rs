@@ -19,6 +19,7 @@
 //! - Route groups (`routes.rs`): responses (JSON or SSE), files, batches, assistants, audio,
 //!   images, videos, on OpenAI's and Azure's paths; binary answers for speech and content.
 
+pub mod identity;
 mod providers;
 mod routes;
 
@@ -212,6 +213,13 @@ async fn handle(
         headers,
         body,
     };
+    let identity_n = if identity::is_identity(&r) {
+        rec.lock()
+            .map(|g| g.iter().filter(|x| identity::is_identity(x)).count() + 1)
+            .ok()
+    } else {
+        None
+    };
     if let Ok(mut g) = rec.lock() {
         g.push(r.clone());
     }
@@ -220,7 +228,16 @@ async fn handle(
         .and_then(|v| v.parse::<usize>().ok())
         .or(opts.chunk_size)
         .filter(|n| *n > 0);
-    let ans = providers::answer(&r);
+    let ans = match identity_n {
+        Some(n) => {
+            let d = identity::delay_ms(&r);
+            if d > 0 {
+                tokio::time::sleep(Duration::from_millis(d)).await;
+            }
+            identity::answer(&r, n)
+        }
+        None => providers::answer(&r),
+    };
     let (tx, rx) = mpsc::channel(16);
     let mut b = Response::builder()
         .status(ans.status)

@@ -1,0 +1,452 @@
+//! Cloud identity end to end: the real filter in `ai-gateway` under both profiles, the mock
+//! provider as the upstream (`--upstream-override`) and the mock identity endpoints reached
+//! through `--cluster NAME=URL` (the configs name their token clusters). Checks: the first
+//! request waits for the token; later ones reuse it; concurrent requests share one fetch
+//! (Envoy; Kong resumes a request only on its own dispatch, docs/cloud-identity.md); a short
+//! lifetime triggers one refresh from `on_tick`; a failing or unreachable token endpoint gives
+//! a 502/503 that names it and never a secret; the upstream sees `Authorization: Bearer …` or a
+//! SigV4 signature with the session token.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::time::Duration;
+
+use devhost::client::Target;
+use devhost::gateway::{self, GatewayConfig, RunningGateway};
+use devhost::mock::{MockOptions, MockServer, Recorded};
+use devhost::testing::{self, http, HttpResponse};
+use devhost::{HostOptions, Profile};
+use serde_json::{json, Value};
+
+const CHAT: &[u8] = br#"{"messages":[{"role":"user","content":"hi"}]}"#;
+
+struct Setup {
+    gw: RunningGateway,
+    provider: MockServer,
+    identity: MockServer,
+}
+
+fn start(profile: Profile, config: Value, clusters: &[&str]) -> Setup {
+    let module = testing::ai_proxy().expect("ai_proxy.wasm (make wasm)");
+    let provider = MockServer::start(MockOptions::default()).unwrap();
+    let identity = MockServer::start(MockOptions::default()).unwrap();
+    let target = Target::from_url(&identity.url()).unwrap();
+    let cfg = GatewayConfig {
+        module,
+        opts: HostOptions::with_config(profile, config.to_string()),
+        upstream_override: Some(Target::from_url(&provider.url()).unwrap()),
+        clusters: clusters
+            .iter()
+            .map(|c| (c.to_string(), target.clone()))
+            .collect(),
+        log_json: false,
+        quiet: true,
+    };
+    Setup {
+        gw: gateway::spawn(cfg).unwrap(),
+        provider,
+        identity,
+    }
+}
+
+fn chat(s: &Setup) -> HttpResponse {
+    http(
+        s.gw.addr,
+        "POST",
+        "/v1/chat/completions",
+        &[("content-type", "application/json")],
+        CHAT,
+    )
+    .unwrap()
+}
+
+fn token_calls(s: &Setup) -> Vec<Recorded> {
+    s.identity.requests()
+}
+
+fn vertex(token_url: &str) -> Value {
+    let sa = std::fs::read_to_string(
+        testing::workspace_root().join("tests/fixtures/identity/gcp-service-account.json"),
+    )
+    .unwrap();
+    json!({
+        "route_type": "llm/v1/chat",
+        "auth": {"gcp_use_service_account": true, "gcp_service_account_json": sa,
+                 "gcp_oauth_token_url": token_url, "gcp_token_cluster": "gcp_token"},
+        "model": {"provider": "gemini", "name": "gemini-2.0-flash",
+                  "options": {"gemini": {"api_endpoint": "us-central1-aiplatform.googleapis.com",
+                                         "project_id": "test-project", "location_id": "us-central1"}}}
+    })
+}
+
+fn azure(auth: Value) -> Value {
+    json!({
+        "route_type": "llm/v1/chat",
+        "auth": auth,
+        "model": {"provider": "azure", "name": "gpt-4o",
+                  "options": {"azure_instance": "inst", "azure_deployment_id": "gpt-4o"}}
+    })
+}
+
+fn bedrock(auth: Value, bedrock: Value) -> Value {
+    json!({
+        "route_type": "llm/v1/chat",
+        "auth": auth,
+        "model": {"provider": "bedrock", "name": "meta.llama3-70b-instruct-v1:0",
+                  "options": {"bedrock": bedrock}}
+    })
+}
+
+#[test]
+fn gcp_service_account_token_is_fetched_once_and_sent_as_bearer() {
+    for p in Profile::ALL {
+        let s = start(
+            p,
+            vertex("https://oauth2.googleapis.com/token"),
+            &["gcp_token"],
+        );
+        let r = chat(&s);
+        assert_eq!(r.status, 200, "{p:?}: {}", r.text());
+        let calls = token_calls(&s);
+        assert_eq!(calls.len(), 1, "{p:?}");
+        assert_eq!(calls[0].method, "POST");
+        assert_eq!(calls[0].path, "/token");
+        assert_eq!(calls[0].header("host"), Some("oauth2.googleapis.com"));
+        let up = s.provider.last().unwrap();
+        assert!(up.path.ends_with(":generateContent"), "{}", up.path);
+        assert_eq!(up.header("authorization"), Some("Bearer mock-gcp-token-1"));
+        // The cached token serves the next request.
+        assert_eq!(chat(&s).status, 200);
+        assert_eq!(token_calls(&s).len(), 1, "{p:?}: token reused");
+        assert_eq!(
+            s.provider.last().unwrap().header("authorization"),
+            Some("Bearer mock-gcp-token-1")
+        );
+    }
+}
+
+#[test]
+fn concurrent_first_requests_share_one_fetch_on_envoy() {
+    for p in Profile::ALL {
+        let s = start(
+            p,
+            vertex("https://oauth2.googleapis.com/token?delay_ms=400"),
+            &["gcp_token"],
+        );
+        let addr = s.gw.addr;
+        let threads: Vec<_> = (0..5)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    http(
+                        addr,
+                        "POST",
+                        "/v1/chat/completions",
+                        &[("content-type", "application/json")],
+                        CHAT,
+                    )
+                    .unwrap()
+                })
+            })
+            .collect();
+        for t in threads {
+            let r = t.join().unwrap();
+            assert_eq!(r.status, 200, "{p:?}: {}", r.text());
+        }
+        let n = token_calls(&s).len();
+        match p {
+            Profile::Envoy => assert_eq!(n, 1, "Envoy: one fetch shared by 5 requests"),
+            // Kong: each waiting request dispatches its own fetch.
+            Profile::Kong => assert!((1..=5).contains(&n), "Kong: {n} fetches"),
+        }
+        assert_eq!(s.provider.requests().len(), 5);
+        for up in s.provider.requests() {
+            assert!(up
+                .header("authorization")
+                .is_some_and(|a| a.starts_with("Bearer mock-gcp-token-")));
+        }
+    }
+}
+
+#[test]
+fn a_short_lived_token_is_refreshed_once_before_it_expires() {
+    for p in Profile::ALL {
+        let s = start(
+            p,
+            vertex("https://oauth2.googleapis.com/token?lifetime=4"),
+            &["gcp_token"],
+        );
+        assert_eq!(chat(&s).status, 200);
+        assert_eq!(token_calls(&s).len(), 1);
+        // Refresh is due in the last quarter of the lifetime (after 3 s); ticks every 500 ms.
+        std::thread::sleep(Duration::from_millis(3800));
+        let n = token_calls(&s).len();
+        assert_eq!(n, 2, "{p:?}: one refresh before expiry");
+        let r = chat(&s);
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(
+            s.provider.last().unwrap().header("authorization"),
+            Some("Bearer mock-gcp-token-2"),
+            "{p:?}"
+        );
+        assert_eq!(
+            token_calls(&s).len(),
+            2,
+            "{p:?}: the refreshed token is used"
+        );
+    }
+}
+
+#[test]
+fn a_failing_token_endpoint_gives_502_naming_it_without_secrets() {
+    for p in Profile::ALL {
+        let s = start(
+            p,
+            vertex("https://oauth2.googleapis.com/token?fail=1"),
+            &["gcp_token"],
+        );
+        let r = chat(&s);
+        assert_eq!(r.status, 502, "{p:?}: {}", r.text());
+        let msg = r.json()["error"]["message"].as_str().unwrap().to_string();
+        assert!(
+            msg.starts_with("LLM request failed before proxying: "),
+            "{msg}"
+        );
+        assert!(msg.contains("https://oauth2.googleapis.com/token"), "{msg}");
+        assert!(
+            msg.contains("400") && msg.contains("invalid_grant"),
+            "{msg}"
+        );
+        assert!(
+            !msg.contains("PRIVATE KEY") && !msg.contains("assertion="),
+            "{msg}"
+        );
+        assert!(s.provider.requests().is_empty(), "nothing went upstream");
+    }
+}
+
+#[test]
+fn an_unreachable_token_endpoint_gives_503() {
+    // A port nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    for p in Profile::ALL {
+        let module = testing::ai_proxy().expect("ai_proxy.wasm (make wasm)");
+        let provider = MockServer::start(MockOptions::default()).unwrap();
+        let cfg = GatewayConfig {
+            module,
+            opts: HostOptions::with_config(
+                p,
+                vertex("https://oauth2.googleapis.com/token").to_string(),
+            ),
+            upstream_override: Some(Target::from_url(&provider.url()).unwrap()),
+            clusters: vec![("gcp_token".into(), Target::from_url(&url).unwrap())],
+            log_json: false,
+            quiet: true,
+        };
+        let gw = gateway::spawn(cfg).unwrap();
+        let r = http(gw.addr, "POST", "/v1/chat/completions", &[], CHAT).unwrap();
+        assert_eq!(r.status, 503, "{p:?}: {}", r.text());
+        assert!(r.text().contains("did not answer"), "{}", r.text());
+        assert!(provider.requests().is_empty());
+    }
+}
+
+#[test]
+fn gcp_metadata_server_token() {
+    for p in Profile::ALL {
+        let cfg = json!({
+            "route_type": "llm/v1/chat",
+            "auth": {"gcp_use_service_account": true, "gcp_token_cluster": "gcp_metadata"},
+            "model": {"provider": "gemini", "name": "gemini-2.0-flash",
+                      "options": {"gemini": {"api_endpoint": "us-central1-aiplatform.googleapis.com",
+                                             "project_id": "p", "location_id": "us-central1"}}}
+        });
+        let s = start(p, cfg, &["gcp_metadata"]);
+        let r = chat(&s);
+        assert_eq!(r.status, 200, "{p:?}: {}", r.text());
+        let c = &token_calls(&s)[0];
+        assert_eq!(c.method, "GET");
+        assert_eq!(
+            c.path,
+            "/computeMetadata/v1/instance/service-accounts/default/token"
+        );
+        assert_eq!(c.header("metadata-flavor"), Some("Google"));
+        assert_eq!(
+            s.provider.last().unwrap().header("authorization"),
+            Some("Bearer mock-gcp-metadata-token-1")
+        );
+    }
+}
+
+#[test]
+fn azure_managed_identity_imds_app_service_and_entra() {
+    let cases = [
+        (
+            json!({"azure_use_managed_identity": true, "azure_token_cluster": "azure_token"}),
+            "Bearer mock-azure-imds-token-1",
+            "/metadata/identity/oauth2/token",
+        ),
+        (
+            json!({"azure_use_managed_identity": true, "azure_client_id": "uami-client-id",
+                   "azure_token_cluster": "azure_token"}),
+            "Bearer mock-azure-imds-token-1",
+            "/metadata/identity/oauth2/token",
+        ),
+        (
+            json!({"azure_use_managed_identity": true, "azure_token_cluster": "azure_token",
+                   "azure_identity_endpoint": "http://127.0.0.1:41000/msi/token",
+                   "azure_identity_header": "test-identity-header"}),
+            "Bearer mock-azure-appservice-token-1",
+            "/msi/token",
+        ),
+        (
+            json!({"azure_use_managed_identity": true, "azure_token_cluster": "azure_token",
+                   "azure_client_id": "app-id", "azure_client_secret": "test-client-secret",
+                   "azure_tenant_id": "contoso.onmicrosoft.com"}),
+            "Bearer mock-azure-entra-token-1",
+            "/contoso.onmicrosoft.com/oauth2/v2.0/token",
+        ),
+    ];
+    for p in Profile::ALL {
+        for (auth, want, path) in &cases {
+            let s = start(p, azure(auth.clone()), &["azure_token"]);
+            let r = chat(&s);
+            assert_eq!(r.status, 200, "{p:?} {auth}: {}", r.text());
+            let c = &token_calls(&s)[0];
+            assert_eq!(c.path, *path);
+            if auth.get("azure_client_id").is_some() && auth.get("azure_client_secret").is_none() {
+                assert!(c.query.contains("client_id=uami-client-id"), "{}", c.query);
+            }
+            let up = s.provider.last().unwrap();
+            assert_eq!(up.header("authorization"), Some(*want), "{p:?} {auth}");
+            assert!(up.path.starts_with("/openai/deployments/gpt-4o/"));
+        }
+    }
+}
+
+#[test]
+fn azure_entra_refusal_is_a_502_without_the_secret() {
+    for p in Profile::ALL {
+        let auth = json!({"azure_use_managed_identity": true, "azure_token_cluster": "azure_token",
+                          "azure_client_id": "app-id", "azure_client_secret": "wrong-secret-value",
+                          "azure_tenant_id": "tenant"});
+        let s = start(p, azure(auth), &["azure_token"]);
+        let r = chat(&s);
+        assert_eq!(r.status, 502, "{}", r.text());
+        assert!(r.text().contains("invalid_client"), "{}", r.text());
+        assert!(r
+            .text()
+            .contains("login.microsoftonline.com/tenant/oauth2/v2.0/token"));
+        assert!(!r.text().contains("wrong-secret-value"));
+    }
+}
+
+fn assert_sigv4_with_session(up: &Recorded, key_id: &str, session: &str) {
+    let auth = up.header("authorization").unwrap_or_default();
+    assert!(
+        auth.starts_with(&format!("AWS4-HMAC-SHA256 Credential={key_id}/")),
+        "{auth}"
+    );
+    assert!(auth.contains("/us-east-1/bedrock/aws4_request"), "{auth}");
+    assert!(auth.contains("x-amz-security-token"), "{auth}");
+    assert_eq!(up.header("x-amz-security-token"), Some(session));
+}
+
+#[test]
+fn bedrock_assume_role_with_static_keys() {
+    for p in Profile::ALL {
+        let cfg = bedrock(
+            json!({"aws_access_key_id": "AKIDSTATIC", "aws_secret_access_key": "static-secret",
+                   "aws_sts_cluster": "aws_sts"}),
+            json!({"aws_region": "us-east-1",
+                   "aws_assume_role_arn": "arn:aws:iam::123456789012:role/bedrock",
+                   "aws_role_session_name": "kong-test"}),
+        );
+        let s = start(p, cfg, &["aws_sts"]);
+        let r = chat(&s);
+        assert_eq!(r.status, 200, "{p:?}: {}", r.text());
+        let c = &token_calls(&s)[0];
+        assert_eq!(c.header("host"), Some("sts.us-east-1.amazonaws.com"));
+        let form = String::from_utf8_lossy(&c.body).into_owned();
+        assert!(form.contains("Action=AssumeRole&"), "{form}");
+        assert!(form.contains("RoleSessionName=kong-test"), "{form}");
+        let sts_auth = c.header("authorization").unwrap();
+        assert!(
+            sts_auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIDSTATIC/")
+                && sts_auth.contains("/us-east-1/sts/aws4_request"),
+            "{sts_auth}"
+        );
+        let up = s.provider.last().unwrap();
+        assert!(up.path.ends_with("/converse"), "{}", up.path);
+        assert_sigv4_with_session(&up, "ASIAMOCKSTS1", "mock-sts-session-1");
+    }
+}
+
+#[test]
+fn bedrock_instance_metadata_container_and_web_identity() {
+    let region = json!({"aws_region": "us-east-1"});
+    let role = json!({"aws_region": "us-east-1",
+                      "aws_assume_role_arn": "arn:aws:iam::123456789012:role/bedrock"});
+    let cases = [
+        // IMDSv2: session token PUT, role name, keys.
+        (
+            json!({"aws_use_instance_metadata": true, "aws_credentials_cluster": "aws_creds"}),
+            region.clone(),
+            vec![
+                "/latest/api/token",
+                "/latest/meta-data/iam/security-credentials/",
+                "/latest/meta-data/iam/security-credentials/mock-instance-role",
+            ],
+            ("ASIAMOCKIMDS3", "mock-imds-session-3"),
+        ),
+        // IMDSv2 keys, then AssumeRole signed with them (and their session token).
+        (
+            json!({"aws_use_instance_metadata": true, "aws_credentials_cluster": "aws_creds",
+                   "aws_sts_cluster": "aws_sts"}),
+            role.clone(),
+            vec![
+                "/latest/api/token",
+                "/latest/meta-data/iam/security-credentials/",
+                "/latest/meta-data/iam/security-credentials/mock-instance-role",
+                "/",
+            ],
+            ("ASIAMOCKSTS4", "mock-sts-session-4"),
+        ),
+        // ECS / EKS Pod Identity container credentials.
+        (
+            json!({"aws_container_credentials_url": "http://169.254.170.2/v2/credentials/abc",
+                   "aws_container_authorization_token": "test-container-auth",
+                   "aws_credentials_cluster": "aws_creds"}),
+            region.clone(),
+            vec!["/v2/credentials/abc"],
+            ("ASIAMOCKCONTAINER1", "mock-container-session-1"),
+        ),
+        // AssumeRoleWithWebIdentity with the token in the config.
+        (
+            json!({"aws_web_identity_token": "eyJ.oidc.token", "aws_sts_cluster": "aws_sts"}),
+            role.clone(),
+            vec!["/"],
+            ("ASIAMOCKSTS1", "mock-sts-session-1"),
+        ),
+    ];
+    for p in Profile::ALL {
+        for (auth, opts, paths, (key, session)) in &cases {
+            let s = start(
+                p,
+                bedrock(auth.clone(), opts.clone()),
+                &["aws_creds", "aws_sts"],
+            );
+            let r = chat(&s);
+            assert_eq!(r.status, 200, "{p:?} {auth}: {}", r.text());
+            let seen: Vec<String> = token_calls(&s).iter().map(|c| c.path.clone()).collect();
+            assert_eq!(&seen, paths, "{p:?} {auth}");
+            assert_sigv4_with_session(&s.provider.last().unwrap(), key, session);
+        }
+    }
+}
