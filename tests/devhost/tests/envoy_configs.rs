@@ -74,6 +74,10 @@ fn localise(v: &mut Value, mock: &MockServer) {
     for c in v["static_resources"]["clusters"].as_array_mut().unwrap() {
         let name = c["name"].as_str().unwrap().to_string();
         *c = envoy::static_cluster(&name, "127.0.0.1", mock.addr.port(), 16 << 20);
+        // A bootstrap's clusters are typed by position, not by `@type`.
+        if let Some(m) = c.as_object_mut() {
+            m.remove("@type");
+        }
     }
 }
 
