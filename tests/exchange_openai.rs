@@ -469,8 +469,11 @@ fn openai_answer_passes_through_with_model_header() {
 fn untranslatable_200_becomes_500_and_errors_pass_through() {
     let cfg = json!({"route_type": "llm/v1/chat", "model": {"provider": "openai", "name": "m"}});
     let (mut ex, _) = send(cfg.clone(), "/x", &[], &chat());
-    let (_, out, status) = respond(&mut ex, 200, &[], br#"{"object":"nothing"}"#);
+    let (set, out, status) = respond(&mut ex, 200, &[], br#"{"object":"nothing"}"#);
     assert_eq!(status, Some(500));
+    // docs/troubleshooting.md: the model header names the model that answered 2xx, so it is
+    // on the 500 `transformation failed` answer too (set with the provider's headers).
+    assert!(set.contains(&("x-kong-llm-model".into(), "openai/m".into())));
     let v: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["error"]["message"], "transformation failed from type openai://llm/v1/chat: 'choices' not in llm/v1/chat response");
 

@@ -13,6 +13,18 @@ pub struct RequestHead<'a> {
     pub headers: &'a [(String, String)],
 }
 
+/// What the host says, with the request headers, about a body to come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodySignal {
+    /// The host tells it: `end_of_stream = false` at headers time means a body follows. Envoy
+    /// hides `transfer-encoding` from filters, so a body without `content-length` (HTTP/1.1
+    /// chunked, HTTP/2 without the header) is known only this way (docs/troubleshooting.md).
+    Follows(bool),
+    /// The host does not tell (Kong's headers step always says `end_of_stream = false`):
+    /// decide from `content-length` / `transfer-encoding`.
+    FromHeaders,
+}
+
 /// A response the filter produces itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalReply {

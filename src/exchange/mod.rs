@@ -26,7 +26,9 @@ use crate::env::Env;
 use crate::providers::{self, Provider, StreamPlan};
 use crate::stream::{emitter::ChunkEmitter, FrameDecoder, ProviderStream};
 
-pub use effects::{BodyStep, HeadStep, LocalReply, RequestEdits, RequestHead, ResponseHeadEdits};
+pub use effects::{
+    BodySignal, BodyStep, HeadStep, LocalReply, RequestEdits, RequestHead, ResponseHeadEdits,
+};
 pub use pending::{PendingAuth, PendingRequest};
 
 /// What the filter knows about the client request after its head.

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::effects::{HeadStep, LocalReply, RequestEdits, RequestHead};
+use super::effects::{BodySignal, HeadStep, LocalReply, RequestEdits, RequestHead};
 use super::{ClientRequest, Exchange, PendingAuth};
 use crate::api::{LlmRequest, RouteType};
 use crate::auth;
@@ -15,10 +15,19 @@ pub(crate) use crate::upstream::{parse_query, percent_decode};
 use super::{anthropic, native};
 
 impl Exchange {
-    /// The request head arrived.
+    /// The request head arrived; whether a body follows is read from its headers.
     pub fn on_request_head(&mut self, head: RequestHead<'_>) -> HeadStep {
+        self.on_request_head_signalled(head, BodySignal::FromHeaders)
+    }
+
+    /// The request head arrived, with what the host says about a body to come.
+    pub fn on_request_head_signalled(
+        &mut self,
+        head: RequestHead<'_>,
+        body: BodySignal,
+    ) -> HeadStep {
         self.started_ms = self.env.now_millis();
-        match self.request_head(head) {
+        match self.request_head(head, body) {
             Ok(step) => step,
             Err(e) => HeadStep::Reply(self.error_reply(&e)),
         }
@@ -38,7 +47,11 @@ impl Exchange {
         }
     }
 
-    fn request_head(&mut self, head: RequestHead<'_>) -> Result<HeadStep, ProxyError> {
+    fn request_head(
+        &mut self,
+        head: RequestHead<'_>,
+        body: BodySignal,
+    ) -> Result<HeadStep, ProxyError> {
         let (path, query) = match head.path.split_once('?') {
             Some((p, q)) => (p, q),
             None => (head.path, ""),
@@ -121,8 +134,13 @@ impl Exchange {
         if limit > 0 && json_route && declared.is_some_and(|n| n > limit) {
             return Err(ProxyError::PayloadTooLarge);
         }
-        let has_body = declared.map(|n| n > 0).unwrap_or(false)
-            || self.client.header("transfer-encoding").is_some();
+        let has_body = match body {
+            BodySignal::Follows(b) => b,
+            BodySignal::FromHeaders => {
+                declared.map(|n| n > 0).unwrap_or(false)
+                    || self.client.header("transfer-encoding").is_some()
+            }
+        };
 
         if self.routed() {
             return self.routed_head(declared, has_body);
@@ -217,6 +235,10 @@ impl Exchange {
         }
         if !json_route {
             return self.pass_through(body);
+        }
+        // A body was announced (end_of_stream = false) but none came.
+        if body.is_empty() {
+            return Err(ProxyError::bad_request(self.no_input_text()));
         }
 
         // docs/kong-compatibility.md §3.3: parsed as JSON whatever the Content-Type says.

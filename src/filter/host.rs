@@ -2,6 +2,7 @@
 //!
 //! | what | Kong (ngx_wasm_module) | Envoy (≥ 1.35) |
 //! |---|---|---|
+//! | does a body follow the headers? | `content-length` / `transfer-encoding` (`end_of_stream` is always false) | `end_of_stream = false` (`transfer-encoding` is hidden) |
 //! | waiting for the request body | `Continue` in headers; the body comes once, whole | `Pause` in headers holds them (`allow_on_headers_stop_iteration`) |
 //! | upstream target | `kong.service.target` + scheme in the access phase, `ngx.upstream_uri`/`ngx.upstream_host` before proxying (unverified on a real Kong) | `:authority`/`:path` + `clear_route_cache` |
 //! | request content-length after a rewrite | updated by the host | set by us (headers are held) |
@@ -12,7 +13,7 @@
 use proxy_wasm::types::MapType;
 
 use super::raw;
-use crate::exchange::RequestEdits;
+use crate::exchange::{BodySignal, RequestEdits};
 
 /// The host the filter runs in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +31,16 @@ impl Host {
         match kong_version {
             Some(v) if !v.is_empty() => Host::Kong,
             _ => Host::Envoy,
+        }
+    }
+
+    /// How to tell, at headers time, whether a request body follows. Envoy says it with
+    /// `end_of_stream` and hides `transfer-encoding`; Kong always passes `false` and shows the
+    /// headers (docs/troubleshooting.md, "request body without Content-Length").
+    pub fn body_signal(self, end_of_stream: bool) -> BodySignal {
+        match self {
+            Host::Envoy => BodySignal::Follows(!end_of_stream),
+            Host::Kong => BodySignal::FromHeaders,
         }
     }
 

@@ -272,7 +272,7 @@ impl Context for Http {
 }
 
 impl HttpContext for Http {
-    fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+    fn on_http_request_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
         let kong_version = self.get_property(vec!["kong", "version"]);
         self.host = Host::detect(kong_version);
         if self.exchange.observes() {
@@ -295,11 +295,14 @@ impl HttpContext for Http {
         };
         let method = find(":method");
         let path = find(":path");
-        let step = self.exchange.on_request_head(RequestHead {
-            method: &method,
-            path: &path,
-            headers: &headers,
-        });
+        let step = self.exchange.on_request_head_signalled(
+            RequestHead {
+                method: &method,
+                path: &path,
+                headers: &headers,
+            },
+            self.host.body_signal(end_of_stream),
+        );
         match step {
             HeadStep::Reply(r) => self.reply(&r),
             HeadStep::Forward(edits) => {

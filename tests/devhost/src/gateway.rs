@@ -225,13 +225,18 @@ async fn handle(gw: Arc<Gateway>, req: Request<Incoming>) -> Result<Resp, Infall
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "/".into());
-    // The filter sees `transfer-encoding` (it tells a body is coming without a length);
-    // the upstream request gets its own framing.
+    // Kong shows `transfer-encoding` to the filter (it tells a body is coming without a
+    // length); Envoy hides it and says so with end_of_stream = false instead (measured on
+    // Envoy 1.40, README.md "Real Envoy"). The upstream request gets its own framing.
+    let kong = gw.profile() == Profile::Kong;
     let headers: Vec<(String, String)> = req
         .headers()
         .iter()
-        // `upgrade` too: the filter routes WebSocket upgrades (realtime).
-        .filter(|(k, _)| *k == "transfer-encoding" || *k == "upgrade" || !HOP.contains(&k.as_str()))
+        // `upgrade` too: the filter routes WebSocket upgrades (realtime). Envoy hides
+        // `transfer-encoding` from filters; Kong shows it.
+        .filter(|(k, _)| {
+            (kong && *k == "transfer-encoding") || *k == "upgrade" || !HOP.contains(&k.as_str())
+        })
         .map(|(k, v)| {
             (
                 k.as_str().to_string(),
@@ -280,7 +285,16 @@ fn ended(gw: &Gateway, id: u32) -> Option<Resp> {
     match gw.with_vm(|vm| vm.ended(id)) {
         Some(Flow::Local(l)) => {
             gw.with_vm(|vm| vm.finish(id));
-            Some(local(&l))
+            let mut r = local(&l);
+            if gw.profile() == Profile::Envoy {
+                // Envoy closes an HTTP/1.1 connection after a local reply sent during the
+                // request (measured on Envoy 1.40, README.md "Real Envoy").
+                r.headers_mut().insert(
+                    hyper::header::CONNECTION,
+                    hyper::header::HeaderValue::from_static("close"),
+                );
+            }
+            Some(r)
         }
         Some(_) => {
             gw.with_vm(|vm| vm.finish(id));
@@ -307,9 +321,21 @@ async fn proxy(
     if let Some(r) = ended(gw, id) {
         return (r, String::new(), true);
     }
+    // Envoy delivers the data, then the end of stream on its own: `on_http_request_body(n,
+    // false)` then `(n, true)`, even with Content-Length (measured on Envoy 1.40, README.md
+    // "Real Envoy"). Kong: one call with the whole body (the driver).
+    let envoy = gw.profile() == Profile::Envoy;
     let n = chunks.len();
-    for (i, c) in chunks.iter().enumerate() {
-        gw.with_vm(|vm| vm.request_body(id, c, i + 1 == n));
+    let mut feed: Vec<(&[u8], bool)> = chunks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_ref(), i + 1 == n && !envoy))
+        .collect();
+    if envoy && n > 0 {
+        feed.push((&[], true));
+    }
+    for (c, eos) in feed {
+        gw.with_vm(|vm| vm.request_body(id, c, eos));
         pump_calls(gw, id).await;
         if let Some(r) = ended(gw, id) {
             return (r, String::new(), true);
@@ -420,12 +446,19 @@ async fn proxy(
     let resp = match client::send(&target, req).await {
         Ok(r) => r,
         Err(e) => {
-            gw.with_vm(|vm| vm.finish(id));
             eprintln!("[gateway] upstream error: {e}");
-            let l = match gw.profile() {
-                Profile::Envoy => text(503, "upstream connect error or disconnect/reset before headers. reset reason: connection failure"),
-                Profile::Kong => text(502, "An invalid response was received from the upstream server"),
-            };
+            if gw.profile() == Profile::Envoy {
+                // Envoy's own local replies go through the filter's response callbacks
+                // (measured on Envoy 1.40, README.md "Real Envoy").
+                let body = b"upstream connect error or disconnect/reset before headers. reset reason: connection failure";
+                let r = envoy_reply_through_filter(gw, id, 503, body).await;
+                return (r, upstream_desc, true);
+            }
+            gw.with_vm(|vm| vm.finish(id));
+            let l = text(
+                502,
+                "An invalid response was received from the upstream server",
+            );
             return (local(&l), upstream_desc, true);
         }
     };
@@ -558,6 +591,41 @@ async fn proxy(
         log_line(&g, &method, &path, out_status, started, &desc);
     });
     (response, upstream_desc, false)
+}
+
+/// An answer Envoy makes itself (503 no upstream, timeouts), run through the filter's response
+/// callbacks like an upstream answer: headers, then the whole body with end of stream.
+async fn envoy_reply_through_filter(gw: &Arc<Gateway>, id: u32, status: u16, body: &[u8]) -> Resp {
+    let headers = vec![
+        ("content-length".to_string(), body.len().to_string()),
+        ("content-type".to_string(), "text/plain".to_string()),
+    ];
+    gw.with_vm(|vm| vm.response_headers(id, status, &headers, false));
+    pump_calls(gw, id).await;
+    if let Some(r) = ended(gw, id) {
+        return r;
+    }
+    gw.with_vm(|vm| vm.response_body(id, body, true));
+    pump_calls(gw, id).await;
+    if let Some(r) = ended(gw, id) {
+        return r;
+    }
+    let rel = gw.with_vm(|vm| vm.take_released(id));
+    gw.with_vm(|vm| vm.finish(id));
+    let out = rel.headers.unwrap_or_default();
+    let out_status = map_get(&out, ":status")
+        .and_then(|s| s.parse::<u16>().ok())
+        .unwrap_or(status);
+    let mut b = Response::builder().status(out_status);
+    for (k, v) in &out {
+        if !k.starts_with(':') && !HOP.contains(&k.as_str()) {
+            b = b.header(k.as_str(), v.as_slice());
+        }
+    }
+    b.body(http_body_util::Either::Left(Full::new(Bytes::from(
+        rel.body,
+    ))))
+    .unwrap_or_else(|_| local(&text(status, "dev host: bad local reply headers")))
 }
 
 async fn next_data(body: &mut Incoming) -> Option<Bytes> {

@@ -16,6 +16,7 @@
 pub mod abi;
 pub mod calls;
 pub mod client;
+pub mod envoy;
 pub mod gateway;
 pub mod harness;
 pub mod headers;

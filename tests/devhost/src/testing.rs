@@ -164,7 +164,182 @@ pub fn http(
     parse_response(&raw)
 }
 
+/// How a test client frames its request body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// HTTP/1.1 with `content-length`.
+    ContentLength,
+    /// HTTP/1.1 `transfer-encoding: chunked`, the body in two chunks.
+    Chunked,
+    /// HTTP/1.1 with `content-length` and `expect: 100-continue`: the body is sent after the
+    /// server's `100 Continue`.
+    Expect100,
+    /// HTTP/2 over cleartext (prior knowledge), with `content-length`.
+    H2cLength,
+    /// HTTP/2 over cleartext without `content-length`, the body in two DATA frames.
+    H2cNoLength,
+}
+
+impl Framing {
+    /// Every framing.
+    pub const ALL: [Framing; 5] = [
+        Framing::ContentLength,
+        Framing::Chunked,
+        Framing::Expect100,
+        Framing::H2cLength,
+        Framing::H2cNoLength,
+    ];
+
+    /// Short name for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Framing::ContentLength => "http1-content-length",
+            Framing::Chunked => "http1-chunked",
+            Framing::Expect100 => "http1-expect-100",
+            Framing::H2cLength => "h2c-content-length",
+            Framing::H2cNoLength => "h2c-no-length",
+        }
+    }
+}
+
+/// A request with the given body framing (fresh connection each time).
+pub fn send(
+    addr: std::net::SocketAddr,
+    framing: Framing,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Result<HttpResponse, String> {
+    match framing {
+        Framing::ContentLength => http(addr, method, path, headers, body),
+        Framing::Chunked | Framing::Expect100 => {
+            http1_framed(addr, framing, method, path, headers, body)
+        }
+        Framing::H2cLength => h2c(addr, method, path, headers, body, true),
+        Framing::H2cNoLength => h2c(addr, method, path, headers, body, false),
+    }
+}
+
+fn http1_framed(
+    addr: std::net::SocketAddr,
+    framing: Framing,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Result<HttpResponse, String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
+    let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(30)));
+    let mut req = format!("{method} {path} HTTP/1.1\r\nconnection: close\r\n");
+    if framing == Framing::Chunked {
+        req.push_str("transfer-encoding: chunked\r\n");
+    } else {
+        req.push_str(&format!(
+            "content-length: {}\r\nexpect: 100-continue\r\n",
+            body.len()
+        ));
+    }
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        req.push_str(&format!("host: {addr}\r\n"));
+    }
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).map_err(|e| e.to_string())?;
+    let mut raw = Vec::new();
+    if framing == Framing::Expect100 {
+        // Wait for the interim answer (or a final one: then no body is sent).
+        let mut buf = [0u8; 4096];
+        while !raw.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = s.read(&mut buf).map_err(|e| format!("read: {e}"))?;
+            if n == 0 {
+                break;
+            }
+            raw.extend_from_slice(buf.get(..n).unwrap_or_default());
+        }
+        if raw.starts_with(b"HTTP/1.1 100") {
+            s.write_all(body).map_err(|e| e.to_string())?;
+        }
+    } else {
+        let half = body.len() / 2;
+        for part in [body.get(..half), body.get(half..)].into_iter().flatten() {
+            if !part.is_empty() {
+                s.write_all(format!("{:x}\r\n", part.len()).as_bytes())
+                    .and_then(|_| s.write_all(part))
+                    .and_then(|_| s.write_all(b"\r\n"))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        s.write_all(b"0\r\n\r\n").map_err(|e| e.to_string())?;
+    }
+    s.read_to_end(&mut raw).map_err(|e| format!("read: {e}"))?;
+    parse_response(&raw)
+}
+
+/// HTTP/2 over cleartext with prior knowledge, through `curl --http2-prior-knowledge`
+/// (curl with nghttp2, as Debian ships it). Without a length the body is a stdin upload
+/// (`-T -`): no `content-length`, DATA frames as curl reads them.
+fn h2c(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    with_length: bool,
+) -> Result<HttpResponse, String> {
+    use std::io::Write;
+    let mut cmd = Command::new("curl");
+    cmd.args([
+        "-sS",
+        "--http2-prior-knowledge",
+        "-m",
+        "30",
+        "-i",
+        "-X",
+        method,
+    ]);
+    for (k, v) in headers {
+        cmd.arg("-H").arg(format!("{k}: {v}"));
+    }
+    if with_length {
+        cmd.arg("--data-binary").arg("@-");
+    } else {
+        // `-T -`: a stdin upload of unknown length; no content-length goes out.
+        cmd.arg("-T").arg("-");
+    }
+    cmd.arg(format!("http://{addr}{path}"));
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run curl (needed for h2c tests): {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(body);
+    }
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!(
+            "curl --http2-prior-knowledge failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    parse_response(&out.stdout)
+}
+
+/// Parses one HTTP/1.1 response (curl prints HTTP/2 answers in the same shape).
 fn parse_response(raw: &[u8]) -> Result<HttpResponse, String> {
+    // Interim answers (100 Continue) come before the final one.
+    let mut raw = raw;
+    while raw.starts_with(b"HTTP/1.1 1") || raw.starts_with(b"HTTP/2 1") {
+        match raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            Some(e) => raw = raw.get(e + 4..).unwrap_or_default(),
+            None => break,
+        }
+    }
     let end = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")

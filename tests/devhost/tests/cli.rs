@@ -198,3 +198,44 @@ fn serves_prints_listen_line_and_one_log_line_per_request() {
     let _ = gw.wait();
     let _ = mock.wait();
 }
+
+#[test]
+fn help_is_exit_0_with_usage_on_stdout() {
+    for (bin, name) in [
+        (env!("CARGO_BIN_EXE_ai-gateway"), "ai-gateway"),
+        (env!("CARGO_BIN_EXE_mock-upstream"), "mock-upstream"),
+    ] {
+        for flag in ["--help", "-h"] {
+            let o = Command::new(bin).arg(flag).output().unwrap();
+            assert_eq!(o.status.code(), Some(0), "{name} {flag}");
+            let out = String::from_utf8_lossy(&o.stdout);
+            assert!(out.starts_with(&format!("usage: {name}")), "{name}: {out}");
+            assert!(o.stderr.is_empty(), "{name}: nothing on stderr");
+        }
+    }
+}
+
+#[test]
+fn argument_errors_are_exit_2() {
+    let cases: [(&str, &[&str]); 5] = [
+        (
+            env!("CARGO_BIN_EXE_ai-gateway"),
+            &["--buffer-limit", "lots", "--config", "x.json"],
+        ),
+        (env!("CARGO_BIN_EXE_ai-gateway"), &["--listen"]),
+        (env!("CARGO_BIN_EXE_mock-upstream"), &["--frobnicate", "1"]),
+        (
+            env!("CARGO_BIN_EXE_mock-upstream"),
+            &["--chunk-size", "many"],
+        ),
+        (env!("CARGO_BIN_EXE_mock-upstream"), &["--listen"]),
+    ];
+    for (bin, args) in cases {
+        let o = Command::new(bin).args(args).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{bin} {args:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("usage:"),
+            "{bin} {args:?}"
+        );
+    }
+}

@@ -1,7 +1,6 @@
-//! End-to-end: the real `ai_proxy.wasm` in `ai-gateway` (both profiles) in front of the mock
-//! OpenAI upstream: chat, streaming chat (cut at odd byte boundaries), tool calls, embeddings.
-//!
-//! Skipped (with a note on stderr) only while `ai_proxy.wasm` has no proxy-wasm filter in it.
+//! End-to-end: the real `ai_proxy.wasm` under every host (real Envoy 1.40, the emulator's Envoy
+//! and Kong profiles) in front of the mock OpenAI upstream: chat, streaming chat (cut at odd
+//! byte boundaries), tool calls, embeddings.
 
 // Test helpers outside #[test] fns may unwrap/panic: a failure is the test failing.
 #![allow(
@@ -11,11 +10,9 @@
     clippy::indexing_slicing
 )]
 
-use devhost::client::Target;
-use devhost::gateway::{self, GatewayConfig, RunningGateway};
+use devhost::envoy::{scenario, Gateway, TestHost};
 use devhost::mock::{MockOptions, MockServer};
-use devhost::testing::{self, http, HttpResponse};
-use devhost::{HostOptions, Profile};
+use devhost::testing::{http, HttpResponse};
 use serde_json::{json, Value};
 
 fn config(route_type: &str, model: &str) -> Value {
@@ -26,28 +23,12 @@ fn config(route_type: &str, model: &str) -> Value {
     })
 }
 
-/// Gateway with the real filter (a missing filter fails the test: `make wasm` first).
-fn start(profile: Profile, cfg: Value, mock: &MockServer) -> Option<RunningGateway> {
-    let Some(module) = testing::ai_proxy() else {
-        panic!(
-            "{} has no proxy-wasm filter (make wasm)",
-            testing::ai_proxy_path().display()
-        );
-    };
-    let mut opts = HostOptions::with_config(profile, cfg.to_string());
-    opts.client_body_buffer_size = 1 << 20;
-    let gc = GatewayConfig {
-        module,
-        opts,
-        upstream_override: Some(Target::from_url(&mock.url()).unwrap()),
-        clusters: Vec::new(),
-        log_json: false,
-        quiet: true,
-    };
-    Some(gateway::spawn(gc).unwrap_or_else(|e| panic!("{profile:?}: {e}")))
+/// Gateway with the real filter on `host` (a missing filter or Envoy fails the test).
+fn start(host: TestHost, cfg: Value, mock: &MockServer) -> Gateway {
+    host.gateway(&cfg.to_string(), &mock.url())
 }
 
-fn post(gw: &RunningGateway, path: &str, body: &Value, extra: &[(&str, &str)]) -> HttpResponse {
+fn post(gw: &Gateway, path: &str, body: &Value, extra: &[(&str, &str)]) -> HttpResponse {
     let mut headers = vec![("content-type", "application/json")];
     headers.extend_from_slice(extra);
     http(gw.addr, "POST", path, &headers, body.to_string().as_bytes()).unwrap()
@@ -67,12 +48,10 @@ fn sse_chunks(body: &str) -> Vec<Value> {
 }
 
 #[test]
-fn openai_chat_on_both_profiles() {
-    for p in Profile::ALL {
+fn openai_chat() {
+    scenario("openai chat", |p| {
         let mock = MockServer::start(MockOptions::default()).unwrap();
-        let Some(gw) = start(p, config("llm/v1/chat", "gpt-4o-mini"), &mock) else {
-            return;
-        };
+        let gw = start(p, config("llm/v1/chat", "gpt-4o-mini"), &mock);
         let r = post(
             &gw,
             "/v1/chat/completions",
@@ -95,17 +74,15 @@ fn openai_chat_on_both_profiles() {
             "{p:?}"
         );
         assert_eq!(seen.json()["model"], "gpt-4o-mini", "{p:?}");
-    }
+    });
 }
 
 #[test]
-fn openai_streaming_chat_cut_at_odd_boundaries_on_both_profiles() {
-    for p in Profile::ALL {
+fn openai_streaming_chat_cut_at_odd_boundaries() {
+    scenario("openai streaming chat cut at odd boundaries", |p| {
         for cut in ["1", "5", "64"] {
             let mock = MockServer::start(MockOptions::default()).unwrap();
-            let Some(gw) = start(p, config("llm/v1/chat", "gpt-4o-mini"), &mock) else {
-                return;
-            };
+            let gw = start(p, config("llm/v1/chat", "gpt-4o-mini"), &mock);
             let body = json!({"stream": true, "stream_options": {"include_usage": true}, "messages": [{"role": "user", "content": "Hi"}]});
             let r = post(
                 &gw,
@@ -131,17 +108,15 @@ fn openai_streaming_chat_cut_at_odd_boundaries_on_both_profiles() {
                 "{p:?}/{cut}: no usage chunk"
             );
         }
-    }
+    });
 }
 
 #[test]
-fn openai_tool_call_on_both_profiles() {
+fn openai_tool_call() {
     let tools = json!([{"type": "function", "function": {"name": "get_weather", "description": "Weather", "parameters": {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]}}}]);
-    for p in Profile::ALL {
+    scenario("openai tool call", |p| {
         let mock = MockServer::start(MockOptions::default()).unwrap();
-        let Some(gw) = start(p, config("llm/v1/chat", "gpt-4o-mini"), &mock) else {
-            return;
-        };
+        let gw = start(p, config("llm/v1/chat", "gpt-4o-mini"), &mock);
         let r = post(
             &gw,
             "/v1/chat/completions",
@@ -160,24 +135,22 @@ fn openai_tool_call_on_both_profiles() {
             tools,
             "{p:?}: tools must reach OpenAI unchanged"
         );
-    }
+    });
 }
 
 #[test]
-fn openai_embeddings_on_both_profiles() {
-    for p in Profile::ALL {
+fn openai_embeddings() {
+    scenario("openai embeddings", |p| {
         let mock = MockServer::start(MockOptions::default()).unwrap();
-        let Some(gw) = start(
+        let gw = start(
             p,
             config("llm/v1/embeddings", "text-embedding-3-small"),
             &mock,
-        ) else {
-            return;
-        };
+        );
         let r = post(&gw, "/v1/embeddings", &json!({"input": ["a", "b"]}), &[]);
         assert_eq!(r.status, 200, "{p:?}: {}", r.text());
         let v = r.json();
         assert_eq!(v["data"].as_array().map(Vec::len), Some(2), "{p:?}");
         assert_eq!(mock.last().unwrap().path, "/v1/embeddings", "{p:?}");
-    }
+    });
 }

@@ -1,6 +1,6 @@
-//! End-to-end: the real `ai_proxy.wasm` in `ai-gateway` (both profiles) translating an OpenAI
-//! chat request for each provider the mock speaks, and the provider's answer back.
-//! Skipped only while `ai_proxy.wasm` has no proxy-wasm filter in it.
+//! End-to-end: the real `ai_proxy.wasm` under every host (real Envoy 1.40, the emulator's Envoy
+//! and Kong profiles) translating an OpenAI chat request for each provider the mock speaks, and
+//! the provider's answer back.
 
 // Test helpers outside #[test] fns may unwrap/panic: a failure is the test failing.
 #![allow(
@@ -10,31 +10,15 @@
     clippy::indexing_slicing
 )]
 
-use devhost::client::Target;
-use devhost::gateway::{self, GatewayConfig, RunningGateway};
+use devhost::envoy::{scenario, Gateway, TestHost};
 use devhost::mock::{MockOptions, MockServer};
-use devhost::testing::{self, http};
-use devhost::{HostOptions, Profile};
+use devhost::testing::http;
 use serde_json::{json, Value};
 
 const TEXT: &str = "Hello! How can I help you today?";
 
-fn start(profile: Profile, cfg: &Value, mock: &MockServer) -> Option<RunningGateway> {
-    let Some(module) = testing::ai_proxy() else {
-        panic!(
-            "{} has no proxy-wasm filter (make wasm)",
-            testing::ai_proxy_path().display()
-        );
-    };
-    let gc = GatewayConfig {
-        module,
-        opts: HostOptions::with_config(profile, cfg.to_string()),
-        upstream_override: Some(Target::from_url(&mock.url()).unwrap()),
-        clusters: Vec::new(),
-        log_json: false,
-        quiet: true,
-    };
-    Some(gateway::spawn(gc).unwrap_or_else(|e| panic!("{profile:?}: {e}")))
+fn start(host: TestHost, cfg: &Value, mock: &MockServer) -> Gateway {
+    host.gateway(&cfg.to_string(), &mock.url())
 }
 
 /// (name, config, model, expected upstream path prefix)
@@ -92,13 +76,11 @@ fn providers() -> Vec<(&'static str, Value, &'static str, &'static str)> {
 }
 
 #[test]
-fn chat_translates_for_each_provider_on_both_profiles() {
+fn chat_translates_for_each_provider() {
     for (name, cfg, model, path) in providers() {
-        for p in Profile::ALL {
+        scenario(&format!("{name} chat"), |p| {
             let mock = MockServer::start(MockOptions::default()).unwrap();
-            let Some(gw) = start(p, &cfg, &mock) else {
-                return;
-            };
+            let gw = start(p, &cfg, &mock);
             let body = json!({"model": model, "messages": [{"role": "user", "content": "Hi"}]});
             let r = http(
                 gw.addr,
@@ -122,19 +104,17 @@ fn chat_translates_for_each_provider_on_both_profiles() {
                 "{name}/{p:?}: upstream path {}",
                 seen.path
             );
-        }
+        });
     }
 }
 
 #[test]
-fn tool_calls_translate_for_each_provider_on_both_profiles() {
+fn tool_calls_translate_for_each_provider() {
     let tools = json!([{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"location": {"type": "string"}}}}}]);
     for (name, cfg, model, _) in providers() {
-        for p in Profile::ALL {
+        scenario(&format!("{name} tool calls"), |p| {
             let mock = MockServer::start(MockOptions::default()).unwrap();
-            let Some(gw) = start(p, &cfg, &mock) else {
-                return;
-            };
+            let gw = start(p, &cfg, &mock);
             let body = json!({"model": model, "messages": [{"role": "user", "content": "Weather in Paris?"}], "tools": tools});
             let r = http(
                 gw.addr,
@@ -156,7 +136,7 @@ fn tool_calls_translate_for_each_provider_on_both_profiles() {
                 v["choices"][0]["finish_reason"], "tool_calls",
                 "{name}/{p:?}"
             );
-        }
+        });
     }
 }
 
@@ -183,12 +163,10 @@ fn stream_text(body: &str) -> (String, Option<String>) {
 
 fn streaming_case(name: &str) {
     let (_, cfg, model, _) = providers().into_iter().find(|p| p.0 == name).unwrap();
-    for p in Profile::ALL {
+    scenario(&format!("{name} streaming chat"), |p| {
         for cut in ["3", "1000"] {
             let mock = MockServer::start(MockOptions::default()).unwrap();
-            let Some(gw) = start(p, &cfg, &mock) else {
-                return;
-            };
+            let gw = start(p, &cfg, &mock);
             let body = json!({"model": model, "stream": true, "messages": [{"role": "user", "content": "Hi"}]});
             let r = http(
                 gw.addr,
@@ -211,7 +189,7 @@ fn streaming_case(name: &str) {
             assert_eq!(text, TEXT, "{name}/{p:?}/{cut}: {}", r.text());
             assert_eq!(finish.as_deref(), Some("stop"), "{name}/{p:?}/{cut}");
         }
-    }
+    });
 }
 
 #[test]

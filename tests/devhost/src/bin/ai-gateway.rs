@@ -3,8 +3,12 @@
 //! ```text
 //! ai-gateway --config FILE.json [--listen 127.0.0.1:8000] [--profile envoy|kong]
 //!            [--upstream-override http://127.0.0.1:PORT] [--wasm PATH] [--log-format text|json]
+//!            [--buffer-limit BYTES]
 //! ai-gateway --config FILE.json --check
+//! ai-gateway --help
 //! ```
+//! `--help` prints the usage on stdout and exits 0; an argument error prints it on stderr and
+//! exits 2.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,8 +20,13 @@ use devhost::{FilterModule, HostOptions, Profile, StartError};
 const USAGE: &str =
     "usage: ai-gateway --config FILE.json [--listen 127.0.0.1:8000] [--profile envoy|kong]
                   [--upstream-override http://127.0.0.1:PORT] [--wasm PATH] [--log-format text|json]
-                  [--cluster NAME=URL]... [--quiet]
-       ai-gateway --config FILE.json --check";
+                  [--cluster NAME=URL]... [--buffer-limit BYTES] [--quiet]
+       ai-gateway --config FILE.json --check
+       ai-gateway --help
+
+  --buffer-limit BYTES  Envoy profile: the listener/cluster per_connection_buffer_limit_bytes
+                        (413 for a larger buffered request, 500 for a larger buffered
+                        response); default 16777216, as filter-config/envoy/envoy.yaml";
 
 struct Args {
     config: PathBuf,
@@ -29,9 +38,16 @@ struct Args {
     check: bool,
     clusters: Vec<(String, Target)>,
     quiet: bool,
+    buffer_limit: usize,
 }
 
-fn parse() -> Result<Args, String> {
+/// What the command line asks for.
+enum Parsed {
+    Run(Args),
+    Help,
+}
+
+fn parse() -> Result<Parsed, String> {
     let mut it = std::env::args().skip(1);
     let mut config = None;
     let mut a = Args {
@@ -44,6 +60,7 @@ fn parse() -> Result<Args, String> {
         check: false,
         clusters: Vec::new(),
         quiet: false,
+        buffer_limit: devhost::envoy::SHIPPED_BUFFER_LIMIT,
     };
     while let Some(flag) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
@@ -73,21 +90,29 @@ fn parse() -> Result<Args, String> {
             }
             "--check" => a.check = true,
             "--quiet" => a.quiet = true,
-            "-h" | "--help" => return Err(String::new()),
+            "--buffer-limit" => {
+                let v = value("--buffer-limit")?;
+                a.buffer_limit = v
+                    .parse()
+                    .map_err(|_| format!("--buffer-limit takes a byte count, not {v:?}"))?;
+            }
+            "-h" | "--help" => return Ok(Parsed::Help),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
     a.config = config.ok_or("--config is required")?;
-    Ok(a)
+    Ok(Parsed::Run(a))
 }
 
 fn main() -> ExitCode {
     let args = match parse() {
-        Ok(a) => a,
+        Ok(Parsed::Run(a)) => a,
+        Ok(Parsed::Help) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         Err(e) => {
-            if !e.is_empty() {
-                eprintln!("ai-gateway: {e}");
-            }
+            eprintln!("ai-gateway: {e}");
             eprintln!("{USAGE}");
             return ExitCode::from(2);
         }
@@ -132,6 +157,7 @@ fn main() -> ExitCode {
     };
     let mut opts = HostOptions::with_config(args.profile, config);
     opts.listen_port = listen.port();
+    opts.envoy_buffer_limit = args.buffer_limit;
     // As if the operator raised nginx_http_client_body_buffer_size (docs/hosts.md §2).
     opts.client_body_buffer_size = 64 * 1024 * 1024;
     let cfg = GatewayConfig {
