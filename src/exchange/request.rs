@@ -126,10 +126,14 @@ impl Exchange {
 
         // docs/kong-compatibility.md §3.4: a declared length over the limit is refused before buffering.
         let limit = self.cfg.raw.max_request_body_size;
-        let declared = self
-            .client
-            .header("content-length")
-            .and_then(|v| v.trim().parse::<u64>().ok());
+        let declared = match self.client.header("content-length") {
+            None => None,
+            // A length that is not a number is a client fault on every host (Envoy's codec
+            // refuses it before the filter; Kong's nginx too): the same 400 here.
+            Some(v) => Some(v.trim().parse::<u64>().map_err(|_| {
+                ProxyError::bad_request("invalid content-length header")
+            })?),
+        };
         let json_route = self.translates();
         if limit > 0 && json_route && declared.is_some_and(|n| n > limit) {
             return Err(ProxyError::PayloadTooLarge);
