@@ -36,7 +36,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use ai_proxy::config::schema::{Llama2Format, MistralFormat};
-use ai_proxy::config::{Config, LlmFormat, ProviderName};
+use ai_proxy::config::{Config, ProviderName};
 use ai_proxy::exchange::check_config;
 use serde_json::Value;
 
@@ -234,7 +234,7 @@ fn filter_config_names_match_contents() {
 #[test]
 fn filter_config_readme_lists_every_file() {
     let readme = String::from_utf8(read(&root().join("filter-config/README.md"))).unwrap();
-    let mut files: Vec<String> = json_files(&root().join("filter-config"))
+    let files: Vec<String> = json_files(&root().join("filter-config"))
         .iter()
         .map(|p| file_name(p))
         .collect();
