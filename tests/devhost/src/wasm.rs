@@ -138,6 +138,7 @@ fn give(c: &mut C<'_>, bytes: &[u8], ptr_ptr: u32, size_ptr: u32) -> R<()> {
 
 /// Turns a hostcall result into the status code, or a trap.
 fn st<T>(c: &mut C<'_>, r: HostResult<T>) -> R<u32> {
+    c.data_mut().host_calls += 1;
     match r {
         Ok(_) => Ok(Status::Ok as u32),
         Err(Fail::Status(s)) => Ok(s as u32),
@@ -197,6 +198,7 @@ fn define_env(l: &mut Linker<HostState>) -> R<()> {
         "proxy_get_current_time_nanoseconds",
         |mut c: C<'_>, out: u32| -> R<u32> {
             let t = c.data().now_nanos();
+            c.data_mut().host_calls += 1;
             write(&mut c, out, &t.to_le_bytes())?;
             Ok(0)
         },
