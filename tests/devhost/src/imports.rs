@@ -59,6 +59,7 @@ pub(crate) fn define(l: &mut Linker<HostState>) -> R<()> {
         "proxy_get_current_time_nanoseconds",
         |mut c: C<'_>, out: u32| -> R<u32> {
             let t = c.data().now_nanos();
+            c.data_mut().host_calls += 1;
             write(&mut c, out, &t.to_le_bytes())?;
             Ok(0)
         },

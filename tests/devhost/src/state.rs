@@ -179,6 +179,8 @@ pub struct CallResponse {
 pub struct HostState {
     /// Host options (profile, config bytes, knobs).
     pub opts: HostOptions,
+    /// Host calls (`proxy_*` imports) the module made so far: what each costs a real host.
+    pub host_calls: u64,
     /// Root context id.
     pub root_id: u32,
     /// Context the host is calling into (changed by `proxy_set_effective_context`).
@@ -221,6 +223,7 @@ impl HostState {
             streams: HashMap::new(),
             logs: Vec::new(),
             calls: Vec::new(),
+            host_calls: 0,
             next_token: 1,
             call_response: None,
             tick_period_ms: None,

@@ -179,6 +179,11 @@ impl Vm {
         &self.store.data().logs
     }
 
+    /// Host calls (`proxy_*` imports) the module made since the VM started.
+    pub fn host_calls(&self) -> u64 {
+        self.store.data().host_calls
+    }
+
     /// Captured log as text (for assertion messages).
     pub fn log_text(&self) -> String {
         self.store.data().log_text()

@@ -141,6 +141,7 @@ pub(crate) fn give(c: &mut C<'_>, bytes: &[u8], ptr_ptr: u32, size_ptr: u32) -> 
 
 /// Turns a hostcall result into the status code, or a trap.
 pub(crate) fn st<T>(c: &mut C<'_>, r: HostResult<T>) -> R<u32> {
+    c.data_mut().host_calls += 1;
     match r {
         Ok(_) => Ok(Status::Ok as u32),
         Err(Fail::Status(s)) => Ok(s as u32),

