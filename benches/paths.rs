@@ -344,6 +344,19 @@ fn main() {
             answer: answer_for("anthropic", false),
         };
         let b = if quick { 0.05 } else { 0.5 };
+        let mut probe = Exchange::new(cfg.clone(), Rc::new(ai_proxy::env::FixedEnv::default()));
+        probe.on_request_head(RequestHead {
+            method: "POST",
+            path: "/v1/chat/completions",
+            headers: &[],
+        });
+        if let Err(r) = probe.on_request_body(&c.request) {
+            println!(
+                "{:<10} refused with {} (the default request size limit)",
+                file, r.status
+            );
+            continue;
+        }
         let t_floor = time(b, || {
             let v: serde_json::Value = serde_json::from_slice(&c.request).unwrap();
             black_box(serde_json::to_vec(&v).unwrap());
