@@ -202,8 +202,11 @@ fn main() {
         let t_floor = time(budget, || {
             black_box(floor(c));
         });
-        let mut vm =
-            Vm::start(&module, HostOptions::with_config(Profile::Envoy, &cfg_text)).unwrap();
+        let mut vm = Vm::start(
+            &module,
+            HostOptions::with_config(Profile::Envoy, cfg_text.clone()),
+        )
+        .unwrap();
         let before = vm.host_calls();
         wasm(&mut vm, c);
         let calls = vm.host_calls() - before;

@@ -157,9 +157,11 @@ fn response_object(id: &str, model: &str) -> Value {
 
 fn responses_stream(model: &str) -> Answer {
     let mut started = response_object("resp_mock1", model);
-    started["status"] = json!("in_progress");
-    started["output"] = json!([]);
-    started["usage"] = Value::Null;
+    if let Some(o) = started.as_object_mut() {
+        o.insert("status".into(), json!("in_progress"));
+        o.insert("output".into(), json!([]));
+        o.insert("usage".into(), Value::Null);
+    }
     let item = json!({"type": "message", "id": "msg_mock1", "status": "in_progress", "role": "assistant", "content": []});
     let part = json!({"type": "output_text", "text": "", "annotations": []});
     let mut events = vec![
@@ -178,15 +180,21 @@ fn responses_stream(model: &str) -> Answer {
         json!({"type": "response.output_text.done", "item_id": "msg_mock1", "output_index": 0, "content_index": 0, "text": TEXT}),
         json!({"type": "response.content_part.done", "item_id": "msg_mock1", "output_index": 0, "content_index": 0,
             "part": {"type": "output_text", "text": TEXT, "annotations": []}}),
-        json!({"type": "response.output_item.done", "output_index": 0, "item": done["output"][0]}),
+        json!({"type": "response.output_item.done", "output_index": 0, "item": done.pointer("/output/0").cloned().unwrap_or(Value::Null)}),
         json!({"type": "response.completed", "response": done}),
     ]);
     let pieces = events
         .into_iter()
         .enumerate()
         .map(|(i, mut e)| {
-            e["sequence_number"] = json!(i);
-            let kind = e["type"].as_str().unwrap_or("").to_string();
+            if let Some(o) = e.as_object_mut() {
+                o.insert("sequence_number".into(), json!(i));
+            }
+            let kind = e
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             format!("event: {kind}\ndata: {e}\n\n").into_bytes()
         })
         .collect();
