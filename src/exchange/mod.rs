@@ -7,7 +7,9 @@
 //! translation → body auth → target and header auth → signing.
 
 mod anthropic;
+mod chunks;
 pub mod effects;
+mod forward;
 mod native;
 pub mod pending;
 mod request;
