@@ -208,6 +208,7 @@ fn spawn(bin: &std::path::Path, dir: &std::path::Path, port: u16) -> Result<Ngin
     let script = "\"$0\" -p \"$1\" -e \"$1/logs/error.log\" -c \"$1/conf/nginx.conf\" \
                   >\"$1/logs/stdout.log\" 2>&1 & n=$!; cat >/dev/null; kill -QUIT $n 2>/dev/null; \
                   i=0; while kill -0 $n 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; \
+                  for c in $(cat /proc/$n/task/$n/children 2>/dev/null); do kill -KILL $c; done; \
                   kill -KILL $n 2>/dev/null; wait $n";
     let child = Command::new("sh")
         .arg("-c")
@@ -314,6 +315,8 @@ pub fn nginx_conf(c: &NginxConf) -> String {
         .unwrap_or_default();
     format!(
         r#"daemon off;
+# Workers as the test user (nginx ignores this with a warning when not started as root).
+user root;
 master_process on;
 worker_processes 1;
 pid logs/nginx.pid;
@@ -358,6 +361,9 @@ http {{
             proxy_wasm_request_headers_in_access on;
             proxy_wasm ai_proxy {config};
 
+            # As a Kong route with response_buffering=false: with nginx's buffered pipe, a
+            # filter answer streamed in tiny upstream reads can spin the worker (docs/hosts.md).
+            proxy_buffering off;
             proxy_http_version 1.1;
             proxy_set_header Host $upstream_host;
             proxy_set_header Connection '';
