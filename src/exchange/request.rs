@@ -3,6 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::effects::{BodySignal, HeadStep, LocalReply, RequestEdits, RequestHead};
+use super::forward::Outbound;
 use super::{ClientRequest, Exchange};
 use crate::api::{LlmRequest, RouteType};
 use crate::config::{RequestView, ResponseStreaming};
@@ -165,7 +166,7 @@ impl Exchange {
                 early: self.target(None).ok(),
             });
         }
-        self.forward(None).map(HeadStep::Forward)
+        self.forward(Outbound::Client).map(HeadStep::Forward)
     }
 
     /// Whether the body is parsed and translated (not preserve, native or multipart).
@@ -211,7 +212,7 @@ impl Exchange {
             self.analytics.request_payload = Some(self.payload_log(body));
         }
         self.original_body = Some(body.to_vec());
-        self.forward(None)
+        self.forward(Outbound::Client)
     }
 
     fn no_input_text(&self) -> &'static str {
@@ -312,7 +313,7 @@ impl Exchange {
             )));
         }
         self.analytics.estimate_prompt(&req);
-        let edits = self.forward(Some((&req, &raw)))?;
+        let edits = self.forward(Outbound::Translate(&req, &raw))?;
         if self.cfg.raw.logging.log_payloads {
             // Kong logs the body as the client sent it; credentials are redacted.
             self.analytics.request_payload = Some(self.payload_log(body));

@@ -46,7 +46,8 @@ impl Exchange {
             }
         }
 
-        let translating = self.request.is_some() && self.route != RouteType::Preserve;
+        let translating = (self.request.is_some() || self.image_api.is_some())
+            && self.route != RouteType::Preserve;
         if !ok && self.ingress {
             // Provider errors go back in Anthropic's shape with their status (read whole).
             edits.remove_headers.push("content-encoding".into());
@@ -404,6 +405,16 @@ impl Exchange {
     }
 
     fn finish_translation(&mut self, step: &mut BodyStep, body: Vec<u8>) {
+        match self.image_answer(&body) {
+            Some(Ok(out)) => {
+                if self.cfg.raw.logging.log_payloads {
+                    self.analytics.response_payload = Some(self.payload_log(&out));
+                }
+                return self.write_body(step, out);
+            }
+            Some(Err(e)) => return self.fail(step, &e),
+            None => {}
+        }
         let model = self.model.clone().unwrap_or_default();
         let ctx = ResponseCtx {
             route: self.route,
