@@ -295,7 +295,8 @@ pub fn quote(s: &str) -> String {
 /// - `client_body_buffer_size` as `kong/kong.conf` raises it (1m), `client_max_body_size 0`
 ///   (Kong's default), `wasm_response_body_buffers` left at the default 4 × 4k (Kong's);
 /// - Kong's template variables `$upstream_scheme`, `$upstream_host`, `$upstream_uri` (the
-///   filter writes them through `ngx.*` properties), defaulting to the request's;
+///   filter writes them through `ngx.*` properties), defaulting to the request's, and
+///   `$upstream_upgrade`, `$upstream_connection` (WebSocket upgrades proxied, as in Kong);
 /// - the `kong.*` properties Kong's Lua handlers serve that the filter reads or writes:
 ///   `kong.version` (read: host detection), `kong.service.target` and
 ///   `kong.service.request.scheme` (written: the upstream); `kong.ctx.shared.*` needs no
@@ -348,6 +349,9 @@ http {{
     map $scheme $upstream_scheme {{ default $scheme; }}
     map $http_host $upstream_host {{ default $http_host; }}
     map $request_uri $upstream_uri {{ default $request_uri; }}
+    # Kong's Lua sets these from the request's Upgrade header; a map does the same here.
+    map $http_upgrade $upstream_upgrade {{ default $http_upgrade; }}
+    map $http_upgrade $upstream_connection {{ default upgrade; '' keep-alive; }}
 
     upstream kong_upstream {{
         server {upstream};
@@ -366,7 +370,8 @@ http {{
             proxy_buffering off;
             proxy_http_version 1.1;
             proxy_set_header Host $upstream_host;
-            proxy_set_header Connection '';
+            proxy_set_header Upgrade $upstream_upgrade;
+            proxy_set_header Connection $upstream_connection;
             proxy_read_timeout 60s;
             proxy_pass http://kong_upstream$upstream_uri;
         }}

@@ -306,10 +306,10 @@ fn realtime_upgrade_is_routed_then_proxied_or_refused_clearly() {
         );
         assert!(mock.requests().is_empty(), "nothing reached the upstream");
         let r = http(gw.addr, "GET", "/v1/realtime", &h, b"").unwrap();
-        if p == TestHost::RealEnvoy {
-            // Envoy proxies the upgrade (the listener has `upgrade_configs: websocket`) to
-            // where the filter routed it, with its auth; the mock speaks no WebSocket and
-            // answers 404, which Envoy passes back.
+        if matches!(p, TestHost::RealEnvoy | TestHost::RealNginx) {
+            // Envoy proxies the upgrade (the listener has `upgrade_configs: websocket`), nginx
+            // too (Kong's `Upgrade`/`Connection` headers), to where the filter routed it, with
+            // its auth; the mock speaks no WebSocket and answers 404, which the host passes back.
             let seen = mock.last().expect("the upgrade reached the upstream");
             assert_eq!(
                 (
