@@ -68,6 +68,18 @@ pub fn available() -> bool {
     nginx_bin().is_some()
 }
 
+/// The filter's path. An existing file is taken as is: nginx compiles it anyway, and checking
+/// it with the dev host's wasmtime first costs ~12 s per `nginx-gateway` process.
+fn filter_wasm() -> Result<PathBuf, String> {
+    let p = testing::ai_proxy_path();
+    if p.is_file() {
+        return p
+            .canonicalize()
+            .map_err(|e| format!("{}: {e}", p.display()));
+    }
+    crate::envoy::built_wasm()
+}
+
 /// One nginx running the filter in front of a mock.
 pub struct NginxGateway {
     /// Where clients connect.
@@ -83,7 +95,7 @@ impl NginxGateway {
     pub fn start(spec: &GatewaySpec) -> Result<NginxGateway, String> {
         let bin =
             nginx_bin().ok_or("nginx + ngx_wasm_module is not built (make nginx-engine)")??;
-        let wasm = crate::envoy::built_wasm()?;
+        let wasm = filter_wasm()?;
         let upstream = Target::from_url(&spec.upstream)?;
         let mut last = String::new();
         // A free port can be taken between probing and nginx's bind: try a few.
