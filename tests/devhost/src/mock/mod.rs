@@ -16,9 +16,12 @@
 //! - Bedrock: `/model/{id}/converse`, `/model/{id}/converse-stream` (AWS eventstream),
 //!   `/model/{id}/invoke` (embeddings).
 //! - Ollama: `/api/chat` (JSON, NDJSON stream), `/api/generate`, `/api/embed`.
+//! - Fault modes (`faults.rs`, [`faults::FaultServer`]): a scripted upstream that resets,
+//!   stalls or breaks its `content-length` on demand (the hostile catalogue under real Envoy).
 //! - Route groups (`routes.rs`): responses (JSON or SSE), files, batches, assistants, audio,
 //!   images, videos, on OpenAI's and Azure's paths; binary answers for speech and content.
 
+pub mod faults;
 pub mod identity;
 mod providers;
 mod routes;
