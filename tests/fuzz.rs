@@ -416,9 +416,7 @@ fn fuzz_for_a_while() {
 #[ignore]
 fn fuzz_export_seeds() {
     for t in target_names() {
-        let dir = root()
-            .join("fuzz/target/seeds")
-            .join(t.replace('/', "_"));
+        let dir = root().join("fuzz/target/seeds").join(t.replace('/', "_"));
         std::fs::create_dir_all(&dir).unwrap();
         for (i, s) in seeds(&t).iter().enumerate() {
             std::fs::write(dir.join(format!("seed-{i:04}")), s).unwrap();
