@@ -120,6 +120,16 @@ impl Exchange {
             if self.ingress {
                 anthropic::request::apply_hints(self.cfg.provider(), &self.hints, &mut bytes);
             }
+            if self.count_tokens {
+                let vertex = crate::providers::gemini::vertex(&self.options).is_some();
+                bytes = anthropic::count_tokens::request_body(
+                    self.cfg.provider(),
+                    vertex,
+                    &model,
+                    &bytes,
+                )?;
+                target.path = anthropic::count_tokens::upstream_path(&target.path);
+            }
             if !signs {
                 auth::apply_body(&auth_cfg, &mut bytes);
             }

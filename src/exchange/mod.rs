@@ -152,6 +152,8 @@ pub struct Exchange {
     ingress: bool,
     /// What that request needs beyond the canonical model.
     hints: anthropic::request::Hints,
+    /// That client asked `…/messages/count_tokens`, served by the provider's counting API.
+    count_tokens: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,6 +203,7 @@ impl Exchange {
             identity_required: false,
             ingress,
             hints: Default::default(),
+            count_tokens: false,
         }
     }
 

@@ -95,9 +95,12 @@ impl Exchange {
         }
         self.client = client;
         if self.ingress && anthropic::is_count_tokens(&self.client.path) {
-            return Ok(HeadStep::Reply(anthropic::count_tokens_reply(
-                self.cfg.provider(),
-            )));
+            if !anthropic::count_tokens::supported(self.cfg.provider()) {
+                return Ok(HeadStep::Reply(anthropic::count_tokens_reply(
+                    self.cfg.provider(),
+                )));
+            }
+            self.count_tokens = true;
         }
 
         // Templates resolve against the head only (docs/kong-compatibility.md §5).
@@ -283,6 +286,7 @@ impl Exchange {
             return Err(ProxyError::bad_request(text::STREAMING_DENIED));
         }
         let stream = self.route != RouteType::Embeddings
+            && !self.count_tokens
             && (asked || streaming == ResponseStreaming::Always);
         if stream && !self.provider.supports_stream(self.route) {
             return Err(ProxyError::bad_request(format!(

@@ -423,6 +423,20 @@ impl Exchange {
             stream: false,
             env: self.env.as_ref(),
         };
+        if self.count_tokens {
+            let provider = self.cfg.provider();
+            return match super::anthropic::count_tokens::answer(provider, &body) {
+                Ok(out) => self.write_body(step, out),
+                Err(e) => {
+                    let err = ProxyError::Transformation {
+                        provider: provider.as_str(),
+                        route: self.route.as_str(),
+                        reason: e.0,
+                    };
+                    self.fail(step, &err)
+                }
+            };
+        }
         let out = match self.provider.decode(&body, &ctx) {
             Ok(Decoded::Unchanged) if self.ingress => {
                 match serde_json::from_slice::<crate::api::chat::ChatResponse>(&body) {

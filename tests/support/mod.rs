@@ -20,6 +20,7 @@
 
 pub mod edits;
 pub mod golden;
+pub mod stream_driver;
 pub mod stream_events;
 
 use std::path::{Path, PathBuf};
