@@ -3,7 +3,8 @@
 //! Golden cases in `tests/fixtures/anthropic_ingress/<case>/`, each written by hand from
 //! Anthropic's Messages API reference and the provider's own API reference (the case's
 //! `case.json` names the pages):
-//! - `case.json`: `{"config": {filter config}, "source": "…"}`
+//! - `case.json`: `{"config": {filter config}, "source": "…", "path"?: client path}` (default
+//!   `/anything/v1/messages`)
 //! - `request.json`: the Anthropic Messages body the client sends (`POST /v1/messages`)
 //! - `upstream-request.json` (optional): `{"url", "body", "absent_headers": [...]}` of the
 //!   provider request
@@ -71,12 +72,8 @@ fn run_case(dir: &Path) {
     let name = dir.file_name().unwrap().to_string_lossy().to_string();
     let case = read_json(&dir.join("case.json"));
     let request = std::fs::read(dir.join("request.json")).unwrap();
-    let (mut ex, edits) = send(
-        &case["config"],
-        "/anything/v1/messages",
-        &request,
-        CLAUDE_HEADERS,
-    );
+    let path = case["path"].as_str().unwrap_or("/anything/v1/messages");
+    let (mut ex, edits) = send(&case["config"], path, &request, CLAUDE_HEADERS);
 
     if dir.join("upstream-request.json").exists() {
         let want = read_json(&dir.join("upstream-request.json"));
@@ -149,5 +146,5 @@ fn golden_cases() {
     for d in &dirs {
         run_case(d);
     }
-    assert!(dirs.len() >= 8, "ran {}", dirs.len());
+    assert!(dirs.len() >= 14, "ran {}", dirs.len());
 }

@@ -137,6 +137,9 @@ pub struct Exchange {
     responses_ingress: bool,
     /// The stream converter of a Responses-over-chat stream.
     responses_stream: Option<crate::ingress::responses::ChatToResponses>,
+    /// An image request translated to a provider's own image API (and its answer back), with
+    /// the client's `response_format: "url"`.
+    image_api: Option<(crate::routes::images::ImageApi, bool)>,
     /// The cloud identity credential, set by the shell when the token cache has one.
     identity: Option<crate::auth::identity::Credential>,
     /// The request was built without its identity credential: how to apply it later.
@@ -147,6 +150,8 @@ pub struct Exchange {
     ingress: bool,
     /// What that request needs beyond the canonical model.
     hints: anthropic::request::Hints,
+    /// That client asked `…/messages/count_tokens`, served by the provider's counting API.
+    count_tokens: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,11 +194,13 @@ impl Exchange {
             original_body: None,
             responses_ingress,
             responses_stream: None,
+            image_api: None,
             identity: None,
             pending: None,
             identity_required: false,
             ingress,
             hints: Default::default(),
+            count_tokens: false,
         }
     }
 
@@ -318,9 +325,11 @@ pub fn check_config(cfg: &Config) -> Result<(), String> {
     let options = cfg.raw.model.options.clone().unwrap_or_default();
     let provider = providers::for_name(cfg.provider(), &options);
     let route = cfg.raw.route_type;
+    let vertex = providers::gemini::vertex(&options).is_some();
     if route != RouteType::Preserve
         && !provider.supports(route)
         && !responses_via_chat(route, provider)
+        && crate::routes::refusal(cfg.provider(), route, vertex).is_none()
     {
         return Err(format!(
             "route_type '{}' is not supported by provider '{}'",

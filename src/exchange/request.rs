@@ -3,6 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::effects::{BodySignal, HeadStep, LocalReply, RequestEdits, RequestHead};
+use super::forward::Outbound;
 use super::{ClientRequest, Exchange};
 use crate::api::{LlmRequest, RouteType};
 use crate::config::{RequestView, ResponseStreaming};
@@ -94,9 +95,12 @@ impl Exchange {
         }
         self.client = client;
         if self.ingress && anthropic::is_count_tokens(&self.client.path) {
-            return Ok(HeadStep::Reply(anthropic::count_tokens_reply(
-                self.cfg.provider(),
-            )));
+            if !anthropic::count_tokens::supported(self.cfg.provider()) {
+                return Ok(HeadStep::Reply(anthropic::count_tokens_reply(
+                    self.cfg.provider(),
+                )));
+            }
+            self.count_tokens = true;
         }
 
         // Templates resolve against the head only (docs/kong-compatibility.md §5).
@@ -165,7 +169,7 @@ impl Exchange {
                 early: self.target(None).ok(),
             });
         }
-        self.forward(None).map(HeadStep::Forward)
+        self.forward(Outbound::Client).map(HeadStep::Forward)
     }
 
     /// Whether the body is parsed and translated (not preserve, native or multipart).
@@ -211,7 +215,7 @@ impl Exchange {
             self.analytics.request_payload = Some(self.payload_log(body));
         }
         self.original_body = Some(body.to_vec());
-        self.forward(None)
+        self.forward(Outbound::Client)
     }
 
     fn no_input_text(&self) -> &'static str {
@@ -282,6 +286,7 @@ impl Exchange {
             return Err(ProxyError::bad_request(text::STREAMING_DENIED));
         }
         let stream = self.route != RouteType::Embeddings
+            && !self.count_tokens
             && (asked || streaming == ResponseStreaming::Always);
         if stream && !self.provider.supports_stream(self.route) {
             return Err(ProxyError::bad_request(format!(
@@ -312,7 +317,7 @@ impl Exchange {
             )));
         }
         self.analytics.estimate_prompt(&req);
-        let edits = self.forward(Some((&req, &raw)))?;
+        let edits = self.forward(Outbound::Translate(&req, &raw))?;
         if self.cfg.raw.logging.log_payloads {
             // Kong logs the body as the client sent it; credentials are redacted.
             self.analytics.request_payload = Some(self.payload_log(body));

@@ -19,6 +19,7 @@
 )]
 
 pub mod golden;
+pub mod stream_driver;
 pub mod stream_events;
 
 use std::path::{Path, PathBuf};

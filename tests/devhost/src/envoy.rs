@@ -339,7 +339,8 @@ pub struct EnvoyProcess {
 
 impl EnvoyProcess {
     /// Starts Envoy with `bootstrap` (its admin address is replaced by `127.0.0.1:0`) and
-    /// waits until admin `/ready` says `LIVE`.
+    /// waits until admin `/ready` says `LIVE`. `--use-dynamic-base-id`: several Envoys (test
+    /// binaries run in parallel, other checkouts) would otherwise fight over base id 0.
     pub fn start(bootstrap: &Value, prefix: &str) -> Result<EnvoyProcess, String> {
         let bin = envoy_bin()?;
         let dir = temp_dir(prefix)?;
@@ -351,7 +352,7 @@ impl EnvoyProcess {
         let log_path = dir.join("envoy.log");
         let admin_path = dir.join("admin.txt");
         let script = format!(
-            "\"$0\" -c '{boot}' --admin-address-path '{admin}' --concurrency 1 -l info \
+            "\"$0\" -c '{boot}' --admin-address-path '{admin}' --concurrency 1 -l info --use-dynamic-base-id \
              >'{log}' 2>&1 & e=$!; \
              cat >/dev/null; \
              a=$(cat '{admin}' 2>/dev/null); \
@@ -714,7 +715,7 @@ pub fn wasm_filter(config: &str, wasm: &Path) -> Value {
     })
 }
 
-/// A listener on `127.0.0.1:0` (HTTP/1.1 and h2c, codec `AUTO`): the wasm filter, then the
+/// A listener on `127.0.0.1:0` (HTTP/1.1 and h2c, codec `AUTO`, WebSocket upgrades allowed): the wasm filter, then the
 /// router; one catch-all route to `cluster` (matched again after the filter rewrote
 /// `:authority`/`:path` and cleared the route cache).
 pub fn listener(
@@ -736,6 +737,8 @@ pub fn listener(
                 "stat_prefix": name,
                 "codec_type": "AUTO",
                 "stream_idle_timeout": "60s",
+                // Realtime sessions are WebSocket upgrades (docs/routes.md "Realtime").
+                "upgrade_configs": [{"upgrade_type": "websocket"}],
                 "route_config": {"name": name, "virtual_hosts": [{
                     "name": "all", "domains": ["*"],
                     "routes": [{"match": {"prefix": "/"}, "route": {"cluster": cluster, "timeout": "60s"}}]

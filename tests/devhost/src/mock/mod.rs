@@ -38,7 +38,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 pub use providers::{answer, eventstream_message};
-pub use routes::{FILE_CONTENT, SPEECH_BYTES, VIDEO_BYTES};
+pub use routes::{DASHSCOPE_IMAGE_URL, FILE_CONTENT, IMAGE_B64, SPEECH_BYTES, VIDEO_BYTES};
 
 /// A request the mock received.
 #[derive(Debug, Clone, Default)]
