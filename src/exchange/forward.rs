@@ -231,7 +231,6 @@ impl Exchange {
         for (name, _) in &mut set_headers {
             name.make_ascii_lowercase();
         }
-        self.sent_body = body.clone();
         Ok(RequestEdits {
             target,
             set_headers,
