@@ -3,7 +3,8 @@
 //! Golden cases in `tests/fixtures/anthropic_ingress/<case>/`, each written by hand from
 //! Anthropic's Messages API reference and the provider's own API reference (the case's
 //! `case.json` names the pages):
-//! - `case.json`: `{"config": {filter config}, "source": "…"}`
+//! - `case.json`: `{"config": {filter config}, "source": "…", "path"?: client path}` (default
+//!   `/anything/v1/messages`)
 //! - `request.json`: the Anthropic Messages body the client sends (`POST /v1/messages`)
 //! - `upstream-request.json` (optional): `{"url", "body", "absent_headers": [...]}` of the
 //!   provider request
@@ -71,12 +72,8 @@ fn run_case(dir: &Path) {
     let name = dir.file_name().unwrap().to_string_lossy().to_string();
     let case = read_json(&dir.join("case.json"));
     let request = std::fs::read(dir.join("request.json")).unwrap();
-    let (mut ex, edits) = send(
-        &case["config"],
-        "/anything/v1/messages",
-        &request,
-        CLAUDE_HEADERS,
-    );
+    let path = case["path"].as_str().unwrap_or("/anything/v1/messages");
+    let (mut ex, edits) = send(&case["config"], path, &request, CLAUDE_HEADERS);
 
     if dir.join("upstream-request.json").exists() {
         let want = read_json(&dir.join("upstream-request.json"));
@@ -149,5 +146,46 @@ fn golden_cases() {
     for d in &dirs {
         run_case(d);
     }
-    assert!(dirs.len() >= 8, "ran {}", dirs.len());
+    assert!(dirs.len() >= 14, "ran {}", dirs.len());
+}
+
+/// `count_tokens` for a provider without a counting API: 404 `not_found_error` (the answer
+/// docs/claude-code.md gives), after the body is read; without a body, at once. Nothing goes
+/// upstream.
+#[test]
+fn count_tokens_without_a_counting_api_is_404_after_the_body() {
+    let cfg = json!({"route_type": "llm/v1/chat", "llm_format": "anthropic",
+        "auth": {"header_name": "Authorization", "header_value": "Bearer k"},
+        "model": {"provider": "openai", "name": "gpt-4.1"}});
+    let cfg = Config::parse(cfg.to_string().as_bytes()).unwrap();
+    let body =
+        json!({"model": "gpt-4.1", "messages": [{"role": "user", "content": "Hi"}]}).to_string();
+    let check = |status: u16, body: &[u8]| {
+        assert_eq!(status, 404);
+        let v: Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(v["type"], "error");
+        assert_eq!(v["error"]["type"], "not_found_error");
+    };
+
+    let mut ex = Exchange::new(Rc::new(cfg.clone()), Rc::new(FixedEnv::default()));
+    let headers = vec![("content-length".to_string(), body.len().to_string())];
+    let step = ex.on_request_head(RequestHead {
+        method: "POST",
+        path: "/v1/messages/count_tokens",
+        headers: &headers,
+    });
+    assert!(matches!(step, HeadStep::WaitBody { .. }), "{step:?}");
+    let reply = ex.on_request_body(body.as_bytes()).unwrap_err();
+    check(reply.status, &reply.body);
+
+    let mut ex = Exchange::new(Rc::new(cfg), Rc::new(FixedEnv::default()));
+    let step = ex.on_request_head(RequestHead {
+        method: "POST",
+        path: "/v1/messages/count_tokens",
+        headers: &[],
+    });
+    match step {
+        HeadStep::Reply(r) => check(r.status, &r.body),
+        other => panic!("{other:?}"),
+    }
 }

@@ -15,12 +15,8 @@
 
 mod support;
 
-use std::rc::Rc;
-
-use ai_proxy::config::Config;
-use ai_proxy::env::FixedEnv;
-use ai_proxy::exchange::{Exchange, HeadStep, RequestHead};
 use serde_json::{json, Value};
+use support::stream_driver;
 
 fn config(provider: &str, model: &str, options: Value) -> Value {
     json!({"route_type": "llm/v1/chat", "llm_format": "anthropic",
@@ -28,30 +24,13 @@ fn config(provider: &str, model: &str, options: Value) -> Value {
 }
 
 fn run(cfg: &Value, content_type: &str, chunks: &[&[u8]]) -> Vec<u8> {
-    let cfg = Config::parse(cfg.to_string().as_bytes()).unwrap();
-    let mut ex = Exchange::new(Rc::new(cfg), Rc::new(FixedEnv::default()));
     let body = json!({"max_tokens": 256, "stream": true,
-                      "messages": [{"role": "user", "content": "hi"}]})
-    .to_string();
-    let headers = vec![("content-length".to_string(), body.len().to_string())];
-    let step = ex.on_request_head(RequestHead {
-        method: "POST",
-        path: "/v1/messages",
-        headers: &headers,
-    });
-    assert!(matches!(step, HeadStep::WaitBody { .. }), "{step:?}");
-    ex.on_request_body(body.as_bytes())
-        .unwrap_or_else(|r| panic!("{}", String::from_utf8_lossy(&r.body)));
-    let head = ex.on_response_head(200, &[("content-type".into(), content_type.into())]);
-    assert!(head
+                      "messages": [{"role": "user", "content": "hi"}]});
+    let out = stream_driver::drive(cfg, "/v1/messages", &body, content_type, chunks);
+    assert!(out
         .set_headers
         .contains(&("content-type".into(), "text/event-stream".into())));
-    let mut out = Vec::new();
-    for (i, c) in chunks.iter().enumerate() {
-        let step = ex.on_response_body(c, i + 1 == chunks.len());
-        out.extend(step.replace.unwrap_or_else(|| c.to_vec()));
-    }
-    out
+    out.body
 }
 
 /// What the `anthropic` SDK assembles from the events.
@@ -59,6 +38,10 @@ fn run(cfg: &Value, content_type: &str, chunks: &[&[u8]]) -> Vec<u8> {
 pub struct Folded {
     text: String,
     thinking: String,
+    /// The `signature_delta` of each signed thinking block, in order.
+    signatures: Vec<String>,
+    /// The `data` of each `redacted_thinking` block, in order.
+    redacted: Vec<String>,
     /// `(id, name, input JSON)`.
     tools: Vec<(String, String, Value)>,
     stop_reason: Option<String>,
@@ -94,6 +77,7 @@ fn fold(bytes: &[u8]) -> Folded {
     let mut next = 0u64;
     let mut partial = String::new();
     let mut ended = false;
+    let mut signed = false;
     for (ev, v) in &events[1..] {
         assert!(!ended, "nothing after message_stop");
         match ev.as_str() {
@@ -103,6 +87,9 @@ fn fold(bytes: &[u8]) -> Folded {
                 assert_eq!(v["index"], next, "indices from 0, in order");
                 let b = &v["content_block"];
                 let kind = b["type"].as_str().unwrap().to_string();
+                if kind == "redacted_thinking" {
+                    f.redacted.push(b["data"].as_str().unwrap().into());
+                }
                 if kind == "tool_use" {
                     f.tools.push((
                         b["id"].as_str().unwrap().into(),
@@ -117,12 +104,18 @@ fn fold(bytes: &[u8]) -> Folded {
                 let (i, kind) = open.as_ref().expect("delta inside a block");
                 assert_eq!(&v["index"], i);
                 let d = &v["delta"];
+                assert!(!signed, "signature_delta is the block's last delta");
                 match (kind.as_str(), d["type"].as_str().unwrap()) {
                     ("text", "text_delta") => f.text.push_str(d["text"].as_str().unwrap()),
                     ("thinking", "thinking_delta") => {
                         f.thinking.push_str(d["thinking"].as_str().unwrap())
                     }
-                    ("thinking", "signature_delta") => {}
+                    ("thinking", "signature_delta") => {
+                        let sig = d["signature"].as_str().unwrap();
+                        assert!(!sig.is_empty(), "a signature_delta carries a signature");
+                        f.signatures.push(sig.into());
+                        signed = true;
+                    }
                     ("tool_use", "input_json_delta") => {
                         partial.push_str(d["partial_json"].as_str().unwrap())
                     }
@@ -131,6 +124,7 @@ fn fold(bytes: &[u8]) -> Folded {
             }
             "content_block_stop" => {
                 let (i, kind) = open.take().expect("stop of an open block");
+                signed = false;
                 assert_eq!(v["index"], i);
                 if kind == "tool_use" {
                     let input = if partial.is_empty() {
@@ -163,19 +157,13 @@ fn fold(bytes: &[u8]) -> Folded {
 }
 
 fn all_chunkings(cfg: &Value, content_type: &str, bytes: &[u8]) -> Folded {
-    let whole = run(cfg, content_type, &[bytes]);
-    let step = if bytes.len() > 3000 { 7 } else { 1 };
-    for cut in (1..bytes.len()).step_by(step) {
-        let (a, b) = bytes.split_at(cut);
-        assert_eq!(run(cfg, content_type, &[a, b]), whole, "split at {cut}");
-    }
-    let bytewise: Vec<&[u8]> = bytes.chunks(1).collect();
-    assert_eq!(run(cfg, content_type, &bytewise), whole, "byte by byte");
-    fold(&whole)
+    fold(&stream_driver::every_split(bytes, |chunks| {
+        run(cfg, content_type, chunks)
+    }))
 }
 
 fn fixture(path: &str) -> Vec<u8> {
-    std::fs::read(support::fixtures().join("streams").join(path)).unwrap()
+    stream_driver::stream_fixture(path)
 }
 
 #[test]
@@ -410,6 +398,7 @@ fn bedrock_converse_stream() {
     cfg["auth"] = json!({"aws_access_key_id": "AKID", "aws_secret_access_key": "secret"});
     let f = all_chunkings(&cfg, "application/vnd.amazon.eventstream", &bytes);
     assert_eq!(f.thinking, "Need the weather.");
+    assert_eq!(f.signatures, ["sig"]);
     assert_eq!(f.text, "Checking.");
     assert_eq!(
         f.tools,
@@ -424,5 +413,99 @@ fn bedrock_converse_stream() {
         f.usage.unwrap(),
         json!({"input_tokens": 40, "cache_creation_input_tokens": 0,
                "cache_read_input_tokens": 500, "output_tokens": 20})
+    );
+}
+
+/// Reasoning with signatures and redacted reasoning in a ConverseStream answer (Bedrock API
+/// reference `ReasoningContentBlockDelta`: `text`, `signature`, `redactedContent`; `TokenUsage`
+/// with `cacheWriteInputTokens`): each signed block ends with its `signature_delta`, redacted
+/// reasoning is a `redacted_thinking` block, the cache write is `cache_creation_input_tokens`.
+#[test]
+fn bedrock_stream_signatures_and_redacted_reasoning() {
+    let mut bytes = Vec::new();
+    for (ev, p) in [
+        ("messageStart", json!({"role": "assistant"})),
+        (
+            "contentBlockDelta",
+            json!({"contentBlockIndex": 0, "delta": {"reasoningContent": {"text": "First, list files."}}}),
+        ),
+        (
+            "contentBlockDelta",
+            json!({"contentBlockIndex": 0, "delta": {"reasoningContent": {"signature": "EqQBCkYIBhgCIkA0"}}}),
+        ),
+        ("contentBlockStop", json!({"contentBlockIndex": 0})),
+        (
+            "contentBlockDelta",
+            json!({"contentBlockIndex": 1, "delta": {"reasoningContent": {"redactedContent": "RW5jcnlwdGVk"}}}),
+        ),
+        ("contentBlockStop", json!({"contentBlockIndex": 1})),
+        (
+            "contentBlockDelta",
+            json!({"contentBlockIndex": 2, "delta": {"reasoningContent": {"text": "Then read one."}}}),
+        ),
+        (
+            "contentBlockDelta",
+            json!({"contentBlockIndex": 2, "delta": {"reasoningContent": {"signature": "EqQBCkYIBhgCIkA1"}}}),
+        ),
+        ("contentBlockStop", json!({"contentBlockIndex": 2})),
+        (
+            "contentBlockDelta",
+            json!({"contentBlockIndex": 3, "delta": {"text": "Done."}}),
+        ),
+        ("contentBlockStop", json!({"contentBlockIndex": 3})),
+        ("messageStop", json!({"stopReason": "end_turn"})),
+        (
+            "metadata",
+            json!({"usage": {"inputTokens": 12, "outputTokens": 30, "totalTokens": 2090, "cacheReadInputTokens": 0, "cacheWriteInputTokens": 2048}, "metrics": {"latencyMs": 700}}),
+        ),
+    ] {
+        bytes.extend(bedrock_event(ev, p));
+    }
+    let mut cfg = config(
+        "bedrock",
+        "us.anthropic.claude-sonnet-4-20250514-v1:0",
+        json!({"bedrock": {"aws_region": "us-east-1"}}),
+    );
+    cfg["auth"] = json!({"aws_access_key_id": "AKID", "aws_secret_access_key": "secret"});
+    let f = all_chunkings(&cfg, "application/vnd.amazon.eventstream", &bytes);
+    assert_eq!(f.thinking, "First, list files.Then read one.");
+    assert_eq!(f.signatures, ["EqQBCkYIBhgCIkA0", "EqQBCkYIBhgCIkA1"]);
+    assert_eq!(f.redacted, ["RW5jcnlwdGVk"]);
+    assert_eq!(f.text, "Done.");
+    assert_eq!(f.stop_reason.as_deref(), Some("end_turn"));
+    assert_eq!(
+        f.usage.unwrap(),
+        json!({"input_tokens": 12, "cache_creation_input_tokens": 2048,
+               "cache_read_input_tokens": 0, "output_tokens": 30})
+    );
+}
+
+/// A Gemini stream whose thought is signed (Gemini API "Thought signatures": the signature
+/// comes on a part; `usageMetadata.cachedContentTokenCount` counts cached input): the thinking
+/// block ends with the signature, the cached count is `cache_read_input_tokens`.
+#[test]
+fn gemini_stream_thought_signature_and_cached_tokens() {
+    let chunks = [
+        json!({"candidates": [{"content": {"role": "model", "parts": [{"text": "Look at the imports.", "thought": true}]}, "index": 0}],
+               "modelVersion": "gemini-2.5-pro", "responseId": "r1"}),
+        json!({"candidates": [{"content": {"role": "model", "parts": [{"text": "It uses serde.", "thoughtSignature": "Q2lRQjRu"}]}, "index": 0}],
+               "modelVersion": "gemini-2.5-pro", "responseId": "r1"}),
+        json!({"candidates": [{"content": {"role": "model", "parts": [{"text": ""}]}, "finishReason": "STOP", "index": 0}],
+               "usageMetadata": {"promptTokenCount": 1500, "candidatesTokenCount": 5, "totalTokenCount": 1540, "cachedContentTokenCount": 1024, "thoughtsTokenCount": 35},
+               "modelVersion": "gemini-2.5-pro", "responseId": "r1"}),
+    ];
+    let mut bytes = Vec::new();
+    for c in chunks {
+        bytes.extend(format!("data: {c}\r\n\r\n").into_bytes());
+    }
+    let cfg = config("gemini", "gemini-2.5-pro", json!({}));
+    let f = all_chunkings(&cfg, "text/event-stream", &bytes);
+    assert_eq!(f.thinking, "Look at the imports.");
+    assert_eq!(f.signatures, ["Q2lRQjRu"]);
+    assert_eq!(f.text, "It uses serde.");
+    assert_eq!(
+        f.usage.unwrap(),
+        json!({"input_tokens": 476, "cache_creation_input_tokens": 0,
+               "cache_read_input_tokens": 1024, "output_tokens": 40})
     );
 }

@@ -330,6 +330,7 @@ fn several_tool_calls() {
                 }
             ]),
             refusal: None,
+            reasoning_blocks: Vec::new(),
         })
     );
 }

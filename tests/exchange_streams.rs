@@ -13,13 +13,9 @@
 
 mod support;
 
-use std::path::Path;
-use std::rc::Rc;
-
-use ai_proxy::config::Config;
-use ai_proxy::env::FixedEnv;
-use ai_proxy::exchange::{Exchange, HeadStep, RequestHead};
 use serde_json::{json, Value};
+use std::path::Path;
+use support::stream_driver;
 
 fn config(provider: &str, model: &str, options: Value) -> Value {
     json!({"route_type": "llm/v1/chat", "model": {"provider": provider, "name": model, "options": options}})
@@ -27,30 +23,9 @@ fn config(provider: &str, model: &str, options: Value) -> Value {
 
 /// Runs one request + streamed answer with the answer cut into `chunks`.
 fn run(cfg: &Value, content_type: &str, chunks: &[&[u8]]) -> Vec<u8> {
-    let cfg = Config::parse(cfg.to_string().as_bytes()).unwrap();
-    let mut ex = Exchange::new(Rc::new(cfg), Rc::new(FixedEnv::default()));
     let body = json!({"messages": [{"role": "user", "content": "hi"}], "stream": true,
-                      "stream_options": {"include_usage": true}})
-    .to_string();
-    let headers = vec![("content-length".to_string(), body.len().to_string())];
-    let step = ex.on_request_head(RequestHead {
-        method: "POST",
-        path: "/v1/chat/completions",
-        headers: &headers,
-    });
-    assert!(matches!(step, HeadStep::WaitBody { .. }), "{step:?}");
-    ex.on_request_body(body.as_bytes())
-        .unwrap_or_else(|r| panic!("{}", String::from_utf8_lossy(&r.body)));
-    ex.on_response_head(200, &[("content-type".into(), content_type.into())]);
-    let mut out = Vec::new();
-    for (i, c) in chunks.iter().enumerate() {
-        let step = ex.on_response_body(c, i + 1 == chunks.len());
-        out.extend(step.replace.unwrap_or_else(|| c.to_vec()));
-    }
-    if chunks.is_empty() {
-        out.extend(ex.on_response_body(b"", true).replace.unwrap_or_default());
-    }
-    out
+                      "stream_options": {"include_usage": true}});
+    stream_driver::drive(cfg, "/v1/chat/completions", &body, content_type, chunks).body
 }
 
 /// What a client assembles from the stream (what the OpenAI SDK folds).
@@ -148,23 +123,13 @@ fn fold_events(events: &Value) -> Folded {
 
 /// Feeds `bytes` in every chunking; asserts identical output; returns the fold.
 fn all_chunkings(cfg: &Value, content_type: &str, bytes: &[u8]) -> Folded {
-    let whole = run(cfg, content_type, &[bytes]);
-    let step = if bytes.len() > 3000 { 7 } else { 1 };
-    for cut in (1..bytes.len()).step_by(step) {
-        let (a, b) = bytes.split_at(cut);
-        assert_eq!(run(cfg, content_type, &[a, b]), whole, "split at {cut}");
-    }
-    let bytewise: Vec<&[u8]> = bytes.chunks(1).collect();
-    assert_eq!(
-        run(cfg, content_type, &bytewise),
-        whole,
-        "one byte at a time"
-    );
-    fold_sse(&whole)
+    fold_sse(&stream_driver::every_split(bytes, |chunks| {
+        run(cfg, content_type, chunks)
+    }))
 }
 
 fn fixture(path: &str) -> Vec<u8> {
-    std::fs::read(support::fixtures().join("streams").join(path)).unwrap()
+    stream_driver::stream_fixture(path)
 }
 
 #[test]

@@ -304,6 +304,7 @@ fn stream_reasoning_and_cache_usage() {
         events,
         vec![
             StreamEvent::Reasoning("Let me think".into()),
+            StreamEvent::ReasoningSignature("sig".into()),
             StreamEvent::Text("4".into()),
             StreamEvent::Finish(FinishReason::Length),
             StreamEvent::Usage(usage),

@@ -75,32 +75,53 @@ fn cell(p: &dyn providers::Provider, route: RouteType) -> &'static str {
     }
 }
 
-/// The table README.md must contain.
-/// A route group's cell: "yes" when the provider serves every route type of the group, the
-/// served ones by name when only some, "–" when none.
-fn group_cell(p: &dyn providers::Provider, group: &[(RouteType, &'static str)]) -> String {
+/// A route group's cell: "yes" (or "translated", for a provider whose own API is called)
+/// when the provider serves every route type of the group, the served ones by name when only
+/// some, "–" when none; then "400 (…)" for the ones Kong lists that the filter refuses per
+/// request (`ai_proxy::routes::refusal`).
+fn group_cell(
+    name: ProviderName,
+    p: &dyn providers::Provider,
+    group: &[(RouteType, &'static str)],
+) -> String {
     let via_chat = |r: RouteType| ai_proxy::exchange::responses_via_chat(r, p);
     let served: Vec<&str> = group
         .iter()
         .filter(|(r, _)| p.supports(*r) || via_chat(*r))
         .map(|(_, n)| *n)
         .collect();
-    if served.is_empty() {
+    let refused: Vec<&str> = group
+        .iter()
+        .filter(|(r, _)| ai_proxy::routes::refusal(name, *r, false).is_some())
+        .map(|(_, n)| *n)
+        .collect();
+    let translated = group
+        .iter()
+        .all(|(r, _)| ai_proxy::routes::images::translated(name, *r));
+    let cell = if served.is_empty() {
         "–".into()
     } else if served.len() == group.len() {
         let streams = |r: RouteType| {
             p.supports_stream(r) || (via_chat(r) && p.supports_stream(RouteType::Chat))
         };
-        if group.iter().all(|(r, _)| streams(*r)) {
+        if translated {
+            "translated".into()
+        } else if group.iter().all(|(r, _)| streams(*r)) {
             "yes + stream".into()
         } else {
             "yes".into()
         }
     } else {
         served.join(", ")
+    };
+    match (refused.is_empty(), served.is_empty()) {
+        (true, _) => cell,
+        (false, true) => format!("400 ({})", refused.join(", ")),
+        (false, false) => format!("{cell}; 400 ({})", refused.join(", ")),
     }
 }
 
+/// The table README.md must contain.
 pub fn features_table() -> String {
     use RouteType::*;
     let groups: [&[(RouteType, &str)]; 6] = [
@@ -136,7 +157,7 @@ pub fn features_table() -> String {
             },
         ));
         for g in groups {
-            t.push_str(&format!(" {} |", group_cell(p, g)));
+            t.push_str(&format!(" {} |", group_cell(name, p, g)));
         }
         t.push('\n');
     }

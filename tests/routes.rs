@@ -603,7 +603,7 @@ fn providers_without_the_route_are_refused_at_configure_time() {
     for (route, provider) in [
         ("audio/v1/audio/speech", "anthropic"),
         ("llm/v1/files", "xai"),
-        ("image/v1/images/generations", "bedrock"),
+        ("image/v1/images/edits", "xai"),
         ("llm/v1/batches", "cohere"),
     ] {
         let mut c = config(route, provider, Some("m"));

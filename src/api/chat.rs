@@ -178,6 +178,31 @@ pub enum ContentPart {
         /// The image reference.
         image_url: ImageUrl,
     },
+    /// `{"type":"cache_point","ttl"?}`: a prompt-cache breakpoint after the parts before it
+    /// (Bedrock `cachePoint`; the Anthropic ingress writes it for `cache_control`). Providers
+    /// without block-level caching drop it.
+    CachePoint {
+        /// `5m` or `1h`; the provider's default when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ttl: Option<String>,
+    },
+    /// `{"type":"thinking","thinking","signature"?}`: earlier reasoning of an assistant turn
+    /// with the provider's signature, sent back to the provider that gave it (Bedrock
+    /// `reasoningContent`, Gemini `thoughtSignature`); dropped elsewhere.
+    Thinking {
+        /// The reasoning text.
+        #[serde(default)]
+        thinking: String,
+        /// The provider's signature of that text.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signature: Option<String>,
+    },
+    /// `{"type":"redacted_thinking","data"}`: encrypted reasoning of an assistant turn (Bedrock
+    /// `reasoningContent.redactedContent`), sent back as it came; dropped elsewhere.
+    RedactedThinking {
+        /// The opaque data.
+        data: String,
+    },
     /// Any other part type (audio, file, …): kept for OpenAI-format upstreams, refused or
     /// dropped by providers that cannot take it.
     #[serde(other)]
@@ -411,6 +436,22 @@ pub struct AssistantMessage {
     /// Refusal text (OpenAI).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refusal: Option<String>,
+    /// The reasoning as the provider's blocks with their signatures, where it gives them
+    /// (Bedrock `reasoningContent`, Gemini `thoughtSignature`): kept for the Anthropic
+    /// ingress's thinking blocks, never part of an OpenAI answer.
+    #[serde(skip)]
+    pub reasoning_blocks: Vec<ReasoningBlock>,
+}
+
+/// One reasoning block of an answer as the provider gave it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReasoningBlock {
+    /// Reasoning text (empty for redacted reasoning or a bare signature).
+    pub text: String,
+    /// The provider's signature of the text.
+    pub signature: Option<String>,
+    /// Encrypted reasoning (Bedrock `redactedContent`), instead of text.
+    pub redacted: Option<String>,
 }
 
 impl AssistantMessage {
@@ -422,6 +463,7 @@ impl AssistantMessage {
             reasoning_content: None,
             tool_calls: None,
             refusal: None,
+            reasoning_blocks: Vec::new(),
         }
     }
 }

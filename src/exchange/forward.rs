@@ -9,8 +9,18 @@ use super::{anthropic, native, Exchange, PendingAuth};
 use crate::api::{LlmRequest, RouteType};
 use crate::auth;
 use crate::error::ProxyError;
-use crate::providers::{Credentials, Outgoing, RequestCtx, UpstreamTarget};
+use crate::providers::{Credentials, Encoded, Outgoing, RequestCtx, UpstreamTarget};
 use crate::upstream::parse_query;
+
+/// The body the upstream request carries.
+pub(crate) enum Outbound<'a> {
+    /// The client's, unchanged (streamed through by the host or already held).
+    Client,
+    /// The parsed request, encoded by the provider.
+    Translate(&'a LlmRequest, &'a Value),
+    /// A body encoded already (route types translated outside the providers, `crate::routes`).
+    Encoded(Encoded),
+}
 
 impl Exchange {
     /// The upstream target: provider default, then `upstream_url`, then `upstream_path`,
@@ -69,10 +79,7 @@ impl Exchange {
     }
 
     /// Builds the upstream request: target, query, auth, encoded body, signature.
-    pub(crate) fn forward(
-        &mut self,
-        req: Option<(&LlmRequest, &Value)>,
-    ) -> Result<RequestEdits, ProxyError> {
+    pub(crate) fn forward(&mut self, out: Outbound<'_>) -> Result<RequestEdits, ProxyError> {
         let model = self.model.clone().unwrap_or_default();
         let ctx = RequestCtx {
             route: self.route,
@@ -94,6 +101,7 @@ impl Exchange {
                 query.push((k, v));
             }
         }
+        auth::drop_foreign_query_keys(&auth_cfg, &mut query);
         if !signs {
             auth::apply_query(&auth_cfg, &mut query);
         }
@@ -102,11 +110,26 @@ impl Exchange {
         let mut set_headers: Vec<(String, String)> = Vec::new();
         let mut remove_headers: Vec<String> = Vec::new();
         let mut body = None;
-        if let Some((typed, raw)) = req {
-            let enc = self.provider.encode(typed, raw, &ctx)?;
+        let encoded = match out {
+            Outbound::Client => None,
+            Outbound::Translate(typed, raw) => Some(self.provider.encode(typed, raw, &ctx)?),
+            Outbound::Encoded(enc) => Some(enc),
+        };
+        let client_body = encoded.is_none();
+        if let Some(enc) = encoded {
             let mut bytes = enc.body;
             if self.ingress {
                 anthropic::request::apply_hints(self.cfg.provider(), &self.hints, &mut bytes);
+            }
+            if self.count_tokens {
+                let vertex = crate::providers::gemini::vertex(&self.options).is_some();
+                bytes = anthropic::count_tokens::request_body(
+                    self.cfg.provider(),
+                    vertex,
+                    &model,
+                    &bytes,
+                )?;
+                target.path = anthropic::count_tokens::upstream_path(&target.path);
             }
             if !signs {
                 auth::apply_body(&auth_cfg, &mut bytes);
@@ -122,7 +145,7 @@ impl Exchange {
             };
             set_headers.push(("accept-encoding".into(), enc.into()));
         }
-        if req.is_none() {
+        if client_body {
             set_headers.extend(self.provider.fixed_headers(&ctx));
         }
         if !signs {
@@ -209,7 +232,6 @@ impl Exchange {
         for (name, _) in &mut set_headers {
             name.make_ascii_lowercase();
         }
-        self.sent_body = body.clone();
         Ok(RequestEdits {
             target,
             set_headers,

@@ -121,8 +121,6 @@ pub struct Exchange {
     include_usage: bool,
     /// The parsed request (JSON routes).
     request: Option<LlmRequest>,
-    /// The upstream body as sent (for `log_payloads`).
-    sent_body: Option<Vec<u8>>,
     started_ms: u64,
     status: u16,
     response: ResponseMode,
@@ -139,6 +137,9 @@ pub struct Exchange {
     responses_ingress: bool,
     /// The stream converter of a Responses-over-chat stream.
     responses_stream: Option<crate::ingress::responses::ChatToResponses>,
+    /// An image request translated to a provider's own image API (and its answer back), with
+    /// the client's `response_format: "url"`.
+    image_api: Option<(crate::routes::images::ImageApi, bool)>,
     /// The cloud identity credential, set by the shell when the token cache has one.
     identity: Option<crate::auth::identity::Credential>,
     /// The request was built without its identity credential: how to apply it later.
@@ -149,6 +150,10 @@ pub struct Exchange {
     ingress: bool,
     /// What that request needs beyond the canonical model.
     hints: anthropic::request::Hints,
+    /// That client asked `…/messages/count_tokens`, served by the provider's counting API.
+    count_tokens: bool,
+    /// `count_tokens` for a provider without a counting API: refused once the body is read.
+    count_tokens_refused: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,7 +186,6 @@ impl Exchange {
             stream: false,
             include_usage: false,
             request: None,
-            sent_body: None,
             started_ms: 0,
             status: 0,
             response: ResponseMode::Pending,
@@ -192,11 +196,14 @@ impl Exchange {
             original_body: None,
             responses_ingress,
             responses_stream: None,
+            image_api: None,
             identity: None,
             pending: None,
             identity_required: false,
             ingress,
             hints: Default::default(),
+            count_tokens: false,
+            count_tokens_refused: false,
         }
     }
 
@@ -255,6 +262,11 @@ impl Exchange {
     /// Kong's `ai.proxy` record for a summary of this exchange.
     pub fn analytics_record(&self, s: &Summary<'_>) -> Value {
         self.analytics.to_json(s, self.cfg.raw.logging.log_payloads)
+    }
+
+    /// The record as JSON text (what the filter logs and publishes).
+    pub fn analytics_text(&self, s: &Summary<'_>) -> String {
+        self.analytics.to_text(s, self.cfg.raw.logging.log_payloads)
     }
 
     /// The analytics record, once the response is complete (`None` when
@@ -316,9 +328,11 @@ pub fn check_config(cfg: &Config) -> Result<(), String> {
     let options = cfg.raw.model.options.clone().unwrap_or_default();
     let provider = providers::for_name(cfg.provider(), &options);
     let route = cfg.raw.route_type;
+    let vertex = providers::gemini::vertex(&options).is_some();
     if route != RouteType::Preserve
         && !provider.supports(route)
         && !responses_via_chat(route, provider)
+        && crate::routes::refusal(cfg.provider(), route, vertex).is_none()
     {
         return Err(format!(
             "route_type '{}' is not supported by provider '{}'",

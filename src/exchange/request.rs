@@ -3,6 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::effects::{BodySignal, HeadStep, LocalReply, RequestEdits, RequestHead};
+use super::forward::Outbound;
 use super::{ClientRequest, Exchange};
 use crate::api::{LlmRequest, RouteType};
 use crate::config::{RequestView, ResponseStreaming};
@@ -33,6 +34,9 @@ impl Exchange {
 
     /// The whole request body arrived (the shell buffers it; called once).
     pub fn on_request_body(&mut self, body: &[u8]) -> Result<RequestEdits, LocalReply> {
+        if self.count_tokens_refused {
+            return Err(anthropic::count_tokens_reply(self.cfg.provider()));
+        }
         self.request_body(body).map_err(|e| self.error_reply(&e))
     }
 
@@ -93,11 +97,8 @@ impl Exchange {
             }
         }
         self.client = client;
-        if self.ingress && anthropic::is_count_tokens(&self.client.path) {
-            return Ok(HeadStep::Reply(anthropic::count_tokens_reply(
-                self.cfg.provider(),
-            )));
-        }
+        let count_tokens = self.ingress && anthropic::is_count_tokens(&self.client.path);
+        self.count_tokens = count_tokens && anthropic::count_tokens::supported(self.cfg.provider());
 
         // Templates resolve against the head only (docs/kong-compatibility.md §5).
         let resolved = {
@@ -146,6 +147,18 @@ impl Exchange {
             }
         };
 
+        if count_tokens && !self.count_tokens {
+            // No counting API: 404, once the body is read — a reply before it (and the
+            // connection close that follows a local reply) can reset the connection under the
+            // client's unread body and lose the answer.
+            if has_body {
+                self.count_tokens_refused = true;
+                return Ok(HeadStep::WaitBody { early: None });
+            }
+            return Ok(HeadStep::Reply(anthropic::count_tokens_reply(
+                self.cfg.provider(),
+            )));
+        }
         if self.routed() {
             return self.routed_head(declared, has_body);
         }
@@ -165,7 +178,7 @@ impl Exchange {
                 early: self.target(None).ok(),
             });
         }
-        self.forward(None).map(HeadStep::Forward)
+        self.forward(Outbound::Client).map(HeadStep::Forward)
     }
 
     /// Whether the body is parsed and translated (not preserve, native or multipart).
@@ -211,7 +224,7 @@ impl Exchange {
             self.analytics.request_payload = Some(self.payload_log(body));
         }
         self.original_body = Some(body.to_vec());
-        self.forward(None)
+        self.forward(Outbound::Client)
     }
 
     fn no_input_text(&self) -> &'static str {
@@ -282,6 +295,7 @@ impl Exchange {
             return Err(ProxyError::bad_request(text::STREAMING_DENIED));
         }
         let stream = self.route != RouteType::Embeddings
+            && !self.count_tokens
             && (asked || streaming == ResponseStreaming::Always);
         if stream && !self.provider.supports_stream(self.route) {
             return Err(ProxyError::bad_request(format!(
@@ -312,7 +326,7 @@ impl Exchange {
             )));
         }
         self.analytics.estimate_prompt(&req);
-        let edits = self.forward(Some((&req, &raw)))?;
+        let edits = self.forward(Outbound::Translate(&req, &raw))?;
         if self.cfg.raw.logging.log_payloads {
             // Kong logs the body as the client sent it; credentials are redacted.
             self.analytics.request_payload = Some(self.payload_log(body));

@@ -46,7 +46,8 @@ impl Exchange {
             }
         }
 
-        let translating = self.request.is_some() && self.route != RouteType::Preserve;
+        let translating = (self.request.is_some() || self.image_api.is_some())
+            && self.route != RouteType::Preserve;
         if !ok && self.ingress {
             // Provider errors go back in Anthropic's shape with their status (read whole).
             edits.remove_headers.push("content-encoding".into());
@@ -404,6 +405,16 @@ impl Exchange {
     }
 
     fn finish_translation(&mut self, step: &mut BodyStep, body: Vec<u8>) {
+        match self.image_answer(&body) {
+            Some(Ok(out)) => {
+                if self.cfg.raw.logging.log_payloads {
+                    self.analytics.response_payload = Some(self.payload_log(&out));
+                }
+                return self.write_body(step, out);
+            }
+            Some(Err(e)) => return self.fail(step, &e),
+            None => {}
+        }
         let model = self.model.clone().unwrap_or_default();
         let ctx = ResponseCtx {
             route: self.route,
@@ -412,6 +423,20 @@ impl Exchange {
             stream: false,
             env: self.env.as_ref(),
         };
+        if self.count_tokens {
+            let provider = self.cfg.provider();
+            return match super::anthropic::count_tokens::answer(provider, &body) {
+                Ok(out) => self.write_body(step, out),
+                Err(e) => {
+                    let err = ProxyError::Transformation {
+                        provider: provider.as_str(),
+                        route: self.route.as_str(),
+                        reason: e.0,
+                    };
+                    self.fail(step, &err)
+                }
+            };
+        }
         let out = match self.provider.decode(&body, &ctx) {
             Ok(Decoded::Unchanged) if self.ingress => {
                 match serde_json::from_slice::<crate::api::chat::ChatResponse>(&body) {

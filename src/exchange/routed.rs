@@ -1,15 +1,21 @@
 //! The request side of the route types forwarded to OpenAI-shaped APIs (files, batches,
 //! assistants, responses, audio, images, video, realtime; docs/routes.md). Their bodies are
 //! never rewritten except to fill in a missing `model`; the path mapping is `crate::routes`.
+//! Images on Gemini, Bedrock and DashScope are the exception: translated both ways
+//! (`crate::routes::images`).
 
 use serde_json::Value;
 
+use super::chunks::read_openai_usage;
 use super::effects::{HeadStep, RequestEdits};
+use super::forward::Outbound;
 use super::request::query_arg;
 use super::Exchange;
 use crate::api::RouteType;
 use crate::config::ResponseStreaming;
 use crate::error::{text, ProxyError};
+use crate::providers::{gemini, Encoded};
+use crate::routes::images::{self, ImageRequest};
 use crate::routes::{self, multipart};
 
 impl Exchange {
@@ -26,11 +32,27 @@ impl Exchange {
         declared: Option<u64>,
         has_body: bool,
     ) -> Result<HeadStep, ProxyError> {
+        let vertex = gemini::vertex(&self.options).is_some();
+        if let Some(why) = routes::refusal(self.cfg.provider(), self.route, vertex) {
+            return Err(ProxyError::bad_request(why));
+        }
         if self.route == RouteType::Realtime {
             return self.realtime_head();
         }
         let limit = self.cfg.raw.max_request_body_size;
         let fits = limit == 0 || declared.is_some_and(|n| n <= limit);
+        if images::translated(self.cfg.provider(), self.route) {
+            // Translated: the whole body is needed, form uploads included.
+            if limit > 0 && declared.is_some_and(|n| n > limit) {
+                return Err(ProxyError::PayloadTooLarge);
+            }
+            if !has_body {
+                return Err(ProxyError::bad_request("'prompt' is required"));
+            }
+            return Ok(HeadStep::WaitBody {
+                early: self.target(None).ok(),
+            });
+        }
         if has_body && routes::body_has_model(self.route) {
             if !self.client.multipart {
                 if limit > 0 && declared.is_some_and(|n| n > limit) {
@@ -55,7 +77,8 @@ impl Exchange {
     pub(crate) fn routed_body(&mut self, body: &[u8]) -> Result<RequestEdits, ProxyError> {
         let limit = self.cfg.raw.max_request_body_size;
         let multipart = self.client.multipart;
-        if limit > 0 && body.len() as u64 > limit && !multipart {
+        let translated = images::translated(self.cfg.provider(), self.route);
+        if limit > 0 && body.len() as u64 > limit && (!multipart || translated) {
             return Err(ProxyError::PayloadTooLarge);
         }
         let (body_model, stream, mut json) = if multipart {
@@ -89,6 +112,9 @@ impl Exchange {
         if self.cfg.raw.logging.log_payloads && !multipart {
             self.analytics.request_payload = Some(String::from_utf8_lossy(body).into_owned());
         }
+        if translated {
+            return self.image_request(body, json.as_ref());
+        }
         let mut edits = self.forward_routed()?;
         // A create without `model` gets the configured one (the provider requires it).
         let fill = missing
@@ -99,6 +125,65 @@ impl Exchange {
             edits.body = Some(bytes);
         }
         Ok(edits)
+    }
+
+    /// An image request for a provider with its own image API: the OpenAI JSON or edit form
+    /// becomes the provider's body (the answer is turned back by [`Exchange::image_answer`]).
+    fn image_request(
+        &mut self,
+        body: &[u8],
+        json: Option<&Value>,
+    ) -> Result<RequestEdits, ProxyError> {
+        if self.stream {
+            return Err(ProxyError::bad_request(format!(
+                "streaming is not supported by {} for {}",
+                self.cfg.provider().as_str(),
+                self.route.as_str()
+            )));
+        }
+        let model = self
+            .model
+            .clone()
+            .ok_or_else(|| ProxyError::bad_request(text::NO_MODEL))?;
+        let api = images::api(self.cfg.provider(), &model)?;
+        let req = match json {
+            Some(v) => ImageRequest::from_json(v)?,
+            None if self.client.multipart => {
+                let ct = self.client.header("content-type").unwrap_or("");
+                ImageRequest::from_form(ct, body)?
+            }
+            None => return Err(ProxyError::bad_request("'prompt' is required")),
+        };
+        if self.route == RouteType::ImageEdits && req.images.is_empty() {
+            return Err(ProxyError::bad_request(
+                "an image edit needs at least one 'image' file",
+            ));
+        }
+        let encoded = images::encode(api, self.route, &model, &req)?;
+        let body = serde_json::to_vec(&encoded).map_err(|e| ProxyError::Internal(e.to_string()))?;
+        self.image_api = Some((api, req.response_format.as_deref() == Some("url")));
+        self.analytics.request_model = Some(model.clone());
+        self.forward(Outbound::Encoded(Encoded {
+            body,
+            headers: Vec::new(),
+        }))
+    }
+
+    /// A translated image answer (2xx) as OpenAI's image object, its usage read for analytics.
+    pub(crate) fn image_answer(&mut self, body: &[u8]) -> Option<Result<Vec<u8>, ProxyError>> {
+        let (api, url) = self.image_api?;
+        let out = images::decode(api, body, self.env.now_unix(), url)
+            .map_err(|e| ProxyError::Transformation {
+                provider: self.cfg.provider().as_str(),
+                route: self.route.as_str(),
+                reason: e.0,
+            })
+            .and_then(|v| {
+                read_openai_usage(&v, &mut self.analytics);
+                self.analytics.response_model = self.model.clone();
+                serde_json::to_vec(&v).map_err(|e| ProxyError::Internal(e.to_string()))
+            });
+        Some(out)
     }
 
     /// A realtime session: a WebSocket upgrade, routed and authenticated; its model comes
@@ -123,7 +208,7 @@ impl Exchange {
     /// did not send one.
     fn forward_routed(&mut self) -> Result<RequestEdits, ProxyError> {
         self.analytics.request_model = self.model.clone();
-        let mut edits = self.forward(None)?;
+        let mut edits = self.forward(Outbound::Client)?;
         if self.route == RouteType::Assistants && self.client.header("openai-beta").is_none() {
             edits
                 .set_headers

@@ -2,10 +2,13 @@
 //! assistants, responses, audio, images, video and realtime. For OpenAI-shaped upstreams
 //! (openai, azure, xai) they are forwarded, not translated: this module maps the client's
 //! path onto the provider's, reads the `model` of a JSON or multipart body for pinning and
-//! analytics, and reads the usage these APIs report.
+//! analytics, and reads the usage these APIs report. Images on Gemini, Bedrock and DashScope
+//! are translated ([`images`]); the combinations Kong lists that a filter cannot serve are
+//! refused per request with the reason ([`refusal`]).
 //!
 //! Host-free, like the rest of the core: the exchange calls it, the shell never does.
 
+pub mod images;
 pub mod multipart;
 pub mod usage;
 
@@ -63,8 +66,12 @@ pub fn operation(route: RouteType, client_path: &str) -> String {
     }
 }
 
-/// OpenAI's path (also xAI's): `/v1/{operation}`.
-pub fn openai_path(route: RouteType, client_path: &str) -> String {
+/// The path of an OpenAI-compatible provider other than Azure: OpenAI's (also xAI's)
+/// `/v1/{operation}`, or DashScope's own image path.
+pub fn compat_path(provider: ProviderName, route: RouteType, client_path: &str) -> String {
+    if images::translated(provider, route) {
+        return images::DASHSCOPE_PATH.to_string();
+    }
     format!("/v1/{}", operation(route, client_path))
 }
 
@@ -106,15 +113,56 @@ pub fn azure_query(route: RouteType, deployment: &str) -> Vec<(String, String)> 
     }
 }
 
-/// Whether an OpenAI-compatible provider serves a non-LLM route type (docs/kong-compatibility.md §16,
-/// restricted to the providers whose API for it is OpenAI's): openai and azure serve all of
-/// them, xAI responses and image generations.
+/// Whether an OpenAI-compatible provider serves a non-LLM route type (docs/kong-compatibility.md §16):
+/// openai and azure serve all of them, xAI responses and image generations, DashScope images
+/// (translated, [`images`]).
 pub fn served(provider: ProviderName, route: RouteType) -> bool {
     match provider {
         ProviderName::Openai | ProviderName::Azure => true,
         ProviderName::Xai => matches!(route, RouteType::Responses | RouteType::ImageGenerations),
-        _ => false,
+        _ => images::translated(provider, route),
     }
+}
+
+/// Why a combination Kong's capability matrix lists cannot be served by a proxy-wasm filter
+/// (docs/routes.md "Refused per request"): such a config loads, and each request gets 400
+/// with this text. `vertex` is Gemini's Vertex mode.
+pub fn refusal(provider: ProviderName, route: RouteType, vertex: bool) -> Option<&'static str> {
+    use ProviderName::*;
+    use RouteType::*;
+    Some(match (provider, route) {
+        (Gemini, Files) if vertex => {
+            "llm/v1/files is not available on gemini (Vertex AI): Vertex has no Files API, its inputs live in Cloud Storage, which a proxy-wasm filter cannot write"
+        }
+        (Gemini, Files) => {
+            "llm/v1/files in OpenAI format is not available on gemini: Gemini's Files API takes resumable upload sessions that a proxy-wasm filter cannot drive; Kong serves it in native format only (llm_format: gemini)"
+        }
+        (Gemini, Batches) => {
+            "llm/v1/batches in OpenAI format is not available on gemini: a Gemini batch reads Gemini requests from a Gemini file or Cloud Storage, and an OpenAI batch names an OpenAI file of OpenAI requests that a proxy-wasm filter can neither read nor rewrite; use llm_format: gemini (native)"
+        }
+        (Bedrock, Files) => {
+            "llm/v1/files is not available on bedrock: Bedrock has no Files API, batch inputs are S3 objects, which a proxy-wasm filter cannot write"
+        }
+        (Bedrock, Batches) => {
+            "llm/v1/batches is not available on bedrock: CreateModelInvocationJob reads its input from S3 (bedrock.batch_bucket_prefix), and a proxy-wasm filter cannot put the OpenAI batch file there"
+        }
+        (Anthropic, Batches) => {
+            "llm/v1/batches in OpenAI format is not available on anthropic: Message Batches take their requests inline, and an OpenAI batch only names an OpenAI file that a proxy-wasm filter cannot read; use llm_format: anthropic (native)"
+        }
+        (Bedrock, VideoGenerations) => {
+            "video/v1/videos/generations is not available on bedrock: StartAsyncInvoke writes the video to S3 (bedrock.video_output_s3_uri), and a proxy-wasm filter cannot serve it back from there"
+        }
+        (Gemini, VideoGenerations) => {
+            "video/v1/videos/generations is not available on gemini yet: Veo runs as a long-running operation whose video is fetched from a Files URI, and the OpenAI video job (create, retrieve, content) is not mapped onto it"
+        }
+        (Huggingface, VideoGenerations) => {
+            "video/v1/videos/generations is not available on huggingface: its text-to-video task answers the video bytes at once, with no OpenAI video job to create, poll and download"
+        }
+        (Gemini, Realtime) => {
+            "realtime/v1/realtime is not available on gemini: Gemini Live frames are not OpenAI Realtime frames, and a proxy-wasm HTTP filter never sees WebSocket frames to translate them"
+        }
+        _ => return None,
+    })
 }
 
 /// Whether requests of this route type carry a `model` (in their JSON or form body) worth
@@ -171,51 +219,86 @@ mod tests {
 
     #[test]
     fn resource_tails() {
-        let t = |r, p| resource_tail(r, p);
-        assert_eq!(t(RouteType::Files, "/v1/files"), "files");
-        assert_eq!(
-            t(RouteType::Files, "/gw/files/file-1/content"),
-            "files/file-1/content"
-        );
-        assert_eq!(t(RouteType::Files, "/upload"), "files");
-        assert_eq!(
-            t(RouteType::Batches, "/v1/batches/b1/cancel/"),
-            "batches/b1/cancel"
-        );
-        assert_eq!(
-            t(RouteType::Assistants, "/x/v1/threads/t1/runs"),
-            "threads/t1/runs"
-        );
-        // `files` inside an id later in the path is not a resource segment.
-        assert_eq!(
-            t(RouteType::Responses, "/responses/resp_files"),
-            "responses/resp_files"
-        );
+        for (route, path, tail) in [
+            (RouteType::Files, "/v1/files", "files"),
+            (
+                RouteType::Files,
+                "/gw/files/file-1/content",
+                "files/file-1/content",
+            ),
+            (RouteType::Files, "/upload", "files"),
+            (
+                RouteType::Batches,
+                "/v1/batches/b1/cancel/",
+                "batches/b1/cancel",
+            ),
+            (
+                RouteType::Assistants,
+                "/x/v1/threads/t1/runs",
+                "threads/t1/runs",
+            ),
+            // `files` inside an id later in the path is not a resource segment.
+            (
+                RouteType::Responses,
+                "/responses/resp_files",
+                "responses/resp_files",
+            ),
+        ] {
+            assert_eq!(resource_tail(route, path), tail, "{path}");
+        }
     }
 
     #[test]
     fn azure_layout() {
-        let a = |r, p| azure_path(r, p, "dep");
+        for (route, path, want) in [
+            (
+                RouteType::AudioSpeech,
+                "/v1/audio/speech",
+                "/openai/deployments/dep/audio/speech",
+            ),
+            (
+                RouteType::Files,
+                "/v1/files/f/content",
+                "/openai/files/f/content",
+            ),
+            (
+                RouteType::Responses,
+                "/v1/responses/r1",
+                "/openai/v1/responses/r1",
+            ),
+            (
+                RouteType::VideoGenerations,
+                "/v1/videos",
+                "/openai/v1/video/generations/jobs",
+            ),
+            (
+                RouteType::VideoGenerations,
+                "/v1/videos/v1",
+                "/openai/v1/video/generations/jobs/v1",
+            ),
+            (RouteType::Realtime, "/v1/realtime", "/openai/realtime"),
+        ] {
+            assert_eq!(azure_path(route, path, "dep"), want, "{path}");
+        }
+    }
+
+    #[test]
+    fn dashscope_images_use_its_own_path() {
         assert_eq!(
-            a(RouteType::AudioSpeech, "/v1/audio/speech"),
-            "/openai/deployments/dep/audio/speech"
+            compat_path(
+                ProviderName::Dashscope,
+                RouteType::ImageGenerations,
+                "/v1/images/generations"
+            ),
+            images::DASHSCOPE_PATH
         );
         assert_eq!(
-            a(RouteType::Files, "/v1/files/f/content"),
-            "/openai/files/f/content"
+            compat_path(
+                ProviderName::Xai,
+                RouteType::ImageGenerations,
+                "/v1/images/generations"
+            ),
+            "/v1/images/generations"
         );
-        assert_eq!(
-            a(RouteType::Responses, "/v1/responses/r1"),
-            "/openai/v1/responses/r1"
-        );
-        assert_eq!(
-            a(RouteType::VideoGenerations, "/v1/videos"),
-            "/openai/v1/video/generations/jobs"
-        );
-        assert_eq!(
-            a(RouteType::VideoGenerations, "/v1/videos/v1"),
-            "/openai/v1/video/generations/jobs/v1"
-        );
-        assert_eq!(a(RouteType::Realtime, "/v1/realtime"), "/openai/realtime");
     }
 }

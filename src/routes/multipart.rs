@@ -1,5 +1,5 @@
-//! Reading one text field of a `multipart/form-data` body (RFC 7578) without changing or
-//! copying the body: the bytes go upstream unchanged, only the field's value is returned.
+//! Reading the parts of a `multipart/form-data` body (RFC 7578) without changing or copying
+//! the body: a text field's value for pinning, or the files of an image edit to translate.
 
 /// The `boundary` parameter of a `multipart/form-data` content type (quotes removed).
 pub fn boundary(content_type: &str) -> Option<&str> {
@@ -18,46 +18,85 @@ pub fn boundary(content_type: &str) -> Option<&str> {
     })
 }
 
+/// One part of a form: its field name, its file name when it is a file, its own
+/// `Content-Type`, and its bytes (borrowed from the body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part<'a> {
+    /// `name` of the `Content-Disposition`.
+    pub name: &'a str,
+    /// `filename`, for a file part.
+    pub filename: Option<&'a str>,
+    /// The part's `Content-Type`, if it has one.
+    pub content_type: Option<&'a str>,
+    /// The value.
+    pub value: &'a [u8],
+}
+
+/// The parts of a form, in order, up to the closing delimiter or the first part that is not
+/// well formed (a cut body yields the parts before the cut).
+pub fn parts<'a>(content_type: &str, body: &'a [u8]) -> Vec<Part<'a>> {
+    let mut out = Vec::new();
+    let Some(boundary) = boundary(content_type) else {
+        return out;
+    };
+    let delimiter = format!("--{boundary}");
+    let delimiter = delimiter.as_bytes();
+    // Skip the preamble up to the first delimiter.
+    let Some(mut rest) = find(body, delimiter).and_then(|s| body.get(s + delimiter.len()..)) else {
+        return out;
+    };
+    while !rest.starts_with(b"--") {
+        let Some(part) = next_part(&mut rest, delimiter) else {
+            break;
+        };
+        out.push(part);
+    }
+    out
+}
+
+/// The part at the start of `rest` (which follows a delimiter); `rest` moves past the next one.
+fn next_part<'a>(rest: &mut &'a [u8], delimiter: &[u8]) -> Option<Part<'a>> {
+    let end = find(rest, delimiter)?;
+    let part = rest.get(..end)?;
+    *rest = rest.get(end + delimiter.len()..)?;
+    let part = part.strip_prefix(b"\r\n").unwrap_or(part);
+    let split = find(part, b"\r\n\r\n")?;
+    let head = std::str::from_utf8(part.get(..split)?).ok()?;
+    let value = part.get(split + 4..)?;
+    let value = value.strip_suffix(b"\r\n").unwrap_or(value);
+    Some(Part {
+        name: disposition_param(head, "name")?,
+        filename: disposition_param(head, "filename"),
+        content_type: header(head, "content-type"),
+        value,
+    })
+}
+
 /// The value of the form field `name` (the first one), if it is present and valid UTF-8.
 /// A part with a `filename` is a file, never a field value.
 pub fn field(content_type: &str, body: &[u8], name: &str) -> Option<String> {
-    let boundary = boundary(content_type)?;
-    let delimiter = format!("--{boundary}");
-    let delimiter = delimiter.as_bytes();
-    let mut rest = body;
-    // Skip the preamble up to the first delimiter.
-    let start = find(rest, delimiter)?;
-    rest = rest.get(start + delimiter.len()..)?;
-    loop {
-        if rest.starts_with(b"--") {
-            return None; // closing delimiter
-        }
-        let end = find(rest, delimiter)?;
-        let part = rest.get(..end)?;
-        rest = rest.get(end + delimiter.len()..)?;
-        let part = part.strip_prefix(b"\r\n").unwrap_or(part);
-        let split = find(part, b"\r\n\r\n")?;
-        let head = std::str::from_utf8(part.get(..split)?).ok()?;
-        let value = part.get(split + 4..)?;
-        let value = value.strip_suffix(b"\r\n").unwrap_or(value);
-        if part_name(head) == Some(name) && !head.to_ascii_lowercase().contains("filename") {
-            return std::str::from_utf8(value).ok().map(str::to_string);
-        }
-    }
+    parts(content_type, body)
+        .into_iter()
+        .find(|p| p.name == name && p.filename.is_none())
+        .and_then(|p| std::str::from_utf8(p.value).ok().map(str::to_string))
 }
 
-/// The `name` of a part from its `Content-Disposition` header.
-fn part_name(head: &str) -> Option<&str> {
+/// A header of a part's head, by name (any case).
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
     head.split("\r\n").find_map(|line| {
         let (k, v) = line.split_once(':')?;
-        if !k.trim().eq_ignore_ascii_case("content-disposition") {
-            return None;
-        }
-        v.split(';').find_map(|p| {
-            let (k, v) = p.split_once('=')?;
-            (k.trim() == "name").then(|| v.trim().trim_matches('"'))
-        })
+        k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
     })
+}
+
+/// A parameter (`name`, `filename`) of a part's `Content-Disposition` header.
+fn disposition_param<'a>(head: &'a str, param: &str) -> Option<&'a str> {
+    header(head, "content-disposition")?
+        .split(';')
+        .find_map(|p| {
+            let (k, v) = p.split_once('=')?;
+            (k.trim() == param).then(|| v.trim().trim_matches('"'))
+        })
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -90,5 +129,24 @@ mod tests {
         for cut in 0..BODY.len() {
             let _ = field(ct, &BODY[..cut], "model");
         }
+    }
+
+    #[test]
+    fn reads_file_parts() {
+        let ct = "multipart/form-data; boundary=AaB03x";
+        let all = parts(ct, BODY);
+        assert_eq!(all.len(), 3);
+        assert_eq!(
+            all[0],
+            Part {
+                name: "file",
+                filename: Some("a.mp3"),
+                content_type: Some("audio/mpeg"),
+                value: b"ID3\x00\x01model",
+            }
+        );
+        assert_eq!((all[2].name, all[2].value), ("stream", &b"true"[..]));
+        // A cut body: the parts before the cut.
+        assert_eq!(parts(ct, &BODY[..BODY.len() - 40]).len(), 2);
     }
 }

@@ -210,6 +210,8 @@ impl ChunkEmitter {
                 out.extend_from_slice(b"}}]}");
                 self.close_choice(out, None);
             }
+            // OpenAI chunks have no place for reasoning signatures or encrypted reasoning.
+            StreamEvent::ReasoningSignature(_) | StreamEvent::RedactedReasoning(_) => {}
             StreamEvent::Finish(reason) => self.write_finish(*reason, out),
             StreamEvent::Usage(usage) => self.usage = Some(usage.clone()),
             StreamEvent::Error { message, kind } => {
@@ -312,6 +314,7 @@ impl ChunkEmitter {
             reasoning_content: (!fold.reasoning.is_empty()).then(|| fold.reasoning.clone()),
             tool_calls: has_tools.then_some(tool_calls),
             refusal: None,
+            reasoning_blocks: Vec::new(),
         })
     }
 

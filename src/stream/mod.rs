@@ -151,6 +151,12 @@ pub enum StreamEvent {
     Text(String),
     /// A piece of reasoning text (`delta.reasoning_content`).
     Reasoning(String),
+    /// The provider's signature of the reasoning so far (Bedrock `reasoningContent.signature`,
+    /// Gemini `thoughtSignature` on a part that is not a function call): ends that reasoning
+    /// block. Only the Anthropic writer shows it (`signature_delta`); OpenAI chunks have no place.
+    ReasoningSignature(String),
+    /// A block of encrypted reasoning (Bedrock `reasoningContent.redactedContent`), whole.
+    RedactedReasoning(String),
     /// A tool call begins. `index` counts tool calls of the answer from 0.
     ToolCallStart {
         /// Position among the answer's tool calls.

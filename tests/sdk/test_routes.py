@@ -106,6 +106,48 @@ def test_images_generate(gateway, profile):
     assert r.data[0].b64_json == "aGVsbG8="
 
 
+# Images translated to the provider's own API (docs/routes.md "Images on other providers");
+# the mock answers each with IMAGE_B64 (or DASHSCOPE_IMAGE_URL), see mock/routes.rs.
+IMAGE_B64 = "iVBORw0KGgo="
+DASHSCOPE_IMAGE_URL = "https://dashscope-result.example/mock.png"
+IMAGE_CONFIGS = {
+    "gemini": {"route_type": "image/v1/images/generations",
+               "auth": {"header_name": "x-goog-api-key", "header_value": "AIza-test"},
+               "model": {"provider": "gemini", "name": "gemini-2.5-flash-image"}},
+    "imagen": {"route_type": "image/v1/images/generations",
+               "auth": {"header_name": "x-goog-api-key", "header_value": "AIza-test"},
+               "model": {"provider": "gemini", "name": "imagen-4.0-generate-001"}},
+    "bedrock": {"route_type": "image/v1/images/generations",
+                "auth": {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"},
+                "model": {"provider": "bedrock", "name": "amazon.nova-canvas-v1:0",
+                          "options": {"bedrock": {"aws_region": "us-east-1"}}}},
+    "dashscope": {"route_type": "image/v1/images/generations",
+                  "auth": {"header_name": "Authorization", "header_value": "Bearer sk-ds"},
+                  "model": {"provider": "dashscope", "name": "qwen-image"}},
+}
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("provider", list(IMAGE_CONFIGS))
+def test_images_generate_translated(gateway, profile, provider):
+    conf = IMAGE_CONFIGS[provider]
+    c = client(gateway(conf, profile))
+    r = c.images.generate(model=conf["model"]["name"], prompt="A cute baby sea otter", n=1, size="1024x1024")
+    if provider == "dashscope":
+        assert r.data[0].url == DASHSCOPE_IMAGE_URL
+    else:
+        assert r.data[0].b64_json == IMAGE_B64
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_images_edit_translated_for_gemini(gateway, profile):
+    conf = dict(IMAGE_CONFIGS["gemini"], route_type="image/v1/images/edits")
+    c = client(gateway(conf, profile))
+    png = bytes([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+    r = c.images.edit(model="gemini-2.5-flash-image", image=("in.png", png, "image/png"), prompt="Add a party hat")
+    assert r.data[0].b64_json == IMAGE_B64
+
+
 @pytest.mark.parametrize("profile", PROFILES)
 def test_files_create_and_content(gateway, profile):
     c = client(gateway(cfg("llm/v1/files"), profile))

@@ -18,7 +18,9 @@
     clippy::indexing_slicing
 )]
 
+pub mod edits;
 pub mod golden;
+pub mod stream_driver;
 pub mod stream_events;
 
 use std::path::{Path, PathBuf};

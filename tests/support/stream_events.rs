@@ -7,7 +7,8 @@
 //!   "options": {model.options…}, "model": "…", "source": "…"}`
 //! - `upstream.sse` or `upstream.ndjson`: the provider's stream bytes
 //! - `expected-events.json`: the events, one object each: `{"meta":{"id","model"}}`,
-//!   `{"text":…}`, `{"reasoning":…}`, `{"tool_call_start":{"index","id","name"}}`,
+//!   `{"text":…}`, `{"reasoning":…}`, `{"reasoning_signature":…}`, `{"redacted_reasoning":…}`,
+//!   `{"tool_call_start":{"index","id","name"}}`,
 //!   `{"tool_call_args":{"index","fragment"}}`, `{"finish":"stop"}`, `{"usage":{…}}`,
 //!   `{"error":{"message","kind"}}`
 //!
@@ -64,6 +65,8 @@ pub fn event_json(ev: &StreamEvent) -> Value {
         StreamEvent::Meta { id, model } => json!({"meta": {"id": id, "model": model}}),
         StreamEvent::Text(t) => json!({ "text": t }),
         StreamEvent::Reasoning(t) => json!({ "reasoning": t }),
+        StreamEvent::ReasoningSignature(s) => json!({ "reasoning_signature": s }),
+        StreamEvent::RedactedReasoning(d) => json!({ "redacted_reasoning": d }),
         StreamEvent::ToolCallStart { index, id, name } => {
             json!({"tool_call_start": {"index": index, "id": id, "name": name}})
         }

@@ -8,6 +8,7 @@
 //! provider body ([`request::apply_hints`]), the answer ([`response::to_anthropic`],
 //! [`response::error_body`]) and the stream ([`stream::MessagesEmitter`]).
 
+pub mod count_tokens;
 pub mod request;
 pub mod response;
 pub mod stream;

@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 
 use crate::config::ProviderName;
 use crate::error::ProxyError;
+use crate::providers::bedrock::wire::CachePointBlock;
 
 /// A request body of `POST /v1/messages` (the fields this filter reads; others are ignored).
 #[derive(Debug, Deserialize)]
@@ -57,25 +58,33 @@ enum TextOrBlocks {
     Blocks(Vec<InBlock>),
 }
 
-/// A content block of a request turn (`cache_control` and `citations` are accepted and not
-/// kept: no provider behind this ingress has Anthropic's caching by block).
+/// A content block of a request turn. `cache_control` is kept where the provider caches by
+/// breakpoint (Bedrock), `citations` are not kept.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum InBlock {
     Text {
         text: String,
+        #[serde(default)]
+        cache_control: Option<CacheControl>,
     },
     Image {
         source: InSource,
+        #[serde(default)]
+        cache_control: Option<CacheControl>,
     },
     Document {
         source: InSource,
+        #[serde(default)]
+        cache_control: Option<CacheControl>,
     },
     ToolUse {
         id: String,
         name: String,
         #[serde(default)]
         input: Value,
+        #[serde(default)]
+        cache_control: Option<CacheControl>,
     },
     ToolResult {
         tool_use_id: String,
@@ -83,11 +92,44 @@ enum InBlock {
         content: Option<TextOrBlocks>,
         #[serde(default)]
         is_error: Option<bool>,
+        #[serde(default)]
+        cache_control: Option<CacheControl>,
     },
-    /// Earlier reasoning (`thinking`, `redacted_thinking`) and server-tool blocks: only
-    /// Anthropic can verify or run them, so they are not sent to other providers.
+    /// Earlier reasoning: goes back to the provider that signed it (Bedrock, Gemini).
+    Thinking {
+        #[serde(default)]
+        thinking: String,
+        #[serde(default)]
+        signature: Option<String>,
+    },
+    RedactedThinking {
+        #[serde(default)]
+        data: String,
+    },
+    /// Server-tool blocks and anything newer: only Anthropic can run them, so they are not
+    /// sent to other providers.
     #[serde(other)]
     Other,
+}
+
+impl InBlock {
+    fn cache_control(&self) -> Option<&CacheControl> {
+        match self {
+            InBlock::Text { cache_control, .. }
+            | InBlock::Image { cache_control, .. }
+            | InBlock::Document { cache_control, .. }
+            | InBlock::ToolUse { cache_control, .. }
+            | InBlock::ToolResult { cache_control, .. } => cache_control.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// `cache_control: {"type": "ephemeral", "ttl"?: "5m" | "1h"}`.
+#[derive(Debug, Deserialize)]
+struct CacheControl {
+    #[serde(default)]
+    ttl: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,6 +160,8 @@ struct InTool {
     description: Option<String>,
     #[serde(default)]
     input_schema: Option<Value>,
+    #[serde(default)]
+    cache_control: Option<CacheControl>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -158,6 +202,53 @@ struct InThinking {
 pub struct Hints {
     /// `thinking.budget_tokens` of an enabled `thinking`.
     pub thinking_budget: Option<u64>,
+    /// Bedrock: tools with `cache_control` — a `cachePoint` goes after each (position among
+    /// the tools sent, its `ttl`).
+    pub tool_cache_points: Vec<(usize, Option<String>)>,
+}
+
+/// What the provider takes beyond the canonical model (see [`Target::for_provider`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct Target {
+    /// `cache_control` becomes `cache_point` parts (Bedrock `cachePoint`).
+    cache: bool,
+    /// Signed `thinking` blocks go back as `thinking` parts (Bedrock, Gemini).
+    thinking: bool,
+    /// `redacted_thinking` blocks go back as `redacted_thinking` parts (Bedrock).
+    redacted: bool,
+}
+
+impl Target {
+    fn for_provider(provider: ProviderName, model: &str) -> Target {
+        match provider {
+            ProviderName::Bedrock => Target {
+                cache: bedrock_caches(model),
+                thinking: true,
+                redacted: true,
+            },
+            ProviderName::Gemini => Target {
+                cache: false,
+                thinking: true,
+                redacted: false,
+            },
+            _ => Target::default(),
+        }
+    }
+
+    /// The `cache_point` part for a block's `cache_control`, where the provider takes it.
+    fn cache_point(&self, cc: Option<&CacheControl>) -> Option<Value> {
+        let cc = cc.filter(|_| self.cache)?;
+        Some(match cc.ttl.as_deref() {
+            Some(ttl) => json!({"type": "cache_point", "ttl": ttl}),
+            None => json!({"type": "cache_point"}),
+        })
+    }
+}
+
+/// Bedrock models with prompt caching (Bedrock User Guide "Prompt caching": Claude and Nova
+/// models); an ARN (inference profile) cannot be told apart and is treated as one that caches.
+pub fn bedrock_caches(model: &str) -> bool {
+    model.contains("anthropic.claude") || model.contains("amazon.nova") || model.starts_with("arn:")
 }
 
 /// The canonical OpenAI chat body for an Anthropic Messages body, and the hints.
@@ -173,6 +264,7 @@ pub fn to_openai(
     if let Some(m) = &req.model {
         out.insert("model".into(), Value::String(m.clone()));
     }
+    let target = Target::for_provider(provider, model.as_deref().unwrap_or(""));
     let mut messages = Vec::new();
     match &req.system {
         Some(TextOrBlocks::Text(s)) if !s.is_empty() => {
@@ -180,8 +272,12 @@ pub fn to_openai(
         }
         Some(TextOrBlocks::Blocks(blocks)) => {
             for b in blocks {
-                if let InBlock::Text { text } = b {
-                    messages.push(json!({"role": "system", "content": text}));
+                if let InBlock::Text { text, .. } = b {
+                    let content = match target.cache_point(b.cache_control()) {
+                        Some(cp) => json!([{"type": "text", "text": text}, cp]),
+                        None => Value::String(text.clone()),
+                    };
+                    messages.push(json!({"role": "system", "content": content}));
                 }
             }
         }
@@ -189,8 +285,8 @@ pub fn to_openai(
     }
     for m in &req.messages {
         match m.role.as_str() {
-            "user" => user_turn(&m.content, &mut messages),
-            "assistant" => messages.push(assistant_turn(&m.content)),
+            "user" => user_turn(&m.content, target, &mut messages),
+            "assistant" => messages.push(assistant_turn(&m.content, target)),
             other => {
                 return Err(ProxyError::bad_request(format!(
                     "messages: unexpected role '{other}' (user or assistant)"
@@ -227,12 +323,17 @@ pub fn to_openai(
     if let Some(user) = req.metadata.and_then(|m| m.user_id) {
         out.insert("user".into(), Value::String(user));
     }
+    let mut hints = Hints::default();
     let tools: Vec<Value> = req
         .tools
         .iter()
         .flatten()
         .filter(|t| matches!(t.kind.as_deref(), None | Some("custom")))
-        .map(|t| {
+        .enumerate()
+        .map(|(i, t)| {
+            if let Some(cc) = t.cache_control.as_ref().filter(|_| target.cache) {
+                hints.tool_cache_points.push((i, cc.ttl.clone()));
+            }
             let mut f = Map::new();
             f.insert("name".into(), Value::String(t.name.clone()));
             if let Some(d) = &t.description {
@@ -272,7 +373,6 @@ pub fn to_openai(
             out.insert("parallel_tool_calls".into(), Value::Bool(false));
         }
     }
-    let mut hints = Hints::default();
     if let Some(t) = req.thinking.filter(|t| t.kind == "enabled") {
         let model = model.as_deref().unwrap_or("");
         if provider == ProviderName::Gemini {
@@ -346,7 +446,7 @@ pub fn reasoning_effort(budget: Option<u64>) -> &'static str {
 /// A user turn: its `tool_result` blocks become `tool` messages (first: OpenAI wants them
 /// right after the assistant turn that made the calls), the rest one user message. Images in a
 /// tool result go into that user message, since OpenAI tool messages take text only.
-fn user_turn(content: &TextOrBlocks, out: &mut Vec<Value>) {
+fn user_turn(content: &TextOrBlocks, target: Target, out: &mut Vec<Value>) {
     let blocks = match content {
         TextOrBlocks::Text(s) => {
             out.push(json!({"role": "user", "content": s}));
@@ -361,6 +461,7 @@ fn user_turn(content: &TextOrBlocks, out: &mut Vec<Value>) {
                 tool_use_id,
                 content,
                 is_error,
+                cache_control,
             } => {
                 let mut text = String::new();
                 let mut images = Vec::new();
@@ -369,7 +470,7 @@ fn user_turn(content: &TextOrBlocks, out: &mut Vec<Value>) {
                     Some(TextOrBlocks::Blocks(inner)) => {
                         for ib in inner {
                             match ib {
-                                InBlock::Text { text: t } => {
+                                InBlock::Text { text: t, .. } => {
                                     if !text.is_empty() {
                                         text.push('\n');
                                     }
@@ -384,10 +485,17 @@ fn user_turn(content: &TextOrBlocks, out: &mut Vec<Value>) {
                 if is_error == &Some(true) {
                     text = format!("Error: {text}");
                 }
-                out.push(json!({"role": "tool", "tool_call_id": tool_use_id, "content": text}));
+                let content = match target.cache_point(cache_control.as_ref()) {
+                    Some(cp) => json!([{"type": "text", "text": text}, cp]),
+                    None => Value::String(text),
+                };
+                out.push(json!({"role": "tool", "tool_call_id": tool_use_id, "content": content}));
                 parts.extend(images);
             }
-            other => parts.extend(part(other)),
+            other => {
+                parts.extend(part(other));
+                parts.extend(target.cache_point(other.cache_control()));
+            }
         }
     }
     if parts.is_empty() {
@@ -408,8 +516,8 @@ fn user_turn(content: &TextOrBlocks, out: &mut Vec<Value>) {
 /// One user block as an OpenAI content part (`None`: nothing to send).
 fn part(block: &InBlock) -> Option<Value> {
     match block {
-        InBlock::Text { text } => Some(json!({"type": "text", "text": text})),
-        InBlock::Image { source } => {
+        InBlock::Text { text, .. } => Some(json!({"type": "text", "text": text})),
+        InBlock::Image { source, .. } => {
             let url = match source {
                 InSource::Base64 { media_type, data } => format!("data:{media_type};base64,{data}"),
                 InSource::Url { url } => url.clone(),
@@ -417,7 +525,7 @@ fn part(block: &InBlock) -> Option<Value> {
             };
             Some(json!({"type": "image_url", "image_url": {"url": url}}))
         }
-        InBlock::Document { source } => match source {
+        InBlock::Document { source, .. } => match source {
             InSource::Text { data } => Some(json!({"type": "text", "text": data})),
             _ => Some(json!({"type": "text", "text": "[document not supported by this model]"})),
         },
@@ -425,18 +533,41 @@ fn part(block: &InBlock) -> Option<Value> {
     }
 }
 
-/// An assistant turn: text blocks joined, `tool_use` blocks as `tool_calls`.
-fn assistant_turn(content: &TextOrBlocks) -> Value {
+/// An assistant turn: text blocks joined, `tool_use` blocks as `tool_calls`. Where the
+/// provider takes them, signed reasoning and cache breakpoints make the content a list of
+/// parts (`thinking`, `redacted_thinking`, `text`, `cache_point`).
+fn assistant_turn(content: &TextOrBlocks, target: Target) -> Value {
     let blocks = match content {
         TextOrBlocks::Text(s) => return json!({"role": "assistant", "content": s}),
         TextOrBlocks::Blocks(b) => b,
     };
     let mut text = String::new();
     let mut calls = Vec::new();
+    // Parts beside the text: reasoning first, breakpoints after.
+    let mut reasoning = Vec::new();
+    let mut cache = None;
     for b in blocks {
+        if cache.is_none() {
+            cache = target.cache_point(b.cache_control());
+        }
         match b {
-            InBlock::Text { text: t } => text.push_str(t),
-            InBlock::ToolUse { id, name, input } => {
+            InBlock::Text { text: t, .. } => text.push_str(t),
+            InBlock::Thinking {
+                thinking,
+                signature,
+            } => {
+                let signature = signature.as_deref().filter(|s| !s.is_empty());
+                if let (true, Some(sig)) = (target.thinking, signature) {
+                    reasoning
+                        .push(json!({"type": "thinking", "thinking": thinking, "signature": sig}));
+                }
+            }
+            InBlock::RedactedThinking { data } if target.redacted && !data.is_empty() => {
+                reasoning.push(json!({"type": "redacted_thinking", "data": data}));
+            }
+            InBlock::ToolUse {
+                id, name, input, ..
+            } => {
                 let args = match input {
                     Value::Null => "{}".to_string(),
                     v => v.to_string(),
@@ -451,7 +582,14 @@ fn assistant_turn(content: &TextOrBlocks) -> Value {
     }
     let mut m = Map::new();
     m.insert("role".into(), json!("assistant"));
-    if calls.is_empty() || !text.is_empty() {
+    if !reasoning.is_empty() || cache.is_some() {
+        let mut parts = reasoning;
+        if !text.is_empty() {
+            parts.push(json!({"type": "text", "text": text}));
+        }
+        parts.extend(cache);
+        m.insert("content".into(), Value::Array(parts));
+    } else if calls.is_empty() || !text.is_empty() {
         m.insert("content".into(), Value::String(text));
     }
     if !calls.is_empty() {
@@ -461,25 +599,44 @@ fn assistant_turn(content: &TextOrBlocks) -> Value {
 }
 
 /// Applies [`Hints`] to an encoded provider body: Gemini's
-/// `generationConfig.thinkingConfig` (`thinkingBudget`, `includeThoughts`).
+/// `generationConfig.thinkingConfig` (`thinkingBudget`, `includeThoughts`), Bedrock's
+/// `cachePoint` entries in `toolConfig.tools`.
 pub fn apply_hints(provider: ProviderName, hints: &Hints, body: &mut Vec<u8>) {
-    let Some(budget) = hints.thinking_budget else {
-        return;
-    };
-    if provider != ProviderName::Gemini {
+    let gemini_budget = hints
+        .thinking_budget
+        .filter(|_| provider == ProviderName::Gemini);
+    let tool_points = provider == ProviderName::Bedrock && !hints.tool_cache_points.is_empty();
+    if gemini_budget.is_none() && !tool_points {
         return;
     }
     let Ok(Value::Object(mut map)) = serde_json::from_slice::<Value>(body) else {
         return;
     };
-    let gc = map
-        .entry("generationConfig")
-        .or_insert_with(|| Value::Object(Map::new()));
-    if let Value::Object(gc) = gc {
-        gc.insert(
-            "thinkingConfig".into(),
-            json!({"thinkingBudget": budget, "includeThoughts": true}),
-        );
+    if let Some(budget) = gemini_budget {
+        let gc = map
+            .entry("generationConfig")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(gc) = gc {
+            gc.insert(
+                "thinkingConfig".into(),
+                json!({"thinkingBudget": budget, "includeThoughts": true}),
+            );
+        }
+    }
+    if tool_points {
+        let tools = map
+            .get_mut("toolConfig")
+            .and_then(|t| t.get_mut("tools"))
+            .and_then(Value::as_array_mut);
+        if let Some(tools) = tools {
+            // From the last, so earlier positions stay valid.
+            for (i, ttl) in hints.tool_cache_points.iter().rev() {
+                let point = serde_json::to_value(CachePointBlock::new(ttl.as_deref()));
+                if let (true, Ok(point)) = (*i < tools.len(), point) {
+                    tools.insert(i + 1, json!({ "cachePoint": point }));
+                }
+            }
+        }
     }
     if let Ok(b) = serde_json::to_vec(&Value::Object(map)) {
         *body = b;

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::api::chat::ChatResponse;
+use crate::api::chat::{ChatResponse, ReasoningBlock};
 use crate::api::{FinishReason, Usage};
 
 /// `stop_reason` for an OpenAI finish reason; a turn that called tools is `tool_use` whatever
@@ -61,8 +61,13 @@ pub fn to_anthropic(resp: &ChatResponse, fallback_model: &str) -> Value {
     if let Some(choice) = resp.choices.first() {
         let m = &choice.message;
         finish = choice.finish_reason;
-        if let Some(r) = m.reasoning_content.as_deref().filter(|r| !r.is_empty()) {
-            content.push(json!({"type": "thinking", "thinking": r, "signature": ""}));
+        if m.reasoning_blocks.is_empty() {
+            if let Some(r) = m.reasoning_content.as_deref().filter(|r| !r.is_empty()) {
+                content.push(json!({"type": "thinking", "thinking": r, "signature": ""}));
+            }
+        }
+        for b in &m.reasoning_blocks {
+            content.push(thinking_block(b));
         }
         let text = m
             .content
@@ -92,6 +97,19 @@ pub fn to_anthropic(resp: &ChatResponse, fallback_model: &str) -> Value {
         "stop_sequence": null,
         "usage": usage(resp.usage.as_ref()),
     })
+}
+
+/// A provider's reasoning block as Anthropic's `thinking` block (with the provider's
+/// signature, empty when it gave none) or `redacted_thinking` block.
+pub fn thinking_block(b: &ReasoningBlock) -> Value {
+    match &b.redacted {
+        Some(data) => json!({"type": "redacted_thinking", "data": data}),
+        None => json!({
+            "type": "thinking",
+            "thinking": b.text,
+            "signature": b.signature.as_deref().unwrap_or(""),
+        }),
+    }
 }
 
 /// Anthropic's error type for an HTTP status ("Errors").

@@ -3,7 +3,8 @@
 //!
 //! `message_start` (id, model, empty content, input usage so far) and one `ping`; then per
 //! content block `content_block_start`, its `content_block_delta`s (`text_delta`,
-//! `thinking_delta`, `input_json_delta`) and `content_block_stop`, one block open at a time,
+//! `thinking_delta` and the provider's `signature_delta`, `input_json_delta`; a
+//! `redacted_thinking` block whole in its start) and `content_block_stop`, one block open at a time,
 //! indices from 0; at the end `message_delta` (`stop_reason`, `stop_sequence`, the final usage
 //! with input, output and cache counts) and `message_stop`. A provider error becomes one
 //! `error` event and ends the stream (no `message_stop`, as Anthropic does).
@@ -22,6 +23,8 @@ use crate::stream::StreamEvent;
 enum Block {
     Text,
     Thinking,
+    /// `redacted_thinking` (whole in its start event).
+    Redacted,
     /// A tool call, by its index among the answer's tool calls.
     Tool(u32),
 }
@@ -90,6 +93,21 @@ impl MessagesEmitter {
                 }
                 self.ensure_block(Block::Thinking, out);
                 self.delta(json!({"type": "thinking_delta", "thinking": text}), out);
+            }
+            StreamEvent::ReasoningSignature(signature) => {
+                // The signature ends its thinking block (one with no text when the provider
+                // signs without showing its reasoning).
+                self.ensure_block(Block::Thinking, out);
+                let d = json!({"type": "signature_delta", "signature": signature});
+                self.delta(d, out);
+                self.close_block(out);
+            }
+            StreamEvent::RedactedReasoning(data) => {
+                self.start(out);
+                self.close_block(out);
+                let block = json!({"type": "redacted_thinking", "data": data});
+                self.open_block(Block::Redacted, block, out);
+                self.close_block(out);
             }
             StreamEvent::ToolCallStart { index, id, name } => {
                 self.called_tools = true;

@@ -109,6 +109,7 @@ pub fn decode_chat(
                 reasoning_content: reasoning,
                 tool_calls: (!calls.is_empty()).then_some(calls),
                 refusal: None,
+                reasoning_blocks: Vec::new(),
             },
             finish_reason: resp.stop_reason.map(finish_reason),
         }],

@@ -185,7 +185,10 @@ fn part_block(part: &ContentPart) -> Result<BlockParam, ProxyError> {
             };
             Ok(BlockParam::Image { source })
         }
-        ContentPart::Unsupported => Err(ProxyError::bad_request(
+        ContentPart::Unsupported
+        | ContentPart::CachePoint { .. }
+        | ContentPart::Thinking { .. }
+        | ContentPart::RedactedThinking { .. } => Err(ProxyError::bad_request(
             "anthropic accepts only text and image_url content parts",
         )),
     }

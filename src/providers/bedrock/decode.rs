@@ -7,7 +7,9 @@
 //! comes from `env.new_id`, the model is the one the request was sent for.
 
 use super::wire::{ConverseResponse, StopReason, TokenUsage};
-use crate::api::chat::{AssistantMessage, ChatChoice, ChatResponse, FunctionCall, Role, ToolCall};
+use crate::api::chat::{
+    AssistantMessage, ChatChoice, ChatResponse, FunctionCall, ReasoningBlock, Role, ToolCall,
+};
 use crate::api::completions::{CompletionChoice, CompletionsResponse};
 use crate::api::usage::PromptTokensDetails;
 use crate::api::{FinishReason, Usage};
@@ -49,6 +51,7 @@ pub fn usage(u: &TokenUsage) -> Usage {
 struct Answer {
     text: Option<String>,
     reasoning: Option<String>,
+    reasoning_blocks: Vec<ReasoningBlock>,
     tool_calls: Vec<ToolCall>,
     finish: Option<FinishReason>,
     usage: Option<Usage>,
@@ -62,13 +65,26 @@ fn read_answer(body: &[u8]) -> Result<Answer, TranslateError> {
         .ok_or_else(|| TranslateError::new("no generation candidates received from Bedrock"))?;
     let mut text: Option<String> = None;
     let mut reasoning: Option<String> = None;
+    let mut reasoning_blocks = Vec::new();
     let mut tool_calls = Vec::new();
     for block in message.content {
         if let Some(t) = block.text {
             text.get_or_insert_with(String::new).push_str(&t);
         }
-        if let Some(r) = block.reasoning_content.and_then(|r| r.reasoning_text) {
-            reasoning.get_or_insert_with(String::new).push_str(&r.text);
+        if let Some(r) = block.reasoning_content {
+            if let Some(t) = r.reasoning_text {
+                reasoning.get_or_insert_with(String::new).push_str(&t.text);
+                reasoning_blocks.push(ReasoningBlock {
+                    text: t.text,
+                    signature: t.signature.filter(|s| !s.is_empty()),
+                    redacted: None,
+                });
+            } else if let Some(data) = r.redacted_content.filter(|d| !d.is_empty()) {
+                reasoning_blocks.push(ReasoningBlock {
+                    redacted: Some(data),
+                    ..ReasoningBlock::default()
+                });
+            }
         }
         if let Some(call) = block.tool_use {
             tool_calls.push(ToolCall {
@@ -84,6 +100,7 @@ fn read_answer(body: &[u8]) -> Result<Answer, TranslateError> {
     Ok(Answer {
         text,
         reasoning,
+        reasoning_blocks,
         tool_calls,
         finish: resp.stop_reason.map(finish_reason),
         usage: resp.usage.as_ref().map(usage),
@@ -112,6 +129,7 @@ pub fn decode_chat(body: &[u8], ctx: &ResponseCtx<'_>) -> Result<ChatResponse, T
                 reasoning_content: a.reasoning,
                 tool_calls: Some(a.tool_calls).filter(|c| !c.is_empty()),
                 refusal: None,
+                reasoning_blocks: a.reasoning_blocks,
             },
             finish_reason: a.finish,
         }],

@@ -16,10 +16,11 @@
 use serde_json::{json, Map, Value};
 
 use super::wire::{
-    ContentBlock, ConversationRole, ConverseRequest, Empty, ImageBlock, ImageSource,
-    InferenceConfig, InputSchema, JsonSchemaDefinition, Message, OutputConfig, OutputFormat,
-    OutputStructure, SpecificTool, SystemBlock, Tool as WireTool, ToolChoice as WireChoice,
-    ToolConfig, ToolResultBlock, ToolResultContent, ToolSpec, ToolUseBlock,
+    CachePointBlock, ContentBlock, ConversationRole, ConverseRequest, Empty, ImageBlock,
+    ImageSource, InferenceConfig, InputSchema, JsonSchemaDefinition, Message, OutputConfig,
+    OutputFormat, OutputStructure, ReasoningContentBlock, ReasoningTextOut, SpecificTool,
+    SystemBlock, Tool as WireTool, ToolChoice as WireChoice, ToolConfig, ToolResultBlock,
+    ToolResultContent, ToolSpec, ToolUseBlock,
 };
 use crate::api::chat::{
     ChatRequest, Content, ContentPart, ImageUrl, ResponseFormat, Role, Tool, ToolCall, ToolChoice,
@@ -68,18 +69,22 @@ pub fn encode_chat(
         match m.role {
             // All system prompts, in order; `developer` is OpenAI's newer name for `system`.
             // SystemContentBlock takes text only: image parts of a system message are dropped.
-            Role::System | Role::Developer => {
-                let text = m.text();
-                if !text.is_empty() {
-                    system.push(SystemBlock { text });
-                }
-            }
+            // A `cache_point` part marks a prompt-cache breakpoint after the text before it.
+            Role::System | Role::Developer => system_blocks(&m.content, &mut system),
             Role::User => turns.push(ConversationRole::User, content_blocks(&m.content, true)?),
             Role::Assistant => {
                 let mut blocks = content_blocks(&m.content, false)?;
+                // A breakpoint of an assistant turn goes after its tool calls (the end of the turn).
+                let cache: Vec<ContentBlock> = blocks
+                    .iter()
+                    .filter(|b| matches!(b, ContentBlock::CachePoint(_)))
+                    .cloned()
+                    .collect();
+                blocks.retain(|b| !matches!(b, ContentBlock::CachePoint(_)));
                 for call in m.tool_calls.iter().flatten() {
                     blocks.push(ContentBlock::ToolUse(tool_use(call)?));
                 }
+                blocks.extend(cache.into_iter().take(1));
                 turns.push(ConversationRole::Assistant, blocks);
             }
             // A tool result is a user turn of toolResult blocks; consecutive results merge into
@@ -95,10 +100,10 @@ pub fn encode_chat(
                     tool_use_id: id.to_string(),
                     content: tool_result_content(&m.content)?,
                 };
-                turns.push(
-                    ConversationRole::User,
-                    vec![ContentBlock::ToolResult(block)],
-                );
+                let mut blocks = vec![ContentBlock::ToolResult(block)];
+                // A breakpoint in a tool result goes after the result block.
+                blocks.extend(cache_point(&m.content).map(ContentBlock::CachePoint));
+                turns.push(ConversationRole::User, blocks);
             }
         }
     }
@@ -187,9 +192,46 @@ impl Turns {
     }
 }
 
+/// System text and breakpoints → `SystemContentBlock`s (image parts are dropped: the system
+/// prompt takes text only).
+fn system_blocks(content: &Option<Content>, out: &mut Vec<SystemBlock>) {
+    match content {
+        Some(Content::Text(s)) if !s.is_empty() => out.push(SystemBlock::Text(s.clone())),
+        Some(Content::Parts(parts)) => {
+            for part in parts {
+                match part {
+                    ContentPart::Text { text } if !text.is_empty() => {
+                        out.push(SystemBlock::Text(text.clone()));
+                    }
+                    ContentPart::CachePoint { ttl } if !out.is_empty() => {
+                        out.push(SystemBlock::CachePoint(CachePointBlock::new(
+                            ttl.as_deref(),
+                        )));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The first breakpoint among a message's parts.
+fn cache_point(content: &Option<Content>) -> Option<CachePointBlock> {
+    let Some(Content::Parts(parts)) = content else {
+        return None;
+    };
+    parts.iter().find_map(|p| match p {
+        ContentPart::CachePoint { ttl } => Some(CachePointBlock::new(ttl.as_deref())),
+        _ => None,
+    })
+}
+
 /// Text and image parts → blocks. Empty text is kept for user turns (Bedrock answers it with
 /// its own validation error) and skipped for assistant turns, where OpenAI clients send `""`
-/// next to tool calls.
+/// next to tool calls. Breakpoints become `cachePoint` blocks where they are; earlier reasoning
+/// (`thinking` with its signature, `redacted_thinking`) becomes `reasoningContent` in
+/// assistant turns (Claude on Bedrock checks the signature) and is dropped in user turns.
 fn content_blocks(
     content: &Option<Content>,
     keep_empty: bool,
@@ -209,6 +251,31 @@ fn content_blocks(
                     ContentPart::ImageUrl { image_url } => {
                         out.push(ContentBlock::Image(image_block(image_url)?));
                     }
+                    ContentPart::CachePoint { ttl } if !out.is_empty() => {
+                        out.push(ContentBlock::CachePoint(CachePointBlock::new(
+                            ttl.as_deref(),
+                        )));
+                    }
+                    ContentPart::Thinking {
+                        thinking,
+                        signature,
+                    } if !keep_empty => {
+                        let text = ReasoningTextOut {
+                            text: thinking.clone(),
+                            signature: signature.clone().filter(|s| !s.is_empty()),
+                        };
+                        out.push(ContentBlock::ReasoningContent(
+                            ReasoningContentBlock::ReasoningText(text),
+                        ));
+                    }
+                    ContentPart::RedactedThinking { data } if !keep_empty => {
+                        out.push(ContentBlock::ReasoningContent(
+                            ReasoningContentBlock::RedactedContent(data.clone()),
+                        ));
+                    }
+                    ContentPart::CachePoint { .. }
+                    | ContentPart::Thinking { .. }
+                    | ContentPart::RedactedThinking { .. } => {}
                     ContentPart::Unsupported => return Err(unsupported_part()),
                 }
             }
@@ -282,6 +349,11 @@ fn tool_result_content(content: &Option<Content>) -> Result<Vec<ToolResultConten
                     ContentPart::ImageUrl { image_url } => {
                         out.push(ToolResultContent::Image(image_block(image_url)?));
                     }
+                    // The breakpoint follows the result block (see the caller); reasoning has
+                    // no place in a result.
+                    ContentPart::CachePoint { .. }
+                    | ContentPart::Thinking { .. }
+                    | ContentPart::RedactedThinking { .. } => {}
                     ContentPart::Unsupported => return Err(unsupported_part()),
                 }
             }

@@ -1,6 +1,7 @@
 //! Amazon Bedrock (`bedrock`): chat and completions through the Converse API
 //! (`POST /model/{modelId}/converse`, `/converse-stream` when streaming), embeddings through
-//! InvokeModel (`POST /model/{modelId}/invoke`) with the body of the model's family, every
+//! InvokeModel (`POST /model/{modelId}/invoke`) with the body of the model's family (images
+//! too, bodies in `crate::routes::images`), every
 //! request signed with AWS SigV4 (service `bedrock`).
 //!
 //! Spec: docs/kong-compatibility.md §13.6 (what Kong does; its quirks are not copied),
@@ -97,7 +98,9 @@ fn operation_path(
             format!("/model/{}/converse-stream", model()?)
         }
         RouteType::Chat | RouteType::Completions => format!("/model/{}/converse", model()?),
-        RouteType::Embeddings => format!("/model/{}/invoke", model()?),
+        RouteType::Embeddings | RouteType::ImageGenerations | RouteType::ImageEdits => {
+            format!("/model/{}/invoke", model()?)
+        }
         // Native Bedrock bodies go to the path the client used; only host and auth change.
         _ => client_path.to_string(),
     })
@@ -111,7 +114,12 @@ impl Provider for Bedrock {
     fn supports(&self, route: RouteType) -> bool {
         matches!(
             route,
-            RouteType::Chat | RouteType::Completions | RouteType::Embeddings | RouteType::Preserve
+            RouteType::Chat
+                | RouteType::Completions
+                | RouteType::Embeddings
+                | RouteType::Preserve
+                | RouteType::ImageGenerations
+                | RouteType::ImageEdits
         )
     }
 

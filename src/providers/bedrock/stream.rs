@@ -7,8 +7,8 @@
 //!   toolUse blocks seen before it (the content-block index counts text blocks too, so it is
 //!   never used as the tool index); its argument fragments (`delta.toolUse.input`) go to that
 //!   index, so several tool calls in one answer stay apart.
-//! - text deltas → `Text`, `delta.reasoningContent.text` → `Reasoning` (signatures and redacted
-//!   reasoning are not forwarded); empty pieces are skipped.
+//! - text deltas → `Text`, `delta.reasoningContent.text` → `Reasoning`, its `signature` →
+//!   `ReasoningSignature`, its `redactedContent` → `RedactedReasoning`; empty pieces are skipped.
 //! - `messageStop` → `Finish` (mapped to OpenAI's set); `metadata` (sent after messageStop) →
 //!   `Usage`: both are emitted as they arrive, the emitter orders the chunks.
 //! - an exception message (`:message-type` `exception`, e.g. `throttlingException`,
@@ -106,9 +106,15 @@ impl ConverseStream {
                 if let Some(text) = delta.text.filter(|t| !t.is_empty()) {
                     out.push(StreamEvent::Text(text));
                 }
-                if let Some(r) = delta.reasoning_content.and_then(|r| r.text) {
-                    if !r.is_empty() {
-                        out.push(StreamEvent::Reasoning(r));
+                if let Some(r) = delta.reasoning_content {
+                    if let Some(t) = r.text.filter(|t| !t.is_empty()) {
+                        out.push(StreamEvent::Reasoning(t));
+                    }
+                    if let Some(sig) = r.signature.filter(|s| !s.is_empty()) {
+                        out.push(StreamEvent::ReasoningSignature(sig));
+                    }
+                    if let Some(data) = r.redacted_content.filter(|d| !d.is_empty()) {
+                        out.push(StreamEvent::RedactedReasoning(data));
                     }
                 }
                 if let Some(tool) = delta.tool_use {

@@ -79,13 +79,64 @@ pub enum ContentBlock {
     ToolUse(ToolUseBlock),
     /// `{"toolResult": {"toolUseId", "content", "status"?}}`
     ToolResult(ToolResultBlock),
+    /// `{"reasoningContent": {"reasoningText": {"text", "signature"?}}}` or
+    /// `{"reasoningContent": {"redactedContent": …}}`: earlier reasoning of an assistant turn.
+    ReasoningContent(ReasoningContentBlock),
+    /// `{"cachePoint": {"type": "default", "ttl"?}}`: a prompt-cache breakpoint.
+    CachePoint(CachePointBlock),
 }
 
-/// `SystemContentBlock` (text member only).
+/// `SystemContentBlock` (`text` and `cachePoint` members).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SystemBlock {
+#[serde(rename_all = "camelCase")]
+pub enum SystemBlock {
     /// System prompt text (non-empty).
+    Text(String),
+    /// A prompt-cache breakpoint after the blocks before it.
+    CachePoint(CachePointBlock),
+}
+
+/// `CachePointBlock`: `type` is always `default`; `ttl` `5m` or `1h`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CachePointBlock {
+    /// `default`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Cache lifetime, when not the default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<String>,
+}
+
+impl CachePointBlock {
+    /// A breakpoint with the given lifetime (`5m`, `1h`; others are left to the default).
+    pub fn new(ttl: Option<&str>) -> Self {
+        CachePointBlock {
+            kind: "default",
+            ttl: ttl
+                .filter(|t| matches!(*t, "5m" | "1h"))
+                .map(str::to_string),
+        }
+    }
+}
+
+/// `ReasoningContentBlock` union, request side.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ReasoningContentBlock {
+    /// `{"text", "signature"?}`.
+    ReasoningText(ReasoningTextOut),
+    /// Encrypted reasoning (base64), as the model gave it.
+    RedactedContent(String),
+}
+
+/// `ReasoningTextBlock`, request side.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReasoningTextOut {
+    /// Reasoning text.
     pub text: String,
+    /// The model's signature of the text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 /// `ImageBlock`.
@@ -178,7 +229,7 @@ pub struct ToolConfig {
     pub tool_choice: Option<ToolChoice>,
 }
 
-/// `Tool` union (`toolSpec` member).
+/// `Tool` union (`toolSpec` member; a `cachePoint` member is added by the Anthropic ingress).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tool {
@@ -328,6 +379,9 @@ pub struct ReasoningBlock {
     /// `{"text", "signature"?}`.
     #[serde(default)]
     pub reasoning_text: Option<ReasoningText>,
+    /// Encrypted reasoning (base64).
+    #[serde(default)]
+    pub redacted_content: Option<String>,
 }
 
 /// `ReasoningTextBlock`.
@@ -336,6 +390,9 @@ pub struct ReasoningText {
     /// Reasoning text.
     #[serde(default)]
     pub text: String,
+    /// The model's signature of the text (to send back with it on the next turn).
+    #[serde(default)]
+    pub signature: Option<String>,
 }
 
 /// `StopReason`.
@@ -453,10 +510,17 @@ pub struct ToolUseDelta {
 
 /// `ReasoningContentBlockDelta` union (`text`, `signature`, `redactedContent`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ReasoningDelta {
-    /// Reasoning text piece (signatures and redacted content are not forwarded).
+    /// Reasoning text piece.
     #[serde(default)]
     pub text: Option<String>,
+    /// The signature of the block's reasoning text (sent once, after the text).
+    #[serde(default)]
+    pub signature: Option<String>,
+    /// Encrypted reasoning (base64).
+    #[serde(default)]
+    pub redacted_content: Option<String>,
 }
 
 /// `messageStop`.

@@ -180,8 +180,9 @@ fn encode_user_content(content: Option<&Content>) -> wire::UserContent {
                             detail: image_url.detail.clone(),
                         },
                     }),
-                    // Audio, files, …: Cohere chat has no such input.
-                    OaContentPart::Unsupported => None,
+                    // Audio, files, cache breakpoints, earlier reasoning: Cohere chat has no
+                    // such input.
+                    _ => None,
                 })
                 .collect(),
         ),

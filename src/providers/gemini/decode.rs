@@ -21,7 +21,9 @@ use super::wire::{
     BatchEmbedContentsResponse, Candidate, FinishReason, GenerateContentResponse, Part,
     PredictResponse, UsageMetadata,
 };
-use crate::api::chat::{AssistantMessage, ChatChoice, FunctionCall, Role, ToolCall};
+use crate::api::chat::{
+    AssistantMessage, ChatChoice, FunctionCall, ReasoningBlock, Role, ToolCall,
+};
 use crate::api::completions::CompletionChoice;
 use crate::api::embeddings::Embedding;
 use crate::api::{self, ChatResponse, CompletionsResponse, EmbeddingsResponse, Usage};
@@ -233,8 +235,13 @@ fn candidate_parts(c: &Candidate) -> impl Iterator<Item = &Part> {
 fn chat_choice(c: &Candidate, position: usize, ids: &mut CallIds<'_>) -> ChatChoice {
     let mut text: Option<String> = None;
     let mut reasoning: Option<String> = None;
+    // The signature of a part that is not a call (a call's travels in its id).
+    let mut signature: Option<String> = None;
     let mut tool_calls = Vec::new();
     for part in candidate_parts(c) {
+        if part.function_call.is_none() && signature.is_none() {
+            signature = part.thought_signature.clone().filter(|s| !s.is_empty());
+        }
         if let Some(call) = &part.function_call {
             let arguments = call
                 .args
@@ -259,6 +266,14 @@ fn chat_choice(c: &Candidate, position: usize, ids: &mut CallIds<'_>) -> ChatCho
         }
     }
     let has_calls = !tool_calls.is_empty();
+    let reasoning_blocks = match (&reasoning, &signature) {
+        (None, None) => Vec::new(),
+        _ => vec![ReasoningBlock {
+            text: reasoning.clone().unwrap_or_default(),
+            signature,
+            redacted: None,
+        }],
+    };
     let content = match text {
         Some(t) => Some(t),
         None if has_calls => None,
@@ -272,6 +287,7 @@ fn chat_choice(c: &Candidate, position: usize, ids: &mut CallIds<'_>) -> ChatCho
             reasoning_content: reasoning,
             tool_calls: has_calls.then_some(tool_calls),
             refusal: None,
+            reasoning_blocks,
         },
         finish_reason: map_finish(c.finish_reason, has_calls),
     }

@@ -189,7 +189,12 @@ fn encode_messages(messages: &[Message]) -> Result<(Option<Content>, Vec<Content
                 let mut parts: Vec<Part> = Vec::new();
                 let text: String = text_parts(msg.content.as_ref()).collect();
                 if !text.is_empty() {
-                    parts.push(Part::text(text));
+                    // The signature of earlier reasoning goes back on the answer's text part
+                    // (Gemini "Thought signatures"); a call's signature comes from its id.
+                    parts.push(Part {
+                        thought_signature: thinking_signature(msg.content.as_ref()),
+                        ..Part::text(text)
+                    });
                 }
                 for call in msg.tool_calls.iter().flatten() {
                     call_names.insert(call.id.as_str(), call.function.name.as_str());
@@ -269,19 +274,34 @@ fn text_parts(content: Option<&OaContent>) -> impl Iterator<Item = String> + '_ 
     list.into_iter().filter(|s| !s.is_empty())
 }
 
+/// The signature of the first `thinking` part of an assistant message.
+fn thinking_signature(content: Option<&OaContent>) -> Option<String> {
+    let Some(OaContent::Parts(parts)) = content else {
+        return None;
+    };
+    parts.iter().find_map(|p| match p {
+        ContentPart::Thinking { signature, .. } => signature.clone().filter(|s| !s.is_empty()),
+        _ => None,
+    })
+}
+
 fn user_parts(content: Option<&OaContent>, position: usize) -> Result<Vec<Part>, ProxyError> {
     match content {
         None => Ok(Vec::new()),
         Some(OaContent::Text(s)) => Ok(vec![Part::text(s.clone())]),
         Some(OaContent::Parts(parts)) => parts
             .iter()
-            .map(|p| match p {
-                ContentPart::Text { text } => Ok(Part::text(text.clone())),
-                ContentPart::ImageUrl { image_url } => image_part(image_url),
-                ContentPart::Unsupported => Err(ProxyError::bad_request(format!(
+            .filter_map(|p| match p {
+                ContentPart::Text { text } => Some(Ok(Part::text(text.clone()))),
+                ContentPart::ImageUrl { image_url } => Some(image_part(image_url)),
+                // No block-level cache in Gemini; reasoning is the model's, not the user's.
+                ContentPart::CachePoint { .. }
+                | ContentPart::Thinking { .. }
+                | ContentPart::RedactedThinking { .. } => None,
+                ContentPart::Unsupported => Some(Err(ProxyError::bad_request(format!(
                     "message at position {position} has a content part type Gemini cannot take \
                      (only text and image_url are translated)"
-                ))),
+                )))),
             })
             .collect(),
     }

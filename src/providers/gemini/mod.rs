@@ -12,7 +12,9 @@
 //!   (SSE is what Google's SDKs use; the translator also takes the JSON-array form);
 //! - embeddings: AI Studio `:batchEmbedContents`; Vertex `:predict` (the Vertex "Text
 //!   embeddings API", which serves `gemini-embedding-001`, `text-embedding-005` and
-//!   `text-multilingual-embedding-002`; Kong's docs say "generateContent", which does not embed).
+//!   `text-multilingual-embedding-002`; Kong's docs say "generateContent", which does not embed);
+//! - images: `:generateContent` with image output, `:predict` for Imagen models (bodies in
+//!   `crate::routes::images`).
 //!
 //! Auth is not applied here: the exchange injects `config.auth` (AI Studio key as query `key`
 //! or header `x-goog-api-key`; a configured `Authorization: Bearer …` for Vertex).
@@ -90,11 +92,14 @@ fn bare_model(model: &str) -> &str {
     model.strip_prefix("models/").unwrap_or(model)
 }
 
-/// The operation for a route.
-fn operation(route: RouteType, stream: bool, vertex: bool) -> &'static str {
+/// The operation for a route (images: `crate::routes::images`).
+fn operation(route: RouteType, stream: bool, vertex: bool, model: &str) -> &'static str {
+    let image = matches!(route, RouteType::ImageGenerations | RouteType::ImageEdits);
     match route {
         RouteType::Embeddings if vertex => "predict",
         RouteType::Embeddings => "batchEmbedContents",
+        _ if image && crate::routes::images::is_imagen(model) => "predict",
+        _ if image => "generateContent",
         _ if stream => "streamGenerateContent",
         _ => "generateContent",
     }
@@ -128,7 +133,7 @@ pub fn target(ctx: &RequestCtx<'_>) -> Result<UpstreamTarget, ProxyError> {
         return Ok(target);
     }
     let stream = ctx.stream && ctx.route != RouteType::Embeddings;
-    let op = operation(ctx.route, stream, vx.is_some());
+    let op = operation(ctx.route, stream, vx.is_some(), ctx.model);
     let model = path_segment(ctx.model);
     target.path = match vx {
         Some(v) => {
@@ -167,7 +172,12 @@ impl Provider for Gemini {
     fn supports(&self, route: RouteType) -> bool {
         matches!(
             route,
-            RouteType::Chat | RouteType::Completions | RouteType::Embeddings | RouteType::Preserve
+            RouteType::Chat
+                | RouteType::Completions
+                | RouteType::Embeddings
+                | RouteType::Preserve
+                | RouteType::ImageGenerations
+                | RouteType::ImageEdits
         )
     }
 

@@ -5,7 +5,9 @@
 //!
 //! Guarantees:
 //! - `Meta{id: responseId, model: modelVersion or the request model}` once, before any content;
-//! - text parts → `Text`, `thought: true` parts → `Reasoning`, in order;
+//! - text parts → `Text`, `thought: true` parts → `Reasoning`, in order; the `thoughtSignature`
+//!   of a part that is not a function call → `ReasoningSignature` (after a thought's text,
+//!   before an answer text; a call's signature travels in its id);
 //! - a `functionCall` part arrives whole: `ToolCallStart` then one `ToolCallArgs` with the full
 //!   JSON arguments; indices count the answer's calls from 0 (several calls work, in one chunk or
 //!   across chunks); ids follow the non-stream rules (`decode::CallIds`, thought signature
@@ -123,12 +125,25 @@ impl GeminiStream {
                         .map(|a| a.to_string())
                         .unwrap_or_else(|| "{}".to_string()),
                 });
-            } else if let Some(text) = part.text.as_ref().filter(|t| !t.is_empty()) {
-                out.push(if part.thought == Some(true) {
-                    StreamEvent::Reasoning(text.clone())
-                } else {
-                    StreamEvent::Text(text.clone())
-                });
+            } else {
+                let thought = part.thought == Some(true);
+                let signature = part.thought_signature.as_ref().filter(|s| !s.is_empty());
+                let text = part.text.as_ref().filter(|t| !t.is_empty());
+                // A signature closes the reasoning before it: after a thought's text, before
+                // an answer text.
+                if let (Some(sig), false) = (signature, thought) {
+                    out.push(StreamEvent::ReasoningSignature(sig.clone()));
+                }
+                if let Some(text) = text {
+                    out.push(if thought {
+                        StreamEvent::Reasoning(text.clone())
+                    } else {
+                        StreamEvent::Text(text.clone())
+                    });
+                }
+                if let (Some(sig), true) = (signature, thought) {
+                    out.push(StreamEvent::ReasoningSignature(sig.clone()));
+                }
             }
         }
         if candidate.finish_reason.is_some() {

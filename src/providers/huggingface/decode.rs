@@ -137,6 +137,7 @@ fn decode_choice(
             reasoning_content: message.reasoning_content.filter(|r| !r.is_empty()),
             tool_calls: called_tools.then_some(tool_calls),
             refusal: None,
+            reasoning_blocks: Vec::new(),
         },
         finish_reason: choice.finish_reason.map(|r| finish_reason(r, called_tools)),
     })

@@ -107,6 +107,7 @@ pub fn decode_chat(body: &[u8], ctx: &ResponseCtx<'_>) -> Result<LlmResponse, Tr
                 reasoning_content: message.thinking.filter(|t| !t.is_empty()),
                 tool_calls: Some(calls).filter(|c| !c.is_empty()),
                 refusal: None,
+                reasoning_blocks: Vec::new(),
             },
             finish_reason: Some(finish),
         }],

@@ -51,7 +51,7 @@ impl Provider for Compat {
     fn upstream(&self, ctx: &RequestCtx<'_>) -> Result<UpstreamTarget, ProxyError> {
         let routed = !ctx.route.is_llm() && ctx.route != RouteType::Preserve;
         let op = if routed {
-            crate::routes::openai_path(ctx.route, ctx.client_path)
+            crate::routes::compat_path(self.profile.name, ctx.route, ctx.client_path)
         } else {
             self.profile.path(ctx.route).unwrap_or("/").to_string()
         };

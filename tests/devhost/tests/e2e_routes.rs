@@ -1,7 +1,9 @@
-//! End-to-end: the real `ai_proxy.wasm` in `ai-gateway` (both profiles) in front of the mock
-//! for the route groups beyond chat (docs/routes.md): REST sub-paths and methods, multipart
-//! uploads forwarded byte for byte, binary answers untouched, Azure's URL layout, usage
-//! analytics, and realtime upgrades (routed by the filter, refused by this HTTP-only host).
+//! End-to-end: the real `ai_proxy.wasm` under real Envoy and both emulator profiles
+//! (`devhost::envoy::scenario`) in front of the mock for the route groups beyond chat
+//! (docs/routes.md): REST sub-paths and methods, multipart uploads forwarded byte for byte,
+//! binary answers untouched, Azure's URL layout, usage analytics, images translated for
+//! Gemini, Bedrock and DashScope, refusals, and realtime upgrades (routed by the filter;
+//! proxied by real Envoy, refused by the HTTP-only dev gateway).
 
 #![allow(
     clippy::unwrap_used,
@@ -10,11 +12,12 @@
     clippy::indexing_slicing
 )]
 
-use devhost::client::Target;
-use devhost::gateway::{self, GatewayConfig, RunningGateway};
-use devhost::mock::{MockOptions, MockServer, FILE_CONTENT, SPEECH_BYTES, VIDEO_BYTES};
-use devhost::testing::{self, http, HttpResponse};
-use devhost::{HostOptions, Profile};
+use devhost::envoy::{scenario, Gateway, TestHost};
+use devhost::mock::{
+    MockOptions, MockServer, DASHSCOPE_IMAGE_URL, FILE_CONTENT, IMAGE_B64, SPEECH_BYTES,
+    VIDEO_BYTES,
+};
+use devhost::testing::{http, HttpResponse};
 use serde_json::{json, Value};
 
 fn openai(route: &str, model: Option<&str>) -> Value {
@@ -31,28 +34,12 @@ fn azure(route: &str) -> Value {
             "azure_api_version": "2025-04-01-preview"}}})
 }
 
-fn start(profile: Profile, cfg: &Value, mock: &MockServer) -> RunningGateway {
-    let module = testing::ai_proxy().expect("ai_proxy.wasm (make wasm)");
-    let mut opts = HostOptions::with_config(profile, cfg.to_string());
-    opts.client_body_buffer_size = 1 << 20;
-    let gc = GatewayConfig {
-        module,
-        opts,
-        upstream_override: Some(Target::from_url(&mock.url()).unwrap()),
-        clusters: Vec::new(),
-        log_json: false,
-        quiet: true,
-    };
-    gateway::spawn(gc).unwrap_or_else(|e| panic!("{profile:?}: {e}"))
+/// A gateway on `host` running `cfg` in front of `mock` (Kong's body buffer at 1 MiB).
+fn start(host: TestHost, cfg: &Value, mock: &MockServer) -> Gateway {
+    host.gateway(&cfg.to_string(), &mock.url())
 }
 
-fn call(
-    gw: &RunningGateway,
-    method: &str,
-    path: &str,
-    ct: Option<&str>,
-    body: &[u8],
-) -> HttpResponse {
+fn call(gw: &Gateway, method: &str, path: &str, ct: Option<&str>, body: &[u8]) -> HttpResponse {
     let mut h = Vec::new();
     if let Some(ct) = ct {
         h.push(("content-type", ct));
@@ -87,7 +74,7 @@ fn multipart(fields: &[(&str, &str)], file: (&str, &[u8])) -> Vec<u8> {
 
 #[test]
 fn rest_surfaces_map_methods_sub_paths_and_queries() {
-    for p in Profile::ALL {
+    scenario("rest surfaces map methods sub paths and queries", |p| {
         let mock = MockServer::start(MockOptions::default()).unwrap();
         let files = start(p, &openai("llm/v1/files", None), &mock);
         let r = call(&files, "GET", "/v1/files/file-abc123/content", None, b"");
@@ -155,12 +142,12 @@ fn rest_surfaces_map_methods_sub_paths_and_queries() {
         let r = call(&video, "GET", "/v1/videos/video_123/content", None, b"");
         assert_eq!(r.body, VIDEO_BYTES, "{p:?}: video bytes untouched");
         assert_eq!(header(&r, "content-type"), Some("video/mp4"));
-    }
+    });
 }
 
 #[test]
 fn multipart_uploads_go_through_byte_for_byte() {
-    for p in Profile::ALL {
+    scenario("multipart uploads go through byte for byte", |p| {
         let mock = MockServer::start(MockOptions::default()).unwrap();
         let ct = format!("multipart/form-data; boundary={BOUNDARY}");
         let upload = multipart(
@@ -194,12 +181,12 @@ fn multipart_uploads_go_through_byte_for_byte() {
             serde_json::from_slice::<Value>(&r.body).unwrap(),
             json!({"error": {"message": "cannot use own model - must be: whisper-1"}})
         );
-    }
+    });
 }
 
 #[test]
 fn speech_and_images_on_openai_and_azure() {
-    for p in Profile::ALL {
+    scenario("speech and images on openai and azure", |p| {
         let mock = MockServer::start(MockOptions::default()).unwrap();
         let speech =
             json!({"input": "The quick brown fox jumped over the lazy dog.", "voice": "alloy"});
@@ -243,12 +230,12 @@ fn speech_and_images_on_openai_and_azure() {
         let r = call(&gw, "GET", "/v1/files/file-1/content", None, b"");
         assert_eq!(r.body, FILE_CONTENT);
         assert_eq!(mock.last().unwrap().path, "/openai/files/file-1/content");
-    }
+    });
 }
 
 #[test]
 fn responses_pass_through_streamed_and_not() {
-    for p in Profile::ALL {
+    scenario("responses pass through streamed and not", |p| {
         let mock = MockServer::start(MockOptions::default()).unwrap();
         let gw = start(p, &openai("llm/v1/responses", Some("gpt-4.1")), &mock);
         let body = json!({"model": "gpt-4.1", "input": "Hi"});
@@ -292,12 +279,12 @@ fn responses_pass_through_streamed_and_not() {
             br#"{"model":"o3","input":"x"}"#,
         );
         assert_eq!(r.status, 400);
-    }
+    });
 }
 
 #[test]
-fn realtime_upgrade_is_routed_then_refused_clearly_by_this_http_only_host() {
-    for p in Profile::ALL {
+fn realtime_upgrade_is_routed_then_proxied_or_refused_clearly() {
+    scenario("realtime upgrade routed", |p| {
         let mock = MockServer::start(MockOptions::default()).unwrap();
         let gw = start(
             p,
@@ -310,7 +297,34 @@ fn realtime_upgrade_is_routed_then_refused_clearly_by_this_http_only_host() {
             ("sec-websocket-version", "13"),
             ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
         ];
+        // The filter's own checks come first: a pinned model.
+        let r = http(gw.addr, "GET", "/v1/realtime?model=other", &h, b"").unwrap();
+        assert_eq!(
+            serde_json::from_slice::<Value>(&r.body).unwrap(),
+            json!({"error": {"message": "cannot use own model - must be: gpt-realtime"}}),
+            "{p:?}"
+        );
+        assert!(mock.requests().is_empty(), "nothing reached the upstream");
         let r = http(gw.addr, "GET", "/v1/realtime", &h, b"").unwrap();
+        if p == TestHost::RealEnvoy {
+            // Envoy proxies the upgrade (the listener has `upgrade_configs: websocket`) to
+            // where the filter routed it, with its auth; the mock speaks no WebSocket and
+            // answers 404, which Envoy passes back.
+            let seen = mock.last().expect("the upgrade reached the upstream");
+            assert_eq!(
+                (
+                    seen.method.as_str(),
+                    seen.path.as_str(),
+                    seen.query.as_str()
+                ),
+                ("GET", "/v1/realtime", "model=gpt-realtime")
+            );
+            assert_eq!(seen.header("authorization"), Some("Bearer sk-conf"));
+            assert_eq!(seen.header("upgrade"), Some("websocket"));
+            assert_eq!(r.status, 404, "{}", r.text());
+            return;
+        }
+        // The dev gateway proxies HTTP only: a clear 400 that says where the filter routed it.
         assert_eq!(r.status, 400, "{p:?}: {}", r.text());
         let msg = serde_json::from_slice::<Value>(&r.body).unwrap()["error"]["message"]
             .as_str()
@@ -321,12 +335,149 @@ fn realtime_upgrade_is_routed_then_refused_clearly_by_this_http_only_host() {
             msg.ends_with("/v1/realtime?model=gpt-realtime); use Envoy for realtime"),
             "{msg}"
         );
-        // The filter's own checks come first: a pinned model.
-        let r = http(gw.addr, "GET", "/v1/realtime?model=other", &h, b"").unwrap();
-        assert_eq!(
-            serde_json::from_slice::<Value>(&r.body).unwrap(),
-            json!({"error": {"message": "cannot use own model - must be: gpt-realtime"}})
-        );
         assert!(mock.requests().is_empty(), "nothing reached the upstream");
-    }
+    });
+}
+
+fn gemini(route: &str, model: &str) -> Value {
+    json!({"route_type": route, "auth": {"header_name": "x-goog-api-key", "header_value": "g-key"},
+        "logging": {"log_statistics": true},
+        "model": {"provider": "gemini", "name": model}})
+}
+
+fn json_of(r: &HttpResponse) -> Value {
+    serde_json::from_slice(&r.body).unwrap_or_else(|_| panic!("not JSON: {}", r.text()))
+}
+
+#[test]
+fn images_translated_for_gemini_bedrock_and_dashscope() {
+    scenario("images translated", |p| {
+        let mock = MockServer::start(MockOptions::default()).unwrap();
+        let req = json!({"prompt": "A cute baby sea otter", "n": 1, "size": "1024x1024"});
+        let post = |gw: &Gateway| {
+            call(
+                gw,
+                "POST",
+                "/v1/images/generations",
+                Some("application/json"),
+                req.to_string().as_bytes(),
+            )
+        };
+
+        let gw = start(
+            p,
+            &gemini("image/v1/images/generations", "gemini-2.5-flash-image"),
+            &mock,
+        );
+        let r = post(&gw);
+        assert_eq!(r.status, 200, "{p:?}: {}", r.text());
+        let v = json_of(&r);
+        assert_eq!(v["data"], json!([{"b64_json": IMAGE_B64}]), "{p:?}: {v}");
+        assert_eq!(v["usage"]["output_tokens"], json!(1290));
+        let seen = mock.last().unwrap();
+        assert_eq!(
+            seen.path,
+            "/v1beta/models/gemini-2.5-flash-image:generateContent"
+        );
+        assert_eq!(seen.header("x-goog-api-key"), Some("g-key"));
+        assert_eq!(
+            seen.json()["generationConfig"]["imageConfig"],
+            json!({"aspectRatio": "1:1"})
+        );
+
+        let gw = start(
+            p,
+            &gemini("image/v1/images/generations", "imagen-4.0-generate-001"),
+            &mock,
+        );
+        let r = post(&gw);
+        assert_eq!(
+            json_of(&r)["data"],
+            json!([{"b64_json": IMAGE_B64}]),
+            "{p:?}"
+        );
+        assert_eq!(
+            mock.last().unwrap().path,
+            "/v1beta/models/imagen-4.0-generate-001:predict"
+        );
+
+        let bedrock = json!({"route_type": "image/v1/images/generations",
+            "auth": {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"},
+            "model": {"provider": "bedrock", "name": "amazon.nova-canvas-v1:0", "options": {"bedrock": {"aws_region": "us-east-1"}}}});
+        let gw = start(p, &bedrock, &mock);
+        let r = post(&gw);
+        assert_eq!(r.status, 200, "{p:?}: {}", r.text());
+        assert_eq!(json_of(&r)["data"], json!([{"b64_json": IMAGE_B64}]));
+        let seen = mock.last().unwrap();
+        assert_eq!(seen.path, "/model/amazon.nova-canvas-v1%3A0/invoke");
+        assert!(seen
+            .header("authorization")
+            .is_some_and(|a| a.starts_with("AWS4-HMAC-SHA256 ")));
+        assert_eq!(seen.json()["taskType"], json!("TEXT_IMAGE"));
+
+        let dashscope = json!({"route_type": "image/v1/images/generations",
+            "auth": {"header_name": "Authorization", "header_value": "Bearer sk-ds"},
+            "model": {"provider": "dashscope", "name": "qwen-image"}});
+        let gw = start(p, &dashscope, &mock);
+        let r = post(&gw);
+        assert_eq!(
+            json_of(&r)["data"],
+            json!([{"url": DASHSCOPE_IMAGE_URL}]),
+            "{p:?}"
+        );
+        assert_eq!(
+            mock.last().unwrap().path,
+            "/api/v1/services/aigc/multimodal-generation/generation"
+        );
+    });
+}
+
+#[test]
+fn image_edit_upload_is_translated_for_gemini() {
+    scenario("image edit translated", |p| {
+        let mock = MockServer::start(MockOptions::default()).unwrap();
+        let gw = start(
+            p,
+            &gemini("image/v1/images/edits", "gemini-2.5-flash-image"),
+            &mock,
+        );
+        let png = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0x00];
+        let form = multipart(&[("prompt", "Add a party hat")], ("image", &png));
+        let ct = format!("multipart/form-data; boundary={BOUNDARY}");
+        let r = call(&gw, "POST", "/v1/images/edits", Some(&ct), &form);
+        assert_eq!(r.status, 200, "{p:?}: {}", r.text());
+        assert_eq!(json_of(&r)["data"], json!([{"b64_json": IMAGE_B64}]));
+        let seen = mock.last().unwrap();
+        assert_eq!(seen.header("content-type"), Some("application/json"));
+        assert_eq!(
+            seen.json()["contents"][0]["parts"][1],
+            json!({"inlineData": {"mimeType": "application/octet-stream", "data": "iVBORw0KGgr/AA=="}})
+        );
+    });
+}
+
+#[test]
+fn kong_listed_combinations_the_filter_cannot_serve_get_400() {
+    scenario("refused route types", |p| {
+        let mock = MockServer::start(MockOptions::default()).unwrap();
+        let cfg = json!({"route_type": "llm/v1/batches",
+            "auth": {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"},
+            "model": {"provider": "bedrock", "options": {"bedrock": {"aws_region": "us-east-1"}}}});
+        let gw = start(p, &cfg, &mock);
+        let body = json!({"input_file_id": "file-abc123", "endpoint": "/v1/chat/completions", "completion_window": "24h"});
+        let r = call(
+            &gw,
+            "POST",
+            "/v1/batches",
+            Some("application/json"),
+            body.to_string().as_bytes(),
+        );
+        assert_eq!(r.status, 400, "{p:?}: {}", r.text());
+        let msg = json_of(&r)["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(msg.contains("S3"), "{msg}");
+        assert!(mock.requests().is_empty());
+    });
 }

@@ -12,9 +12,9 @@
 //! - Anthropic: `/v1/messages` (JSON or SSE events).
 //! - Cohere: `/v1/chat` (JSON, NDJSON stream), `/v2/chat` (JSON, SSE), `/v1/embed`, `/v2/embed`.
 //! - Gemini / Vertex: `…/models/{m}:generateContent`, `:streamGenerateContent` (SSE with
-//!   `alt=sse`, JSON array without), `:embedContent`, `:batchEmbedContents`.
+//!   `alt=sse`, JSON array without), `:embedContent`, `:batchEmbedContents`, `:countTokens`.
 //! - Bedrock: `/model/{id}/converse`, `/model/{id}/converse-stream` (AWS eventstream),
-//!   `/model/{id}/invoke` (embeddings).
+//!   `/model/{id}/invoke` (embeddings), `/model/{id}/count-tokens`.
 //! - Ollama: `/api/chat` (JSON, NDJSON stream), `/api/generate`, `/api/embed`.
 //! - Fault modes (`faults.rs`, [`faults::FaultServer`]): a scripted upstream that resets,
 //!   stalls or breaks its `content-length` on demand (the hostile catalogue under real Envoy).
@@ -41,7 +41,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 pub use providers::{answer, eventstream_message};
-pub use routes::{FILE_CONTENT, SPEECH_BYTES, VIDEO_BYTES};
+pub use routes::{DASHSCOPE_IMAGE_URL, FILE_CONTENT, IMAGE_B64, SPEECH_BYTES, VIDEO_BYTES};
 
 /// A request the mock received.
 #[derive(Debug, Clone, Default)]

@@ -3,6 +3,10 @@
 //! (`/openai/deployments/{d}/…`, `/openai/files…`, `/openai/v1/responses…`,
 //! `/openai/v1/video/generations/jobs…`). Binary answers (speech, file and video content) are
 //! fixed bytes that are not valid UTF-8, so a filter that touched them would be seen.
+//!
+//! The image APIs the filter translates OpenAI images to are answered here too (Gemini
+//! `generateContent` with image output, Imagen `:predict`, Bedrock `InvokeModel` for Nova
+//! Canvas/Titan and Stability, DashScope multimodal generation), with their references' shapes.
 
 use serde_json::{json, Value};
 
@@ -18,6 +22,10 @@ pub const VIDEO_BYTES: &[u8] = &[
     0, 0, 0, 0x18, b'f', b't', b'y', b'p', b'm', b'p', b'4', b'2', 0xff, 0xfe,
 ];
 const CREATED: i64 = 1_741_476_542;
+/// The image every mocked image API returns (base64 of a PNG signature).
+pub const IMAGE_B64: &str = "iVBORw0KGgo=";
+/// The URL DashScope's mock answers with.
+pub const DASHSCOPE_IMAGE_URL: &str = "https://dashscope-result.example/mock.png";
 const TEXT: &str = "Hello! How can I help you today?";
 
 fn json_answer(status: u16, v: Value) -> Answer {
@@ -59,8 +67,73 @@ fn operation(path: &str) -> Option<&str> {
     OPS.iter().any(|op| rest.starts_with(op)).then_some(rest)
 }
 
+/// A provider's own image API (what the filter translates OpenAI images to), or `None`.
+fn image_api(r: &Recorded) -> Option<Answer> {
+    let b = r.json();
+    let p = r.path.as_str();
+    let wants_image = b
+        .pointer("/generationConfig/responseModalities")
+        .and_then(Value::as_array)
+        .is_some_and(|m| m.iter().any(|x| x == "IMAGE"));
+    let n = |v: Option<&Value>| v.and_then(Value::as_u64).unwrap_or(1) as usize;
+    if p.ends_with(":generateContent") && wants_image {
+        // Gemini API "Image generation": a text part and an inlineData part per candidate.
+        let count = n(b.pointer("/generationConfig/candidateCount"));
+        let candidates: Vec<Value> = (0..count)
+            .map(|i| {
+                json!({"index": i, "finishReason": "STOP", "content": {"role": "model", "parts": [
+                {"text": "Here is the image."},
+                {"inlineData": {"mimeType": "image/png", "data": IMAGE_B64}}]}})
+            })
+            .collect();
+        return Some(json_answer(
+            200,
+            json!({"candidates": candidates, "usageMetadata": {"promptTokenCount": 7,
+                "candidatesTokenCount": 1290, "totalTokenCount": 1297,
+                "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 7}]}}),
+        ));
+    }
+    if p.ends_with(":predict") && b.pointer("/instances/0/prompt").is_some() {
+        // Imagen: predictions[].bytesBase64Encoded.
+        let count = n(b.pointer("/parameters/sampleCount"));
+        let preds: Vec<Value> = (0..count)
+            .map(|_| json!({"mimeType": "image/png", "bytesBase64Encoded": IMAGE_B64}))
+            .collect();
+        return Some(json_answer(200, json!({ "predictions": preds })));
+    }
+    if p.starts_with("/model/") && p.ends_with("/invoke") {
+        if b.get("taskType").is_some() {
+            // Nova Canvas / Titan Image: {"images": [...], "error": null}.
+            let count = n(b.pointer("/imageGenerationConfig/numberOfImages"));
+            return Some(json_answer(
+                200,
+                json!({"images": vec![IMAGE_B64; count], "error": null}),
+            ));
+        }
+        if p.contains("stability.") {
+            return Some(json_answer(
+                200,
+                json!({"seeds": [42], "finish_reasons": [null], "images": [IMAGE_B64]}),
+            ));
+        }
+    }
+    if p == "/api/v1/services/aigc/multimodal-generation/generation" {
+        // DashScope Qwen-Image: image URLs in output.choices[].message.content[].
+        return Some(json_answer(
+            200,
+            json!({"output": {"choices": [{"finish_reason": "stop", "message": {"role": "assistant",
+                "content": [{"image": DASHSCOPE_IMAGE_URL}]}}]},
+                "usage": {"width": 1328, "height": 1328, "image_count": 1}, "request_id": "mock-1"}),
+        ));
+    }
+    None
+}
+
 /// The answer for a route-group request, or `None` when the path is not one.
 pub fn answer(r: &Recorded) -> Option<Answer> {
+    if let Some(a) = image_api(r) {
+        return Some(a);
+    }
     let op = operation(&r.path)?;
     let b = r.json();
     let model = b.get("model").and_then(Value::as_str).unwrap_or("gpt-4.1");
