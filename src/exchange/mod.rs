@@ -121,8 +121,6 @@ pub struct Exchange {
     include_usage: bool,
     /// The parsed request (JSON routes).
     request: Option<LlmRequest>,
-    /// The upstream body as sent (for `log_payloads`).
-    sent_body: Option<Vec<u8>>,
     started_ms: u64,
     status: u16,
     response: ResponseMode,
@@ -188,7 +186,6 @@ impl Exchange {
             stream: false,
             include_usage: false,
             request: None,
-            sent_body: None,
             started_ms: 0,
             status: 0,
             response: ResponseMode::Pending,
@@ -265,6 +262,11 @@ impl Exchange {
     /// Kong's `ai.proxy` record for a summary of this exchange.
     pub fn analytics_record(&self, s: &Summary<'_>) -> Value {
         self.analytics.to_json(s, self.cfg.raw.logging.log_payloads)
+    }
+
+    /// The record as JSON text (what the filter logs and publishes).
+    pub fn analytics_text(&self, s: &Summary<'_>) -> String {
+        self.analytics.to_text(s, self.cfg.raw.logging.log_payloads)
     }
 
     /// The analytics record, once the response is complete (`None` when
