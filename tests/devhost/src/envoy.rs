@@ -10,6 +10,8 @@
 //!   the test binary exits (a shell watchdog waits on a pipe the test process holds, see
 //!   [`EnvoyProcess`]). [`EnvoyProcess`] also runs any other bootstrap (the shipped configs).
 //! - [`TestHost::EmuEnvoy`], [`TestHost::EmuKong`]: `ai-gateway` in-process with that profile.
+//! - [`TestHost::RealNginx`]: nginx + ngx_wasm_module (Kong's wasm engine), one process per
+//!   gateway, when built (`make nginx-engine`; see [`crate::nginx`]).
 //!
 //! The binary: `$ENVOY_BIN` (the Makefile sets it), else `.venv/lib/python3*/site-packages/
 //! envoy/_bin/envoy`. A missing binary fails the test: nothing is skipped.
@@ -49,11 +51,23 @@ pub enum TestHost {
     EmuEnvoy,
     /// The emulator's Kong profile.
     EmuKong,
+    /// nginx 1.22 + ngx_wasm_module (wasmtime 26): Kong Gateway's wasm engine without its Lua
+    /// layer ([`crate::nginx`]).
+    RealNginx,
 }
 
 impl TestHost {
-    /// Every host, real Envoy first.
+    /// The hosts every machine has, real Envoy first.
     pub const ALL: [TestHost; 3] = [TestHost::RealEnvoy, TestHost::EmuEnvoy, TestHost::EmuKong];
+
+    /// [`TestHost::ALL`], and real nginx when its engine is built ([`crate::nginx::available`]).
+    pub fn all() -> Vec<TestHost> {
+        let mut v = TestHost::ALL.to_vec();
+        if crate::nginx::available() {
+            v.push(TestHost::RealNginx);
+        }
+        v
+    }
 
     /// Name used in messages and in the scenario counts.
     pub fn name(self) -> &'static str {
@@ -61,6 +75,7 @@ impl TestHost {
             TestHost::RealEnvoy => "envoy-real",
             TestHost::EmuEnvoy => "emulator-envoy",
             TestHost::EmuKong => "emulator-kong",
+            TestHost::RealNginx => "nginx-real",
         }
     }
 
@@ -68,13 +83,14 @@ impl TestHost {
     pub fn profile(self) -> Profile {
         match self {
             TestHost::RealEnvoy | TestHost::EmuEnvoy => Profile::Envoy,
-            TestHost::EmuKong => Profile::Kong,
+            TestHost::EmuKong | TestHost::RealNginx => Profile::Kong,
         }
     }
 
     /// Whether the host speaks h2c (HTTP/2 over cleartext, prior knowledge) to clients.
     pub fn serves_h2c(self) -> bool {
-        true
+        // The test nginx is built without the HTTP/2 module.
+        self != TestHost::RealNginx
     }
 
     /// A gateway running `config` (filter config JSON) in front of `upstream` (the mock's URL).
@@ -94,7 +110,18 @@ impl TestHost {
                     addr,
                     host: self,
                     emu: None,
+                    nginx: None,
                     log_from: envoy.log_len(),
+                })
+            }
+            TestHost::RealNginx => {
+                let gw = crate::nginx::NginxGateway::start(spec)?;
+                Ok(Gateway {
+                    addr: gw.addr,
+                    host: self,
+                    emu: None,
+                    nginx: Some(gw),
+                    log_from: 0,
                 })
             }
             TestHost::EmuEnvoy | TestHost::EmuKong => {
@@ -120,6 +147,7 @@ impl TestHost {
                     addr: gw.addr,
                     host: self,
                     emu: Some(gw),
+                    nginx: None,
                     log_from: 0,
                 })
             }
@@ -159,6 +187,7 @@ pub struct Gateway {
     /// Which host it is.
     pub host: TestHost,
     emu: Option<RunningGateway>,
+    nginx: Option<crate::nginx::NginxGateway>,
     log_from: usize,
 }
 
@@ -166,6 +195,9 @@ impl Gateway {
     /// Envoy's log lines that mean the filter crashed, since this gateway started (empty for
     /// the emulator, whose traps surface as 500/503 answers).
     pub fn problems(&self) -> Vec<String> {
+        if let Some(n) = &self.nginx {
+            return n.problems();
+        }
         if self.emu.is_some() {
             return Vec::new();
         }
@@ -177,12 +209,19 @@ impl Gateway {
 
     /// Envoy's log since this gateway started (empty for the emulator).
     pub fn envoy_log(&self) -> String {
-        if self.emu.is_some() {
+        if self.emu.is_some() || self.nginx.is_some() {
             return String::new();
         }
         RealEnvoy::shared()
             .map(|e| e.log_since(self.log_from))
             .unwrap_or_default()
+    }
+}
+
+impl Gateway {
+    /// The nginx of a [`TestHost::RealNginx`] gateway.
+    pub fn nginx(&self) -> Option<&crate::nginx::NginxGateway> {
+        self.nginx.as_ref()
     }
 }
 
@@ -192,6 +231,13 @@ impl Drop for Gateway {
             return;
         }
         let p = self.problems();
+        if let (false, Some(n)) = (p.is_empty(), &self.nginx) {
+            panic!(
+                "nginx + ngx_wasm_module logged a wasm failure:\n{}\n(error log: {}/logs/error.log)",
+                p.join("\n"),
+                n.dir.display()
+            );
+        }
         if !p.is_empty() {
             panic!(
                 "real Envoy logged a wasm failure:\n{}\n(full log: {})",
@@ -204,10 +250,10 @@ impl Drop for Gateway {
     }
 }
 
-/// Runs `f` under every host in [`TestHost::ALL`] and counts the scenario per host (see the
+/// Runs `f` under every host in [`TestHost::all`] and counts the scenario per host (see the
 /// module docs). `name` says what the scenario is, e.g. `"openai chat, chunked"`.
 pub fn scenario(name: &str, f: impl Fn(TestHost)) {
-    scenario_on(&TestHost::ALL, name, f);
+    scenario_on(&TestHost::all(), name, f);
 }
 
 /// Same, under some hosts only (say why next to the call).

@@ -22,6 +22,7 @@ pub mod harness;
 pub mod headers;
 mod imports;
 pub mod mock;
+pub mod nginx;
 pub mod profile;
 pub mod response;
 pub mod state;

@@ -56,11 +56,11 @@ fn providers() -> Vec<(&'static str, Value, &'static str, &'static str)> {
     ]
 }
 
-/// Hosts a framing runs on (h2c: real Envoy only, see the module docs).
-fn hosts(f: Framing) -> &'static [TestHost] {
+/// Hosts a framing runs on (h2c: real Envoy only, see the module docs; real nginx when built).
+fn hosts(f: Framing) -> Vec<TestHost> {
     match f {
-        Framing::H2cLength | Framing::H2cNoLength => &[TestHost::RealEnvoy],
-        _ => &TestHost::ALL,
+        Framing::H2cLength | Framing::H2cNoLength => vec![TestHost::RealEnvoy],
+        _ => TestHost::all(),
     }
 }
 
@@ -91,7 +91,7 @@ fn case(stream: bool) {
                 if stream { "streaming chat" } else { "chat" },
                 f.name()
             );
-            scenario_on(hosts(f), &label, |h| {
+            scenario_on(&hosts(f), &label, |h| {
                 let mock = MockServer::start(MockOptions::default()).unwrap();
                 let gw = h.gateway(&cfg.to_string(), &mock.url());
                 let body = json!({"model": model, "stream": stream, "messages": [{"role": "user", "content": "Hi"}]});
