@@ -5,7 +5,8 @@
 #      SECONDS_PER_RUN (5), CONNECTIONS ("1 8"), LOG_STATISTICS (true), PERF_RECORD (file: perf
 #      prefix: perf record -g the Envoy process during the 8-connection runs, FILE.without and
 #      FILE.with), WASM (another .wasm), LOG_LEVEL (Envoy's, default info), REPEAT (3: rounds of
-#      without/with pairs; the summary gives medians and the spread of the ratios).
+#      without/with pairs; the summary gives medians and the spread of the ratios), KEEP_LOG (copy
+#      Envoy's log there), STREAM (1: also the same request streamed, a 15-event answer), STOP (the bisect build of benches/envoy/bisect.patch: 1-4, 9).
 # Envoy runs with --concurrency 1 and listens on 127.0.0.1 only.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -38,7 +39,7 @@ MOCK_PORT=$(free_port); WITH_PORT=$(free_port); WITHOUT_PORT=$(free_port); ADMIN
 MOCK_PID=$!
 python3 benches/envoy/render.py "$WORK" "$BODY" template=benches/envoy/envoy.yaml.in \
     MOCK_PORT="$MOCK_PORT" WITH_PORT="$WITH_PORT" WITHOUT_PORT="$WITHOUT_PORT" ADMIN_PORT="$ADMIN_PORT" \
-    WASM="$WASM" LOG_STATISTICS="${LOG_STATISTICS:-true}"
+    WASM="$WASM" LOG_STATISTICS="${LOG_STATISTICS:-true}" STOP="${STOP:-0}"
 "$ENVOY" -c "$WORK/envoy.yaml" --concurrency 1 --disable-hot-restart --log-level "${LOG_LEVEL:-info}" ${ENVOY_ARGS:-} >"$WORK/envoy.log" 2>&1 &
 ENVOY_PID=$!
 i=0
@@ -71,6 +72,11 @@ while [ "$round" -lt "${REPEAT:-3}" ]; do
         perf_start "${PERF_RECORD:-}.with"
         PATH_SUFFIX=v1/chat/completions run with_filter "$WITH_PORT" "$WORK/openai.json" "$c"
         perf_wait
+        if [ "${STREAM:-1}" = 1 ]; then
+            PATH_SUFFIX=v1/messages run stream_without "$WITHOUT_PORT" "$WORK/anthropic_stream.json" "$c" \
+                --header "x-api-key: bench-key" --header "anthropic-version: 2023-06-01"
+            PATH_SUFFIX=v1/chat/completions run stream_with "$WITH_PORT" "$WORK/openai_stream.json" "$c"
+        fi
     done
 done
 python3 benches/envoy/summary.py "$WORK/results"
