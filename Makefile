@@ -80,18 +80,26 @@ bench: wasm devhost
 	sh benches/litellm/run.sh
 	sh benches/envoy/run.sh
 
-# Stable fuzz driver over every target (docs/hostile-input.md): FUZZ_SECONDS per target,
-# FUZZ_TARGETS=config,stream/… to pick some. Runs at the lowest priority.
+# Every fuzz target (docs/hostile-input.md "Fuzzing") for FUZZ_SECONDS each, at nice 19:
+# coverage-guided under libFuzzer (fuzz/run.sh) when `cargo +nightly fuzz` is installed, else
+# the stable driver of tests/fuzz.rs. FUZZ_TARGETS=config,stream/… picks some (stable driver).
 FUZZ_SECONDS ?= 10
 fuzz:
-	$(CARGO) test --release -p ai-proxy --test fuzz --no-run
-	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS=$(FUZZ_TARGETS) nice -n 19 \
-		$(CARGO) test --release -p ai-proxy --test fuzz -- --ignored --nocapture fuzz_for_a_while
+	@if cargo +nightly fuzz --version >/dev/null 2>&1; then \
+		$(CARGO) test -p ai-proxy --test fuzz -- --ignored fuzz_export_seeds && \
+		FUZZ_SLICE=$(FUZZ_SECONDS) FUZZ_TOTAL=$${FUZZ_TOTAL:-100000000000} FUZZ_UNTIL=$$(( $$(date +%s) + 50 * $(FUZZ_SECONDS) + 60 )) \
+			sh fuzz/run.sh; \
+	else \
+		$(CARGO) test --release -p ai-proxy --test fuzz --no-run && \
+		FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS=$(FUZZ_TARGETS) nice -n 19 \
+			$(CARGO) test --release -p ai-proxy --test fuzz -- --ignored --nocapture fuzz_for_a_while; \
+	fi
 
-# 20,000 mixed requests per emulator profile through long-lived VMs (SOAK_REQUESTS=…).
+# SOAK_REQUESTS (default 20,000) mixed requests through real Envoy (its RSS, the wasm memory
+# and wasm stats reported), then through each emulator profile.
 SOAK_REQUESTS ?= 20000
-soak: wasm
-	SOAK_REQUESTS=$(SOAK_REQUESTS) $(CARGO) test --release -p devhost --test hostile -- --ignored --nocapture soak_full
+soak: wasm envoy-bin
+	SOAK_REQUESTS=$(SOAK_REQUESTS) ENVOY_BIN=$(ENVOY_BIN) $(CARGO) test --release -p devhost --test hostile -- --ignored --nocapture soak_full
 
 lint:
 	$(CARGO) fmt --all -- --check

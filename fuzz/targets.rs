@@ -1,5 +1,6 @@
-// The fuzz targets of docs/hostile-input.md "Fuzzing", shared by the cargo-fuzz binaries
-// (`fuzz/fuzz_targets/exchange.rs`, nightly) and the stable driver (`tests/fuzz.rs`): one
+// The fuzz targets of docs/hostile-input.md "Fuzzing", shared by the cargo-fuzz binary
+// (`fuzz/fuzz_targets/exchange.rs`, nightly; the target named by `AI_PROXY_FUZZ_TARGET`) and
+// the stable driver (`tests/fuzz.rs`): one
 // function per target name, each checking properties beyond "does not panic".
 //
 // Included with `include!`, so it is plain items (no inner attributes or docs).
@@ -84,12 +85,7 @@ pub fn run_target(target: &str, data: &[u8]) {
         None if target == "config" => fuzz_config(data),
         None if target == "template" => fuzz_template(data),
         Some((kind, provider)) => {
-            let cfg = provider_configs()
-                .into_iter()
-                .find(|(n, _)| *n == provider)
-                .map(|(_, c)| c)
-                .unwrap_or_else(|| panic!("unknown fuzz target {target}"));
-            let cfg = Rc::new(Config::parse(cfg.to_string().as_bytes()).expect("config"));
+            let cfg = provider_config(provider);
             match kind {
                 "request" => fuzz_request(&cfg, data),
                 "response" => fuzz_response(&cfg, data, false),
@@ -99,6 +95,29 @@ pub fn run_target(target: &str, data: &[u8]) {
         }
         None => panic!("unknown fuzz target {target}"),
     }
+}
+
+thread_local! {
+    /// Parsed provider configs, by name: parsed once per process, not per execution.
+    static PARSED: std::cell::RefCell<std::collections::HashMap<String, Rc<Config>>> =
+        std::cell::RefCell::default();
+}
+
+/// The parsed provider config `name` of [`provider_configs`].
+fn provider_config(name: &str) -> Rc<Config> {
+    PARSED.with(|p| {
+        p.borrow_mut()
+            .entry(name.to_string())
+            .or_insert_with(|| {
+                let cfg = provider_configs()
+                    .into_iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, c)| c)
+                    .unwrap_or_else(|| panic!("unknown fuzz target provider {name}"));
+                Rc::new(Config::parse(cfg.to_string().as_bytes()).expect("config"))
+            })
+            .clone()
+    })
 }
 
 /// A config is parsed or refused with a named reason; a parsed one parses again the same.

@@ -148,3 +148,44 @@ fn golden_cases() {
     }
     assert!(dirs.len() >= 14, "ran {}", dirs.len());
 }
+
+/// `count_tokens` for a provider without a counting API: 404 `not_found_error` (the answer
+/// docs/claude-code.md gives), after the body is read; without a body, at once. Nothing goes
+/// upstream.
+#[test]
+fn count_tokens_without_a_counting_api_is_404_after_the_body() {
+    let cfg = json!({"route_type": "llm/v1/chat", "llm_format": "anthropic",
+        "auth": {"header_name": "Authorization", "header_value": "Bearer k"},
+        "model": {"provider": "openai", "name": "gpt-4.1"}});
+    let cfg = Config::parse(cfg.to_string().as_bytes()).unwrap();
+    let body =
+        json!({"model": "gpt-4.1", "messages": [{"role": "user", "content": "Hi"}]}).to_string();
+    let check = |status: u16, body: &[u8]| {
+        assert_eq!(status, 404);
+        let v: Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(v["type"], "error");
+        assert_eq!(v["error"]["type"], "not_found_error");
+    };
+
+    let mut ex = Exchange::new(Rc::new(cfg.clone()), Rc::new(FixedEnv::default()));
+    let headers = vec![("content-length".to_string(), body.len().to_string())];
+    let step = ex.on_request_head(RequestHead {
+        method: "POST",
+        path: "/v1/messages/count_tokens",
+        headers: &headers,
+    });
+    assert!(matches!(step, HeadStep::WaitBody { .. }), "{step:?}");
+    let reply = ex.on_request_body(body.as_bytes()).unwrap_err();
+    check(reply.status, &reply.body);
+
+    let mut ex = Exchange::new(Rc::new(cfg), Rc::new(FixedEnv::default()));
+    let step = ex.on_request_head(RequestHead {
+        method: "POST",
+        path: "/v1/messages/count_tokens",
+        headers: &[],
+    });
+    match step {
+        HeadStep::Reply(r) => check(r.status, &r.body),
+        other => panic!("{other:?}"),
+    }
+}

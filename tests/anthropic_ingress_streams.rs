@@ -347,56 +347,64 @@ fn bedrock_event(event: &str, payload: Value) -> Vec<u8> {
     m
 }
 
+/// `events` framed as a ConverseStream answer of `model` (us-east-1), fed at every split.
+fn bedrock_fold(model: &str, events: &[(&str, Value)]) -> Folded {
+    let mut bytes = Vec::new();
+    for (ev, p) in events {
+        bytes.extend(bedrock_event(ev, p.clone()));
+    }
+    let mut cfg = config(
+        "bedrock",
+        model,
+        json!({"bedrock": {"aws_region": "us-east-1"}}),
+    );
+    cfg["auth"] = json!({"aws_access_key_id": "AKID", "aws_secret_access_key": "secret"});
+    all_chunkings(&cfg, "application/vnd.amazon.eventstream", &bytes)
+}
+
 /// A ConverseStream answer as the Bedrock API reference describes its events (messageStart,
 /// contentBlockDelta with reasoningContent/text/toolUse, contentBlockStart for a tool,
 /// contentBlockStop, messageStop, metadata with usage), AWS eventstream framed.
 #[test]
 fn bedrock_converse_stream() {
-    let mut bytes = Vec::new();
-    for (ev, p) in [
-        ("messageStart", json!({"role": "assistant"})),
-        (
-            "contentBlockDelta",
-            json!({"contentBlockIndex": 0, "delta": {"reasoningContent": {"text": "Need the weather."}}}),
-        ),
-        (
-            "contentBlockDelta",
-            json!({"contentBlockIndex": 0, "delta": {"reasoningContent": {"signature": "sig"}}}),
-        ),
-        ("contentBlockStop", json!({"contentBlockIndex": 0})),
-        (
-            "contentBlockDelta",
-            json!({"contentBlockIndex": 1, "delta": {"text": "Checking."}}),
-        ),
-        ("contentBlockStop", json!({"contentBlockIndex": 1})),
-        (
-            "contentBlockStart",
-            json!({"contentBlockIndex": 2, "start": {"toolUse": {"toolUseId": "tooluse_1", "name": "get_weather"}}}),
-        ),
-        (
-            "contentBlockDelta",
-            json!({"contentBlockIndex": 2, "delta": {"toolUse": {"input": "{\"city\":"}}}),
-        ),
-        (
-            "contentBlockDelta",
-            json!({"contentBlockIndex": 2, "delta": {"toolUse": {"input": "\"Paris\"}"}}}),
-        ),
-        ("contentBlockStop", json!({"contentBlockIndex": 2})),
-        ("messageStop", json!({"stopReason": "tool_use"})),
-        (
-            "metadata",
-            json!({"usage": {"inputTokens": 40, "outputTokens": 20, "totalTokens": 560, "cacheReadInputTokens": 500}, "metrics": {"latencyMs": 800}}),
-        ),
-    ] {
-        bytes.extend(bedrock_event(ev, p));
-    }
-    let mut cfg = config(
-        "bedrock",
+    let f = bedrock_fold(
         "us.anthropic.claude-haiku-4-5-20251001-v1:0",
-        json!({"bedrock": {"aws_region": "us-east-1"}}),
+        &[
+            ("messageStart", json!({"role": "assistant"})),
+            (
+                "contentBlockDelta",
+                json!({"contentBlockIndex": 0, "delta": {"reasoningContent": {"text": "Need the weather."}}}),
+            ),
+            (
+                "contentBlockDelta",
+                json!({"contentBlockIndex": 0, "delta": {"reasoningContent": {"signature": "sig"}}}),
+            ),
+            ("contentBlockStop", json!({"contentBlockIndex": 0})),
+            (
+                "contentBlockDelta",
+                json!({"contentBlockIndex": 1, "delta": {"text": "Checking."}}),
+            ),
+            ("contentBlockStop", json!({"contentBlockIndex": 1})),
+            (
+                "contentBlockStart",
+                json!({"contentBlockIndex": 2, "start": {"toolUse": {"toolUseId": "tooluse_1", "name": "get_weather"}}}),
+            ),
+            (
+                "contentBlockDelta",
+                json!({"contentBlockIndex": 2, "delta": {"toolUse": {"input": "{\"city\":"}}}),
+            ),
+            (
+                "contentBlockDelta",
+                json!({"contentBlockIndex": 2, "delta": {"toolUse": {"input": "\"Paris\"}"}}}),
+            ),
+            ("contentBlockStop", json!({"contentBlockIndex": 2})),
+            ("messageStop", json!({"stopReason": "tool_use"})),
+            (
+                "metadata",
+                json!({"usage": {"inputTokens": 40, "outputTokens": 20, "totalTokens": 560, "cacheReadInputTokens": 500}, "metrics": {"latencyMs": 800}}),
+            ),
+        ],
     );
-    cfg["auth"] = json!({"aws_access_key_id": "AKID", "aws_secret_access_key": "secret"});
-    let f = all_chunkings(&cfg, "application/vnd.amazon.eventstream", &bytes);
     assert_eq!(f.thinking, "Need the weather.");
     assert_eq!(f.signatures, ["sig"]);
     assert_eq!(f.text, "Checking.");
@@ -422,52 +430,45 @@ fn bedrock_converse_stream() {
 /// reasoning is a `redacted_thinking` block, the cache write is `cache_creation_input_tokens`.
 #[test]
 fn bedrock_stream_signatures_and_redacted_reasoning() {
-    let mut bytes = Vec::new();
-    for (ev, p) in [
-        ("messageStart", json!({"role": "assistant"})),
-        (
-            "contentBlockDelta",
-            json!({"contentBlockIndex": 0, "delta": {"reasoningContent": {"text": "First, list files."}}}),
-        ),
-        (
-            "contentBlockDelta",
-            json!({"contentBlockIndex": 0, "delta": {"reasoningContent": {"signature": "EqQBCkYIBhgCIkA0"}}}),
-        ),
-        ("contentBlockStop", json!({"contentBlockIndex": 0})),
-        (
-            "contentBlockDelta",
-            json!({"contentBlockIndex": 1, "delta": {"reasoningContent": {"redactedContent": "RW5jcnlwdGVk"}}}),
-        ),
-        ("contentBlockStop", json!({"contentBlockIndex": 1})),
-        (
-            "contentBlockDelta",
-            json!({"contentBlockIndex": 2, "delta": {"reasoningContent": {"text": "Then read one."}}}),
-        ),
-        (
-            "contentBlockDelta",
-            json!({"contentBlockIndex": 2, "delta": {"reasoningContent": {"signature": "EqQBCkYIBhgCIkA1"}}}),
-        ),
-        ("contentBlockStop", json!({"contentBlockIndex": 2})),
-        (
-            "contentBlockDelta",
-            json!({"contentBlockIndex": 3, "delta": {"text": "Done."}}),
-        ),
-        ("contentBlockStop", json!({"contentBlockIndex": 3})),
-        ("messageStop", json!({"stopReason": "end_turn"})),
-        (
-            "metadata",
-            json!({"usage": {"inputTokens": 12, "outputTokens": 30, "totalTokens": 2090, "cacheReadInputTokens": 0, "cacheWriteInputTokens": 2048}, "metrics": {"latencyMs": 700}}),
-        ),
-    ] {
-        bytes.extend(bedrock_event(ev, p));
-    }
-    let mut cfg = config(
-        "bedrock",
+    let f = bedrock_fold(
         "us.anthropic.claude-sonnet-4-20250514-v1:0",
-        json!({"bedrock": {"aws_region": "us-east-1"}}),
+        &[
+            ("messageStart", json!({"role": "assistant"})),
+            (
+                "contentBlockDelta",
+                json!({"contentBlockIndex": 0, "delta": {"reasoningContent": {"text": "First, list files."}}}),
+            ),
+            (
+                "contentBlockDelta",
+                json!({"contentBlockIndex": 0, "delta": {"reasoningContent": {"signature": "EqQBCkYIBhgCIkA0"}}}),
+            ),
+            ("contentBlockStop", json!({"contentBlockIndex": 0})),
+            (
+                "contentBlockDelta",
+                json!({"contentBlockIndex": 1, "delta": {"reasoningContent": {"redactedContent": "RW5jcnlwdGVk"}}}),
+            ),
+            ("contentBlockStop", json!({"contentBlockIndex": 1})),
+            (
+                "contentBlockDelta",
+                json!({"contentBlockIndex": 2, "delta": {"reasoningContent": {"text": "Then read one."}}}),
+            ),
+            (
+                "contentBlockDelta",
+                json!({"contentBlockIndex": 2, "delta": {"reasoningContent": {"signature": "EqQBCkYIBhgCIkA1"}}}),
+            ),
+            ("contentBlockStop", json!({"contentBlockIndex": 2})),
+            (
+                "contentBlockDelta",
+                json!({"contentBlockIndex": 3, "delta": {"text": "Done."}}),
+            ),
+            ("contentBlockStop", json!({"contentBlockIndex": 3})),
+            ("messageStop", json!({"stopReason": "end_turn"})),
+            (
+                "metadata",
+                json!({"usage": {"inputTokens": 12, "outputTokens": 30, "totalTokens": 2090, "cacheReadInputTokens": 0, "cacheWriteInputTokens": 2048}, "metrics": {"latencyMs": 700}}),
+            ),
+        ],
     );
-    cfg["auth"] = json!({"aws_access_key_id": "AKID", "aws_secret_access_key": "secret"});
-    let f = all_chunkings(&cfg, "application/vnd.amazon.eventstream", &bytes);
     assert_eq!(f.thinking, "First, list files.Then read one.");
     assert_eq!(f.signatures, ["EqQBCkYIBhgCIkA0", "EqQBCkYIBhgCIkA1"]);
     assert_eq!(f.redacted, ["RW5jcnlwdGVk"]);

@@ -18,6 +18,7 @@ use ai_proxy::env::FixedEnv;
 use ai_proxy::exchange::{Exchange, HeadStep, LocalReply, RequestEdits, RequestHead};
 use serde_json::{json, Value};
 use support::assert_json_eq;
+use support::edits::{body, header, url};
 
 fn exchange(config: Value) -> Exchange {
     let cfg = Config::parse(config.to_string().as_bytes()).expect("config");
@@ -55,26 +56,6 @@ fn send(
             (ex, r)
         }
     }
-}
-
-fn url(e: &RequestEdits) -> String {
-    format!(
-        "{}://{}{}",
-        e.target.scheme.as_str(),
-        e.target.authority(),
-        e.path_and_query()
-    )
-}
-
-fn header<'a>(e: &'a RequestEdits, name: &str) -> Option<&'a str> {
-    e.set_headers
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
-fn body(e: &RequestEdits) -> Value {
-    serde_json::from_slice(e.body.as_ref().expect("body")).expect("json body")
 }
 
 fn chat() -> Value {

@@ -2,9 +2,11 @@
 //! (config parsing, templating, every provider's request encoder, response decoder and stream
 //! translator) under a coverage-free mutational loop over seed corpora: the repository's
 //! fixtures plus `fuzz/corpus/<target>/`. It needs no nightly toolchain; cargo-fuzz runs the same
-//! targets with coverage guidance when nightly and `cargo-fuzz` are there (`fuzz/README.md`).
+//! targets with coverage guidance when nightly and `cargo-fuzz` are there (`fuzz/run.sh`).
 //!
 //! - `fuzz_smoke` (in `make test`): every seed of every target, plus a few hundred mutations each.
+//! - `fuzz_export_seeds` (ignored): the seeds of every target to `fuzz/target/seeds/`, for
+//!   `fuzz/run.sh` (libFuzzer).
 //! - `fuzz_for_a_while` (ignored; `make fuzz FUZZ_SECONDS=…`): `FUZZ_SECONDS` per target
 //!   (default 10), `FUZZ_TARGETS` a comma-separated filter by substring, `FUZZ_SEED` the PRNG
 //!   seed. Prints executions per target; a finding is saved under `fuzz/findings/` and fails.
@@ -406,4 +408,18 @@ fn fuzz_for_a_while() {
     let _ = std::panic::take_hook();
     eprintln!("total {total} executions");
     report(found);
+}
+
+/// Writes every target's seeds (fixtures and corpus) to `fuzz/target/seeds/<target>/`, where
+/// `fuzz/run.sh` gives them to libFuzzer as a read-only seed corpus.
+#[test]
+#[ignore]
+fn fuzz_export_seeds() {
+    for t in target_names() {
+        let dir = root().join("fuzz/target/seeds").join(t.replace('/', "_"));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (i, s) in seeds(&t).iter().enumerate() {
+            std::fs::write(dir.join(format!("seed-{i:04}")), s).unwrap();
+        }
+    }
 }

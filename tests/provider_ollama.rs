@@ -32,7 +32,7 @@ fn golden_ollama() {
 fn golden_llama2() {
     assert_eq!(
         support::golden::run_provider("llama2", ProviderName::Llama2),
-        11
+        12
     );
 }
 

@@ -17,7 +17,16 @@ fn root() -> PathBuf {
 }
 
 /// Directories that are build output or local tooling, not the repository's content.
-const SKIP_DIRS: &[&str] = &["target", ".git", ".venv", "__pycache__", "node_modules"];
+/// `make bench` installs its tools in .venv-bench and .venv-bench-litellm (git-ignored, like .venv).
+const SKIP_DIRS: &[&str] = &[
+    "target",
+    ".git",
+    ".venv",
+    ".venv-bench",
+    ".venv-bench-litellm",
+    "__pycache__",
+    "node_modules",
+];
 
 /// Every text file of the repository (binary files and build output skipped).
 fn text_files() -> Vec<(PathBuf, String)> {

@@ -19,6 +19,9 @@ use ai_proxy::exchange::{Exchange, HeadStep, LocalReply, RequestEdits, RequestHe
 use base64::Engine;
 use serde_json::{json, Value};
 
+mod support;
+use support::edits::{body as body_json, header, url};
+
 /// `FixedEnv`'s clock: the `created` of every translated answer.
 const NOW: u64 = 1_700_000_000;
 
@@ -73,26 +76,6 @@ fn send(ex: &mut Exchange, ct: &str, body: &[u8]) -> Result<RequestEdits, LocalR
         HeadStep::Forward(e) => panic!("forwarded at the head: {e:?}"),
         HeadStep::WaitBody { .. } => ex.on_request_body(body),
     }
-}
-
-fn url(e: &RequestEdits) -> String {
-    format!(
-        "{}://{}{}",
-        e.target.scheme.as_str(),
-        e.target.authority(),
-        e.path_and_query()
-    )
-}
-
-fn header<'a>(e: &'a RequestEdits, name: &str) -> Option<&'a str> {
-    e.set_headers
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
-fn body_json(e: &RequestEdits) -> Value {
-    serde_json::from_slice(e.body.as_deref().expect("a translated body")).unwrap()
 }
 
 fn reply(r: &LocalReply) -> (u16, String) {

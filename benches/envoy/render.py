@@ -34,6 +34,13 @@ anthropic_bytes = json.dumps(anthropic, separators=(",", ":"))
 (work / "anthropic.json").write_text(anthropic_bytes, encoding="utf-8")
 req["model"] = MODEL
 (work / "openai.json").write_text(json.dumps(req, separators=(",", ":")), encoding="utf-8")
+# The same request streamed: the mock answers with a 15-event Anthropic stream.
+(work / "anthropic_stream.json").write_text(
+    json.dumps(dict(anthropic, stream=True), separators=(",", ":")), encoding="utf-8"
+)
+(work / "openai_stream.json").write_text(
+    json.dumps(dict(req, stream=True), separators=(",", ":")), encoding="utf-8"
+)
 
 config = {
     "route_type": "llm/v1/chat",

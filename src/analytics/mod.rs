@@ -7,6 +7,7 @@
 
 pub mod genai;
 pub mod metrics;
+pub mod record;
 pub mod redact;
 
 use serde_json::{json, Map, Value};

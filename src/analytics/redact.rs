@@ -65,6 +65,10 @@ impl Secrets {
         add(&auth.azure_client_secret);
         add(&auth.aws_secret_access_key);
         add(&auth.aws_session_token);
+        // Cloud identity secrets (docs/cloud-identity.md).
+        add(&auth.azure_identity_header);
+        add(&auth.aws_web_identity_token);
+        add(&auth.aws_container_authorization_token);
         // Longest first, so a value containing another is replaced whole.
         s.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
         s

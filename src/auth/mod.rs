@@ -24,10 +24,11 @@ pub fn header(auth: &AuthConfig, client_has: impl Fn(&str) -> bool) -> Option<(S
     Some((name.to_ascii_lowercase(), value.to_string()))
 }
 
-/// Headers that carry a provider key. When the config supplies its own credentials, the
-/// client's copies of these are removed (except the configured header itself, which is set):
-/// the client's own `Authorization` must never reach a provider whose key travels in another
-/// header, nor stand next to the configured key (docs/hostile-input.md "Auth isolation").
+/// Headers that carry a provider key. When the config supplies its own credentials (static
+/// ones, or a cloud identity flow that fetches them), the client's copies of these are removed
+/// (except the configured header itself, which is set): the client's own `Authorization` must
+/// never reach a provider whose key travels in another header, nor stand next to the configured
+/// key or the fetched token (docs/hostile-input.md "Auth isolation", docs/cloud-identity.md).
 const KEY_HEADERS: &[&str] = &[
     "authorization",
     "x-api-key",
@@ -44,11 +45,7 @@ pub fn foreign_key_headers(auth: &AuthConfig) -> Vec<String> {
         .as_deref()
         .filter(|_| auth.header_value.is_some())
         .map(str::to_ascii_lowercase);
-    let configured = own.is_some()
-        || param(auth, ParamLocation::Query).is_some()
-        || param(auth, ParamLocation::Body).is_some()
-        || auth.aws_access_key_id.is_some();
-    if !configured {
+    if !supplies_credentials(auth) {
         return Vec::new();
     }
     KEY_HEADERS
@@ -56,6 +53,51 @@ pub fn foreign_key_headers(auth: &AuthConfig) -> Vec<String> {
         .filter(|h| own.as_deref() != Some(**h))
         .map(|h| (*h).to_string())
         .collect()
+}
+
+/// Query arguments that carry a provider key: Google's API key (`key`, read by Gemini and by
+/// Vertex next to an OAuth token). Removed from the client's query, for the reason of
+/// [`KEY_HEADERS`], when the config supplies credentials and does not itself use that name
+/// (then [`apply_query`] decides).
+const KEY_PARAMS: &[&str] = &["key"];
+
+/// Removes the client's [`KEY_PARAMS`] (also percent-encoded, also repeated) when the config
+/// supplies credentials.
+pub fn drop_foreign_query_keys(auth: &AuthConfig, query: &mut Vec<(String, String)>) {
+    if !supplies_credentials(auth) {
+        return;
+    }
+    let own = param(auth, ParamLocation::Query).map(|(n, _)| n);
+    query.retain(|(k, _)| {
+        let name = sigv4::percent_decode(k);
+        !KEY_PARAMS
+            .iter()
+            .any(|p| name == p.as_bytes() && own != Some(*p))
+    });
+}
+
+/// Whether the config brings the provider credentials itself: a static header, query or body
+/// key, AWS keys, or a cloud identity flow ([`asks_for_identity`]).
+pub fn supplies_credentials(auth: &AuthConfig) -> bool {
+    (auth.header_name.is_some() && auth.header_value.is_some())
+        || param(auth, ParamLocation::Query).is_some()
+        || param(auth, ParamLocation::Body).is_some()
+        || auth.aws_access_key_id.is_some()
+        || asks_for_identity(auth)
+}
+
+/// Whether `auth` asks for credentials from a cloud identity endpoint (GCP service account or
+/// metadata server, Azure managed identity or Entra, an AWS web identity, container or instance
+/// credentials). Read from the fields alone, whatever the provider: a config that asks for
+/// gateway-side credentials never lets a client's key through, even where the provider ignores
+/// the flag (failing closed).
+pub fn asks_for_identity(auth: &AuthConfig) -> bool {
+    let set = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+    auth.gcp_use_service_account
+        || auth.azure_use_managed_identity
+        || auth.aws_use_instance_metadata
+        || set(&auth.aws_web_identity_token)
+        || set(&auth.aws_container_credentials_url)
 }
 
 /// Adds the query parameter (`param_location: query`). Every client argument that names it

@@ -101,6 +101,7 @@ impl Exchange {
                 query.push((k, v));
             }
         }
+        auth::drop_foreign_query_keys(&auth_cfg, &mut query);
         if !signs {
             auth::apply_query(&auth_cfg, &mut query);
         }
@@ -231,7 +232,6 @@ impl Exchange {
         for (name, _) in &mut set_headers {
             name.make_ascii_lowercase();
         }
-        self.sent_body = body.clone();
         Ok(RequestEdits {
             target,
             set_headers,

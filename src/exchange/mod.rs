@@ -121,8 +121,6 @@ pub struct Exchange {
     include_usage: bool,
     /// The parsed request (JSON routes).
     request: Option<LlmRequest>,
-    /// The upstream body as sent (for `log_payloads`).
-    sent_body: Option<Vec<u8>>,
     started_ms: u64,
     status: u16,
     response: ResponseMode,
@@ -154,6 +152,8 @@ pub struct Exchange {
     hints: anthropic::request::Hints,
     /// That client asked `…/messages/count_tokens`, served by the provider's counting API.
     count_tokens: bool,
+    /// `count_tokens` for a provider without a counting API: refused once the body is read.
+    count_tokens_refused: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,7 +186,6 @@ impl Exchange {
             stream: false,
             include_usage: false,
             request: None,
-            sent_body: None,
             started_ms: 0,
             status: 0,
             response: ResponseMode::Pending,
@@ -204,6 +203,7 @@ impl Exchange {
             ingress,
             hints: Default::default(),
             count_tokens: false,
+            count_tokens_refused: false,
         }
     }
 
@@ -262,6 +262,11 @@ impl Exchange {
     /// Kong's `ai.proxy` record for a summary of this exchange.
     pub fn analytics_record(&self, s: &Summary<'_>) -> Value {
         self.analytics.to_json(s, self.cfg.raw.logging.log_payloads)
+    }
+
+    /// The record as JSON text (what the filter logs and publishes).
+    pub fn analytics_text(&self, s: &Summary<'_>) -> String {
+        self.analytics.to_text(s, self.cfg.raw.logging.log_payloads)
     }
 
     /// The analytics record, once the response is complete (`None` when

@@ -34,6 +34,9 @@ impl Exchange {
 
     /// The whole request body arrived (the shell buffers it; called once).
     pub fn on_request_body(&mut self, body: &[u8]) -> Result<RequestEdits, LocalReply> {
+        if self.count_tokens_refused {
+            return Err(anthropic::count_tokens_reply(self.cfg.provider()));
+        }
         self.request_body(body).map_err(|e| self.error_reply(&e))
     }
 
@@ -94,14 +97,8 @@ impl Exchange {
             }
         }
         self.client = client;
-        if self.ingress && anthropic::is_count_tokens(&self.client.path) {
-            if !anthropic::count_tokens::supported(self.cfg.provider()) {
-                return Ok(HeadStep::Reply(anthropic::count_tokens_reply(
-                    self.cfg.provider(),
-                )));
-            }
-            self.count_tokens = true;
-        }
+        let count_tokens = self.ingress && anthropic::is_count_tokens(&self.client.path);
+        self.count_tokens = count_tokens && anthropic::count_tokens::supported(self.cfg.provider());
 
         // Templates resolve against the head only (docs/kong-compatibility.md §5).
         let resolved = {
@@ -150,6 +147,18 @@ impl Exchange {
             }
         };
 
+        if count_tokens && !self.count_tokens {
+            // No counting API: 404, once the body is read — a reply before it (and the
+            // connection close that follows a local reply) can reset the connection under the
+            // client's unread body and lose the answer.
+            if has_body {
+                self.count_tokens_refused = true;
+                return Ok(HeadStep::WaitBody { early: None });
+            }
+            return Ok(HeadStep::Reply(anthropic::count_tokens_reply(
+                self.cfg.provider(),
+            )));
+        }
         if self.routed() {
             return self.routed_head(declared, has_body);
         }

@@ -33,6 +33,8 @@ pub(super) struct Http {
     identity: Option<Rc<Shared>>,
     /// The fetch this request waits on.
     waiting: Option<u64>,
+    /// The request headers as read at the head (names of the headers a removal can find).
+    request_headers: Vec<(String, String)>,
 }
 
 impl Drop for Http {
@@ -69,6 +71,7 @@ impl Http {
             id,
             identity,
             waiting: None,
+            request_headers: Vec::new(),
         }
     }
 
@@ -178,7 +181,14 @@ impl Http {
         Action::Pause
     }
 
-    fn forward(&mut self, edits: &RequestEdits, body_step: bool) -> Action {
+    fn forward(&mut self, mut edits: RequestEdits, body_step: bool) -> Action {
+        // Removing a header the request does not have is a host call for nothing (most
+        // removals are credential headers a client may send, docs/performance.md).
+        let present = &self.request_headers;
+        edits
+            .remove_headers
+            .retain(|h| present.iter().any(|(k, _)| k.eq_ignore_ascii_case(h)));
+        let edits = &edits;
         if let Some(action) = self.park(edits, body_step) {
             return action;
         }
@@ -221,8 +231,8 @@ impl Http {
         let Some(summary) = self.exchange.summary() else {
             return;
         };
-        let record = self.exchange.analytics_record(&summary).to_string();
-        let attributes = genai::attributes(&summary).to_string();
+        let record = self.exchange.analytics_text(&summary);
+        let attributes = genai::attributes_text(&summary);
         self.host.publish_analytics(&record, &attributes);
         if let Ok(mut m) = self.metrics.try_borrow_mut() {
             metrics::samples(&summary, self.exchange.error_class(), &mut m.samples);
@@ -308,9 +318,11 @@ impl HttpContext for Http {
             HeadStep::Reply(r) => self.reply(&r),
             HeadStep::Forward(edits) => {
                 self.forwarded = true;
-                self.forward(&edits, false)
+                self.request_headers = headers;
+                self.forward(edits, false)
             }
             HeadStep::WaitBody { early } => {
+                self.request_headers = headers;
                 if let Some(t) = &early {
                     self.host.set_early_target(t);
                 }
@@ -349,7 +361,7 @@ impl HttpContext for Http {
         };
         self.recheck_identity();
         match self.exchange.on_request_body(&body) {
-            Ok(edits) => self.forward(&edits, true),
+            Ok(edits) => self.forward(edits, true),
             Err(r) => self.reply(&r),
         }
     }

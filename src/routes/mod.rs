@@ -219,51 +219,86 @@ mod tests {
 
     #[test]
     fn resource_tails() {
-        let t = |r, p| resource_tail(r, p);
-        assert_eq!(t(RouteType::Files, "/v1/files"), "files");
-        assert_eq!(
-            t(RouteType::Files, "/gw/files/file-1/content"),
-            "files/file-1/content"
-        );
-        assert_eq!(t(RouteType::Files, "/upload"), "files");
-        assert_eq!(
-            t(RouteType::Batches, "/v1/batches/b1/cancel/"),
-            "batches/b1/cancel"
-        );
-        assert_eq!(
-            t(RouteType::Assistants, "/x/v1/threads/t1/runs"),
-            "threads/t1/runs"
-        );
-        // `files` inside an id later in the path is not a resource segment.
-        assert_eq!(
-            t(RouteType::Responses, "/responses/resp_files"),
-            "responses/resp_files"
-        );
+        for (route, path, tail) in [
+            (RouteType::Files, "/v1/files", "files"),
+            (
+                RouteType::Files,
+                "/gw/files/file-1/content",
+                "files/file-1/content",
+            ),
+            (RouteType::Files, "/upload", "files"),
+            (
+                RouteType::Batches,
+                "/v1/batches/b1/cancel/",
+                "batches/b1/cancel",
+            ),
+            (
+                RouteType::Assistants,
+                "/x/v1/threads/t1/runs",
+                "threads/t1/runs",
+            ),
+            // `files` inside an id later in the path is not a resource segment.
+            (
+                RouteType::Responses,
+                "/responses/resp_files",
+                "responses/resp_files",
+            ),
+        ] {
+            assert_eq!(resource_tail(route, path), tail, "{path}");
+        }
     }
 
     #[test]
     fn azure_layout() {
-        let a = |r, p| azure_path(r, p, "dep");
+        for (route, path, want) in [
+            (
+                RouteType::AudioSpeech,
+                "/v1/audio/speech",
+                "/openai/deployments/dep/audio/speech",
+            ),
+            (
+                RouteType::Files,
+                "/v1/files/f/content",
+                "/openai/files/f/content",
+            ),
+            (
+                RouteType::Responses,
+                "/v1/responses/r1",
+                "/openai/v1/responses/r1",
+            ),
+            (
+                RouteType::VideoGenerations,
+                "/v1/videos",
+                "/openai/v1/video/generations/jobs",
+            ),
+            (
+                RouteType::VideoGenerations,
+                "/v1/videos/v1",
+                "/openai/v1/video/generations/jobs/v1",
+            ),
+            (RouteType::Realtime, "/v1/realtime", "/openai/realtime"),
+        ] {
+            assert_eq!(azure_path(route, path, "dep"), want, "{path}");
+        }
+    }
+
+    #[test]
+    fn dashscope_images_use_its_own_path() {
         assert_eq!(
-            a(RouteType::AudioSpeech, "/v1/audio/speech"),
-            "/openai/deployments/dep/audio/speech"
+            compat_path(
+                ProviderName::Dashscope,
+                RouteType::ImageGenerations,
+                "/v1/images/generations"
+            ),
+            images::DASHSCOPE_PATH
         );
         assert_eq!(
-            a(RouteType::Files, "/v1/files/f/content"),
-            "/openai/files/f/content"
+            compat_path(
+                ProviderName::Xai,
+                RouteType::ImageGenerations,
+                "/v1/images/generations"
+            ),
+            "/v1/images/generations"
         );
-        assert_eq!(
-            a(RouteType::Responses, "/v1/responses/r1"),
-            "/openai/v1/responses/r1"
-        );
-        assert_eq!(
-            a(RouteType::VideoGenerations, "/v1/videos"),
-            "/openai/v1/video/generations/jobs"
-        );
-        assert_eq!(
-            a(RouteType::VideoGenerations, "/v1/videos/v1"),
-            "/openai/v1/video/generations/jobs/v1"
-        );
-        assert_eq!(a(RouteType::Realtime, "/v1/realtime"), "/openai/realtime");
     }
 }

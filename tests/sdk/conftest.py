@@ -150,7 +150,7 @@ class RealEnvoy:
         self.log = open(self.log_path, "w")
         self.p = subprocess.Popen(
             [envoy_bin(), "-c", self._p("bootstrap.json"), "--admin-address-path", self._p("admin.txt"),
-             "--concurrency", "1", "-l", "info"], stdout=self.log, stderr=subprocess.STDOUT)
+             "--concurrency", "1", "-l", "info", "--use-dynamic-base-id"], stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         self.admin = None
         while time.time() < deadline:

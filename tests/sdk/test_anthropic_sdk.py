@@ -116,3 +116,12 @@ def test_count_tokens_outside_anthropic_is_a_clear_404(gateway, profile):
     with pytest.raises(anthropic.NotFoundError) as e:
         c.messages.count_tokens(model=model_of("openai"), messages=[{"role": "user", "content": "Hi"}])
     assert "count_tokens" in str(e.value)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("provider", ["bedrock", "gemini", "vertex"])
+def test_count_tokens_from_the_providers_counting_api(gateway, profile, provider):
+    c = client(gateway(CONFIGS[provider], profile))
+    r = c.messages.count_tokens(model=model_of(provider), tools=TOOLS,
+                                messages=[{"role": "user", "content": "Weather in Paris?"}])
+    assert r.input_tokens > 0

@@ -18,6 +18,7 @@
     clippy::indexing_slicing
 )]
 
+pub mod edits;
 pub mod golden;
 pub mod stream_driver;
 pub mod stream_events;

@@ -134,6 +134,7 @@ impl TestHost {
                 let mut opts = HostOptions::with_config(self.profile(), spec.config.as_bytes());
                 opts.envoy_buffer_limit = spec.buffer_limit;
                 opts.client_body_buffer_size = spec.client_body_buffer_size;
+                opts.upstream_timeout = spec.route_timeout;
                 let gc = GatewayConfig {
                     module,
                     opts,
@@ -166,6 +167,9 @@ pub struct GatewaySpec {
     pub buffer_limit: usize,
     /// Emulated Kong: `nginx_http_client_body_buffer_size` (raised as deploy-kong.md says).
     pub client_body_buffer_size: usize,
+    /// The route `timeout` (real Envoy) or the emulator's upstream timeout (whole upstream
+    /// exchange), 60 s by default.
+    pub route_timeout: Duration,
 }
 
 impl GatewaySpec {
@@ -176,6 +180,7 @@ impl GatewaySpec {
             upstream: upstream.to_string(),
             buffer_limit: SHIPPED_BUFFER_LIMIT,
             client_body_buffer_size: 1 << 20,
+            route_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -559,8 +564,8 @@ pub struct RealEnvoy {
 struct State {
     listeners: Vec<Value>,
     clusters: Vec<Value>,
-    /// (config, upstream, buffer limit) → listener address.
-    by_key: HashMap<(String, String, usize), SocketAddr>,
+    /// (config, upstream, buffer limit, route timeout) → listener address.
+    by_key: HashMap<(String, String, usize, Duration), SocketAddr>,
     /// upstream → cluster name.
     cluster_of: HashMap<String, String>,
     /// Where the LDS/CDS files are.
@@ -636,6 +641,7 @@ impl RealEnvoy {
             spec.config.clone(),
             spec.upstream.clone(),
             spec.buffer_limit,
+            spec.route_timeout,
         );
         if let Some(a) = st.by_key.get(&key) {
             return Ok(*a);
@@ -664,13 +670,11 @@ impl RealEnvoy {
         };
         let name = format!("l{}", st.listeners.len());
         let rejected_before = self.lds_rejected();
-        st.listeners.push(listener(
-            &name,
-            &spec.config,
-            &cluster,
-            &self.wasm,
-            spec.buffer_limit,
-        ));
+        let mut l = listener(&name, &spec.config, &cluster, &self.wasm, spec.buffer_limit);
+        l["filter_chains"][0]["filters"][0]["typed_config"]["route_config"]["virtual_hosts"][0]
+            ["routes"][0]["route"]["timeout"] =
+            json!(format!("{}s", spec.route_timeout.as_secs_f64()));
+        st.listeners.push(l);
         let listeners = st.listeners.clone();
         Self::write_resources(&st, "lds.json", &listeners)?;
         let deadline = Instant::now() + Duration::from_secs(60);

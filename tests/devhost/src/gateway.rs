@@ -443,9 +443,13 @@ async fn proxy(
             );
         }
     };
-    let resp = match client::send(&target, req).await {
-        Ok(r) => r,
-        Err(e) => {
+    // The upstream timeout runs from here to the end of the answer (Envoy's route timeout).
+    let deadline = tokio::time::Instant::now() + gw.cfg.opts.upstream_timeout;
+    let sent = tokio::time::timeout_at(deadline, client::send(&target, req)).await;
+    let resp = match sent {
+        Ok(Ok(r)) => r,
+        Err(_) => return (timed_out(gw, id).await, upstream_desc, true),
+        Ok(Err(e)) => {
             eprintln!("[gateway] upstream error: {e}");
             if gw.profile() == Profile::Envoy {
                 // Envoy's own local replies go through the filter's response callbacks
@@ -488,7 +492,12 @@ async fn proxy(
         let chunk = if upstream_done {
             None
         } else {
-            next_data(&mut body).await
+            match tokio::time::timeout_at(deadline, next_data(&mut body)).await {
+                Ok(Ok(c)) => c,
+                // The headers are still held: the client gets the host's own answer.
+                Ok(Err(_)) => return (host_reply(gw, id, 502), upstream_desc, true),
+                Err(_) => return (host_reply(gw, id, 504), upstream_desc, true),
+            }
         };
         match chunk {
             Some(d) => {
@@ -555,7 +564,22 @@ async fn proxy(
             let chunk = if upstream_done {
                 None
             } else {
-                next_data(&mut body).await
+                match tokio::time::timeout_at(deadline, next_data(&mut body)).await {
+                    Ok(Ok(c)) => c,
+                    Ok(Err(e)) => {
+                        // The headers are gone: both hosts reset the client stream.
+                        let _ = tx.send(Err(std::io::Error::other(e))).await;
+                        break;
+                    }
+                    Err(_) => {
+                        // The headers are gone: both hosts reset the client stream.
+                        eprintln!("[gateway] upstream timeout after the response headers");
+                        let _ = tx
+                            .send(Err(std::io::Error::other("upstream timeout")))
+                            .await;
+                        break;
+                    }
+                }
             };
             match chunk {
                 Some(d) => g.with_vm(|vm| vm.response_body(id, &d, false)),
@@ -593,6 +617,47 @@ async fn proxy(
     (response, upstream_desc, false)
 }
 
+/// The answer to an upstream that sent no response headers in time: Envoy's
+/// `504 upstream request timeout` (through the filter, like Envoy's other own answers), Kong's
+/// `504 The upstream server is timed out` (measured on Envoy 1.40 by
+/// tests/hostile/network.json).
+async fn timed_out(gw: &Arc<Gateway>, id: u32) -> Resp {
+    eprintln!("[gateway] upstream timeout");
+    if gw.profile() == Profile::Envoy {
+        return envoy_reply_through_filter(gw, id, 504, b"upstream request timeout").await;
+    }
+    host_reply(gw, id, 504)
+}
+
+/// The host's own answer, past the filter, when the upstream breaks (`502`) or times out
+/// (`504`) while the filter still holds the response headers (Envoy, measured by
+/// tests/hostile/network.json: the filter's body callbacks do not run for it), or before any
+/// header (Kong: its error texts).
+fn host_reply(gw: &Gateway, id: u32, status: u16) -> Resp {
+    gw.with_vm(|vm| vm.finish(id));
+    let (ct, body): (&[u8], &[u8]) = match (gw.profile(), status) {
+        (Profile::Envoy, 504) => (b"text/plain", b"upstream request timeout"),
+        (Profile::Envoy, _) => (
+            b"text/plain",
+            b"upstream connect error or disconnect/reset before headers. reset reason: protocol error",
+        ),
+        (Profile::Kong, 504) => (
+            b"application/json; charset=utf-8",
+            br#"{"message":"The upstream server is timed out"}"#,
+        ),
+        (Profile::Kong, _) => (
+            b"application/json; charset=utf-8",
+            br#"{"message":"An invalid response was received from the upstream server"}"#,
+        ),
+    };
+    local(&LocalResponse {
+        status: u32::from(status),
+        details: String::new(),
+        headers: vec![("content-type".into(), ct.to_vec())],
+        body: body.to_vec(),
+    })
+}
+
 /// An answer Envoy makes itself (503 no upstream, timeouts), run through the filter's response
 /// callbacks like an upstream answer: headers, then the whole body with end of stream.
 async fn envoy_reply_through_filter(gw: &Arc<Gateway>, id: u32, status: u16, body: &[u8]) -> Resp {
@@ -618,7 +683,8 @@ async fn envoy_reply_through_filter(gw: &Arc<Gateway>, id: u32, status: u16, bod
         .unwrap_or(status);
     let mut b = Response::builder().status(out_status);
     for (k, v) in &out {
-        if !k.starts_with(':') && !HOP.contains(&k.as_str()) {
+        // The filter may have replaced the body: the length is the body's own.
+        if !k.starts_with(':') && !HOP.contains(&k.as_str()) && k != "content-length" {
             b = b.header(k.as_str(), v.as_slice());
         }
     }
@@ -628,21 +694,23 @@ async fn envoy_reply_through_filter(gw: &Arc<Gateway>, id: u32, status: u16, bod
     .unwrap_or_else(|_| local(&text(status, "dev host: bad local reply headers")))
 }
 
-async fn next_data(body: &mut Incoming) -> Option<Bytes> {
+/// The next data of an upstream body: `Ok(None)` at its end, `Err` when the connection broke
+/// first (a reset, a close before the promised `content-length` or last chunk).
+async fn next_data(body: &mut Incoming) -> Result<Option<Bytes>, String> {
     loop {
         match body.frame().await {
             Some(Ok(f)) => {
                 if let Ok(d) = f.into_data() {
                     if !d.is_empty() {
-                        return Some(d);
+                        return Ok(Some(d));
                     }
                 }
             }
             Some(Err(e)) => {
                 eprintln!("[gateway] upstream body error: {e}");
-                return None;
+                return Err(e.to_string());
             }
-            None => return None,
+            None => return Ok(None),
         }
     }
 }

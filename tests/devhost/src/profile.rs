@@ -67,6 +67,9 @@ pub struct HostOptions {
     pub plugin_name: String,
     /// Fixed clock for tests (nanoseconds since the epoch); `None` reads the real clock.
     pub fixed_time_nanos: Option<u64>,
+    /// The gateway's upstream timeout, from sending the request to the end of the answer
+    /// (Envoy's route `timeout`, Kong's `read_timeout`; both 60 s by default).
+    pub upstream_timeout: std::time::Duration,
 }
 
 impl HostOptions {
@@ -87,6 +90,7 @@ impl HostOptions {
             listen_port: 8000,
             plugin_name: "ai_proxy".to_string(),
             fixed_time_nanos: None,
+            upstream_timeout: std::time::Duration::from_secs(60),
         }
     }
 

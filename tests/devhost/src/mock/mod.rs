@@ -12,13 +12,16 @@
 //! - Anthropic: `/v1/messages` (JSON or SSE events).
 //! - Cohere: `/v1/chat` (JSON, NDJSON stream), `/v2/chat` (JSON, SSE), `/v1/embed`, `/v2/embed`.
 //! - Gemini / Vertex: `…/models/{m}:generateContent`, `:streamGenerateContent` (SSE with
-//!   `alt=sse`, JSON array without), `:embedContent`, `:batchEmbedContents`.
+//!   `alt=sse`, JSON array without), `:embedContent`, `:batchEmbedContents`, `:countTokens`.
 //! - Bedrock: `/model/{id}/converse`, `/model/{id}/converse-stream` (AWS eventstream),
-//!   `/model/{id}/invoke` (embeddings).
+//!   `/model/{id}/invoke` (embeddings), `/model/{id}/count-tokens`.
 //! - Ollama: `/api/chat` (JSON, NDJSON stream), `/api/generate`, `/api/embed`.
+//! - Fault modes (`faults.rs`, [`faults::FaultServer`]): a scripted upstream that resets,
+//!   stalls or breaks its `content-length` on demand (the hostile catalogue under real Envoy).
 //! - Route groups (`routes.rs`): responses (JSON or SSE), files, batches, assistants, audio,
 //!   images, videos, on OpenAI's and Azure's paths; binary answers for speech and content.
 
+pub mod faults;
 pub mod identity;
 mod providers;
 mod routes;

@@ -77,6 +77,9 @@ pub fn answer(r: &Recorded) -> Answer {
         json_answer(200, gemini_chunk(&b, TEXT, true))
     } else if p.ends_with(":streamGenerateContent") {
         gemini_stream(&b, r.query.contains("alt=sse"))
+    } else if p.ends_with(":countTokens") {
+        // Gemini / Vertex countTokens: a count from the body size (about four bytes a token).
+        json_answer(200, json!({"totalTokens": r.body.len() / 4 + 1}))
     } else if p.ends_with(":embedContent") {
         json_answer(200, json!({"embedding": {"values": embedding(0)}}))
     } else if p.ends_with(":batchEmbedContents") {
@@ -92,6 +95,8 @@ pub fn answer(r: &Recorded) -> Answer {
         bedrock_converse(&b)
     } else if p.starts_with("/model/") && p.ends_with("/converse-stream") {
         bedrock_stream(&b)
+    } else if p.starts_with("/model/") && p.ends_with("/count-tokens") {
+        json_answer(200, json!({"inputTokens": r.body.len() / 4 + 1}))
     } else if p.starts_with("/model/") && p.ends_with("/invoke") {
         bedrock_invoke(&b)
     } else if p == "/api/chat" || p == "/api/generate" {
