@@ -527,12 +527,15 @@ pub struct RealEnvoy {
     state: Mutex<State>,
 }
 
+/// (config, upstream, buffer limit, dispatch clusters): what makes a listener.
+type ListenerKey = (String, String, usize, Vec<(String, String)>);
+
 #[derive(Default)]
 struct State {
     listeners: Vec<Value>,
     clusters: Vec<Value>,
     /// (config, upstream, buffer limit, dispatch clusters) → listener address.
-    by_key: HashMap<(String, String, usize, Vec<(String, String)>), SocketAddr>,
+    by_key: HashMap<ListenerKey, SocketAddr>,
     /// upstream → cluster name.
     cluster_of: HashMap<String, String>,
     /// Dispatch cluster name → its URL.

@@ -515,8 +515,15 @@ pub fn openai_stream_text(body: &str) -> (String, Option<String>) {
     {
         let v: serde_json::Value =
             serde_json::from_str(data).unwrap_or_else(|e| panic!("bad chunk {data}: {e}"));
-        text.push_str(v["choices"][0]["delta"]["content"].as_str().unwrap_or(""));
-        if let Some(f) = v["choices"][0]["finish_reason"].as_str() {
+        text.push_str(
+            v.pointer("/choices/0/delta/content")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or(""),
+        );
+        if let Some(f) = v
+            .pointer("/choices/0/finish_reason")
+            .and_then(serde_json::Value::as_str)
+        {
             finish = Some(f.to_string());
         }
     }
