@@ -20,7 +20,7 @@ use devhost::mock::{MockOptions, MockServer};
 use devhost::testing::{
     chat_providers_named, openai_stream_text, send, Framing, MOCK_CHAT_TEXT as TEXT,
 };
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// Hosts a framing runs on (h2c: real Envoy only, see the module docs).
 fn hosts(f: Framing) -> &'static [TestHost] {
