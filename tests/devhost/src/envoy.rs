@@ -135,11 +135,15 @@ impl TestHost {
                 opts.envoy_buffer_limit = spec.buffer_limit;
                 opts.client_body_buffer_size = spec.client_body_buffer_size;
                 opts.upstream_timeout = spec.route_timeout;
+                let mut clusters = Vec::new();
+                for (name, url) in &spec.clusters {
+                    clusters.push((name.clone(), Target::from_url(url)?));
+                }
                 let gc = GatewayConfig {
                     module,
                     opts,
                     upstream_override: Some(Target::from_url(&spec.upstream)?),
-                    clusters: Vec::new(),
+                    clusters,
                     log_json: false,
                     quiet: true,
                 };
@@ -170,6 +174,11 @@ pub struct GatewaySpec {
     /// The route `timeout` (real Envoy) or the emulator's upstream timeout (whole upstream
     /// exchange), 60 s by default.
     pub route_timeout: Duration,
+    /// Further clusters the filter dispatches to by name (cloud identity token endpoints):
+    /// `(name, base URL)`. Real Envoy: static HTTP/1.1 clusters of that name (names are global
+    /// to the test binary's Envoy: one name must always mean the same URL); emulator: the
+    /// `--cluster NAME=URL` mappings.
+    pub clusters: Vec<(String, String)>,
 }
 
 impl GatewaySpec {
@@ -181,7 +190,17 @@ impl GatewaySpec {
             buffer_limit: SHIPPED_BUFFER_LIMIT,
             client_body_buffer_size: 1 << 20,
             route_timeout: Duration::from_secs(60),
+            clusters: Vec::new(),
         }
+    }
+
+    /// Same, with dispatch clusters ([`GatewaySpec::clusters`]).
+    pub fn with_clusters(mut self, clusters: &[(&str, &str)]) -> Self {
+        self.clusters = clusters
+            .iter()
+            .map(|(n, u)| (n.to_string(), u.to_string()))
+            .collect();
+        self
     }
 }
 
@@ -560,14 +579,19 @@ pub struct RealEnvoy {
     state: Mutex<State>,
 }
 
+/// (config, upstream, buffer limit, dispatch clusters): what makes a listener.
+type ListenerKey = (String, String, usize, Duration, Vec<(String, String)>);
+
 #[derive(Default)]
 struct State {
     listeners: Vec<Value>,
     clusters: Vec<Value>,
-    /// (config, upstream, buffer limit, route timeout) → listener address.
-    by_key: HashMap<(String, String, usize, Duration), SocketAddr>,
+    /// (config, upstream, buffer limit, route timeout, dispatch clusters) → listener address.
+    by_key: HashMap<ListenerKey, SocketAddr>,
     /// upstream → cluster name.
     cluster_of: HashMap<String, String>,
+    /// Dispatch cluster name → its URL.
+    named: HashMap<String, String>,
     /// Where the LDS/CDS files are.
     dir: Option<PathBuf>,
 }
@@ -642,10 +666,12 @@ impl RealEnvoy {
             spec.upstream.clone(),
             spec.buffer_limit,
             spec.route_timeout,
+            spec.clusters.clone(),
         );
         if let Some(a) = st.by_key.get(&key) {
             return Ok(*a);
         }
+        self.add_named_clusters(&mut st, spec)?;
         let target = Target::from_url(&spec.upstream)?;
         let cluster = match st.cluster_of.get(&spec.upstream) {
             Some(c) => c.clone(),
@@ -696,6 +722,43 @@ impl RealEnvoy {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Adds the spec's dispatch clusters not there yet; a name already bound to another URL is
+    /// an error (Envoy's clusters are global).
+    fn add_named_clusters(&self, st: &mut State, spec: &GatewaySpec) -> Result<(), String> {
+        let mut added = Vec::new();
+        for (name, url) in &spec.clusters {
+            match st.named.get(name) {
+                Some(u) if u == url => continue,
+                Some(u) => {
+                    return Err(format!(
+                        "cluster {name} already points at {u}, not {url}: use a unique name"
+                    ))
+                }
+                None => {}
+            }
+            let target = Target::from_url(url)?;
+            st.clusters.push(static_cluster(
+                name,
+                &target.host,
+                target.port,
+                spec.buffer_limit,
+            ));
+            st.named.insert(name.clone(), url.clone());
+            added.push(name.clone());
+        }
+        if added.is_empty() {
+            return Ok(());
+        }
+        let clusters = st.clusters.clone();
+        Self::write_resources(st, "cds.json", &clusters)?;
+        self.process
+            .wait_for(Duration::from_secs(30), "/clusters", move |r| {
+                let text = r.text();
+                added.iter().all(|n| text.contains(&format!("{n}::")))
+            })?;
+        Ok(())
     }
 
     fn lds_rejected(&self) -> u64 {

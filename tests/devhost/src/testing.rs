@@ -391,3 +391,141 @@ fn dechunk(mut b: &[u8]) -> Result<Vec<u8>, String> {
         b = b.get(size + 2..).ok_or("truncated chunk end")?;
     }
 }
+
+/// The mock provider's chat answer text (every provider's mock says the same).
+pub const MOCK_CHAT_TEXT: &str = "Hello! How can I help you today?";
+
+/// One provider of the end-to-end tables: a filter config whose OpenAI-format chat request the
+/// mock provider answers, and what the upstream request's path starts with.
+#[derive(Debug, Clone)]
+pub struct ChatProvider {
+    /// The provider's name (as in `model.provider`).
+    pub name: &'static str,
+    /// The filter config.
+    pub config: serde_json::Value,
+    /// The model the client names.
+    pub model: &'static str,
+    /// Upstream path prefix of a chat request.
+    pub path: &'static str,
+    /// Upstream path prefix of a streaming chat request.
+    pub stream_path: &'static str,
+}
+
+/// Every provider the mock speaks, for the end-to-end tests (`e2e_providers`, `e2e_framing`).
+pub fn chat_providers() -> Vec<ChatProvider> {
+    use serde_json::json;
+    let p = |name, config, model, path, stream_path| ChatProvider {
+        name,
+        config,
+        model,
+        path,
+        stream_path,
+    };
+    vec![
+        p(
+            "openai",
+            json!({"route_type": "llm/v1/chat", "auth": {"header_name": "Authorization", "header_value": "Bearer sk-test-key"},
+            "model": {"provider": "openai", "name": "gpt-4o-mini"}}),
+            "gpt-4o-mini",
+            "/v1/chat/completions",
+            "/v1/chat/completions",
+        ),
+        p(
+            "anthropic",
+            json!({"route_type": "llm/v1/chat", "auth": {"header_name": "x-api-key", "header_value": "k"},
+            "model": {"provider": "anthropic", "name": "claude-sonnet-4-20250514", "options": {"anthropic_version": "2023-06-01", "max_tokens": 256}}}),
+            "claude-sonnet-4-20250514",
+            "/v1/messages",
+            "/v1/messages",
+        ),
+        p(
+            "gemini",
+            json!({"route_type": "llm/v1/chat", "auth": {"param_name": "key", "param_value": "k", "param_location": "query"},
+            "model": {"provider": "gemini", "name": "gemini-2.0-flash"}}),
+            "gemini-2.0-flash",
+            "/v1beta/models/gemini-2.0-flash:generateContent",
+            "/v1beta/models/gemini-2.0-flash:streamGenerateContent",
+        ),
+        p(
+            "bedrock",
+            json!({"route_type": "llm/v1/chat", "auth": {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"},
+            "model": {"provider": "bedrock", "name": "anthropic.claude-3-haiku-20240307-v1:0", "options": {"bedrock": {"aws_region": "us-east-1"}}}}),
+            "anthropic.claude-3-haiku-20240307-v1:0",
+            "/model/anthropic.claude-3-haiku-20240307-v1",
+            "/model/anthropic.claude-3-haiku-20240307-v1",
+        ),
+        p(
+            "cohere",
+            json!({"route_type": "llm/v1/chat", "auth": {"header_name": "Authorization", "header_value": "Bearer k"},
+            "model": {"provider": "cohere", "name": "command-r"}}),
+            "command-r",
+            "/v",
+            "/v",
+        ),
+        p(
+            "ollama",
+            json!({"route_type": "llm/v1/chat", "model": {"provider": "ollama", "name": "llama3.2"}}),
+            "llama3.2",
+            "/api/chat",
+            "/api/chat",
+        ),
+        p(
+            "azure",
+            json!({"route_type": "llm/v1/chat", "auth": {"header_name": "api-key", "header_value": "k"},
+            "model": {"provider": "azure", "name": "gpt-4o", "options": {"azure_instance": "inst", "azure_deployment_id": "dep"}}}),
+            "gpt-4o",
+            "/openai/deployments/dep/chat/completions",
+            "/openai/deployments/dep/chat/completions",
+        ),
+        p(
+            "huggingface",
+            json!({"route_type": "llm/v1/chat", "auth": {"header_name": "Authorization", "header_value": "Bearer hf_k"},
+            "model": {"provider": "huggingface", "name": "meta-llama/Llama-3.3-70B-Instruct"}}),
+            "meta-llama/Llama-3.3-70B-Instruct",
+            "/v1/chat/completions",
+            "/v1/chat/completions",
+        ),
+    ]
+}
+
+/// The providers of [`chat_providers`] with these names, in this order (a name not in the
+/// table is a test failure).
+pub fn chat_providers_named(names: &[&str]) -> Vec<ChatProvider> {
+    let all = chat_providers();
+    names
+        .iter()
+        .map(|n| {
+            all.iter()
+                .find(|p| p.name == *n)
+                .cloned()
+                .unwrap_or_else(|| panic!("no provider {n} in testing::chat_providers"))
+        })
+        .collect()
+}
+
+/// The text deltas of an OpenAI SSE body joined, and the last finish reason (panics on a chunk
+/// that is not JSON).
+pub fn openai_stream_text(body: &str) -> (String, Option<String>) {
+    let mut text = String::new();
+    let mut finish = None;
+    for data in body
+        .split("\n\n")
+        .filter_map(|ev| ev.lines().find_map(|l| l.strip_prefix("data: ")))
+        .filter(|d| *d != "[DONE]")
+    {
+        let v: serde_json::Value =
+            serde_json::from_str(data).unwrap_or_else(|e| panic!("bad chunk {data}: {e}"));
+        text.push_str(
+            v.pointer("/choices/0/delta/content")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or(""),
+        );
+        if let Some(f) = v
+            .pointer("/choices/0/finish_reason")
+            .and_then(serde_json::Value::as_str)
+        {
+            finish = Some(f.to_string());
+        }
+    }
+    (text, finish)
+}

@@ -17,44 +17,10 @@
 
 use devhost::envoy::{scenario_on, TestHost};
 use devhost::mock::{MockOptions, MockServer};
-use devhost::testing::{send, Framing};
-use serde_json::{json, Value};
-
-const TEXT: &str = "Hello! How can I help you today?";
-
-/// (provider, config, model, upstream path prefix)
-fn providers() -> Vec<(&'static str, Value, &'static str, &'static str)> {
-    vec![
-        (
-            "openai",
-            json!({"route_type": "llm/v1/chat", "auth": {"header_name": "Authorization", "header_value": "Bearer sk-test-key"},
-            "model": {"provider": "openai", "name": "gpt-4o-mini"}}),
-            "gpt-4o-mini",
-            "/v1/chat/completions",
-        ),
-        (
-            "anthropic",
-            json!({"route_type": "llm/v1/chat", "auth": {"header_name": "x-api-key", "header_value": "k"},
-            "model": {"provider": "anthropic", "name": "claude-sonnet-4-20250514", "options": {"anthropic_version": "2023-06-01", "max_tokens": 256}}}),
-            "claude-sonnet-4-20250514",
-            "/v1/messages",
-        ),
-        (
-            "gemini",
-            json!({"route_type": "llm/v1/chat", "auth": {"param_name": "key", "param_value": "k", "param_location": "query"},
-            "model": {"provider": "gemini", "name": "gemini-2.0-flash"}}),
-            "gemini-2.0-flash",
-            "/v1beta/models/gemini-2.0-flash:",
-        ),
-        (
-            "bedrock",
-            json!({"route_type": "llm/v1/chat", "auth": {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"},
-            "model": {"provider": "bedrock", "name": "anthropic.claude-3-haiku-20240307-v1:0", "options": {"bedrock": {"aws_region": "us-east-1"}}}}),
-            "anthropic.claude-3-haiku-20240307-v1:0",
-            "/model/anthropic.claude-3-haiku-20240307-v1",
-        ),
-    ]
-}
+use devhost::testing::{
+    chat_providers_named, openai_stream_text, send, Framing, MOCK_CHAT_TEXT as TEXT,
+};
+use serde_json::json;
 
 /// Hosts a framing runs on (h2c: real Envoy only, see the module docs; real nginx when built).
 fn hosts(f: Framing) -> Vec<TestHost> {
@@ -64,27 +30,10 @@ fn hosts(f: Framing) -> Vec<TestHost> {
     }
 }
 
-/// The text deltas of an OpenAI SSE body joined, and the finish reason.
-fn stream_text(body: &str) -> (String, Option<String>) {
-    let mut text = String::new();
-    let mut finish = None;
-    for data in body
-        .split("\n\n")
-        .filter_map(|ev| ev.lines().find_map(|l| l.strip_prefix("data: ")))
-        .filter(|d| *d != "[DONE]")
-    {
-        let v: Value =
-            serde_json::from_str(data).unwrap_or_else(|e| panic!("bad chunk {data}: {e}"));
-        text.push_str(v["choices"][0]["delta"]["content"].as_str().unwrap_or(""));
-        if let Some(f) = v["choices"][0]["finish_reason"].as_str() {
-            finish = Some(f.to_string());
-        }
-    }
-    (text, finish)
-}
-
 fn case(stream: bool) {
-    for (name, cfg, model, path) in providers() {
+    for p in chat_providers_named(&["openai", "anthropic", "gemini", "bedrock"]) {
+        let (name, cfg, model) = (p.name, &p.config, p.model);
+        let path = if stream { p.stream_path } else { p.path };
         for f in Framing::ALL {
             let label = format!(
                 "{name} {} {}",
@@ -112,7 +61,7 @@ fn case(stream: bool) {
                         "{at}: {}",
                         r.text()
                     );
-                    let (text, finish) = stream_text(&r.text());
+                    let (text, finish) = openai_stream_text(&r.text());
                     assert_eq!(text, TEXT, "{at}: {}", r.text());
                     assert_eq!(finish.as_deref(), Some("stop"), "{at}");
                 } else {

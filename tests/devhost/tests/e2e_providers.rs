@@ -12,72 +12,33 @@
 
 use devhost::envoy::{scenario, Gateway, TestHost};
 use devhost::mock::{MockOptions, MockServer};
-use devhost::testing::http;
+use devhost::testing::{
+    chat_providers, http, openai_stream_text, ChatProvider, MOCK_CHAT_TEXT as TEXT,
+};
 use serde_json::{json, Value};
-
-const TEXT: &str = "Hello! How can I help you today?";
 
 fn start(host: TestHost, cfg: &Value, mock: &MockServer) -> Gateway {
     host.gateway(&cfg.to_string(), &mock.url())
 }
 
-/// (name, config, model, expected upstream path prefix)
-fn providers() -> Vec<(&'static str, Value, &'static str, &'static str)> {
-    vec![
-        (
-            "anthropic",
-            json!({"route_type": "llm/v1/chat", "auth": {"header_name": "x-api-key", "header_value": "k"},
-            "model": {"provider": "anthropic", "name": "claude-sonnet-4-20250514", "options": {"anthropic_version": "2023-06-01", "max_tokens": 256}}}),
-            "claude-sonnet-4-20250514",
-            "/v1/messages",
-        ),
-        (
-            "gemini",
-            json!({"route_type": "llm/v1/chat", "auth": {"param_name": "key", "param_value": "k", "param_location": "query"},
-            "model": {"provider": "gemini", "name": "gemini-2.0-flash"}}),
-            "gemini-2.0-flash",
-            "/v1beta/models/gemini-2.0-flash:generateContent",
-        ),
-        (
-            "bedrock",
-            json!({"route_type": "llm/v1/chat", "auth": {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"},
-            "model": {"provider": "bedrock", "name": "anthropic.claude-3-haiku-20240307-v1:0", "options": {"bedrock": {"aws_region": "us-east-1"}}}}),
-            "anthropic.claude-3-haiku-20240307-v1:0",
-            "/model/anthropic.claude-3-haiku-20240307-v1",
-        ),
-        (
-            "cohere",
-            json!({"route_type": "llm/v1/chat", "auth": {"header_name": "Authorization", "header_value": "Bearer k"},
-            "model": {"provider": "cohere", "name": "command-r"}}),
-            "command-r",
-            "/v",
-        ),
-        (
-            "ollama",
-            json!({"route_type": "llm/v1/chat", "model": {"provider": "ollama", "name": "llama3.2"}}),
-            "llama3.2",
-            "/api/chat",
-        ),
-        (
-            "azure",
-            json!({"route_type": "llm/v1/chat", "auth": {"header_name": "api-key", "header_value": "k"},
-            "model": {"provider": "azure", "name": "gpt-4o", "options": {"azure_instance": "inst", "azure_deployment_id": "dep"}}}),
-            "gpt-4o",
-            "/openai/deployments/dep/chat/completions",
-        ),
-        (
-            "huggingface",
-            json!({"route_type": "llm/v1/chat", "auth": {"header_name": "Authorization", "header_value": "Bearer hf_k"},
-            "model": {"provider": "huggingface", "name": "meta-llama/Llama-3.3-70B-Instruct"}}),
-            "meta-llama/Llama-3.3-70B-Instruct",
-            "/v1/chat/completions",
-        ),
-    ]
+/// The providers of the shared table other than OpenAI (its own tests are in `e2e_openai`).
+fn providers() -> Vec<ChatProvider> {
+    chat_providers()
+        .into_iter()
+        .filter(|p| p.name != "openai")
+        .collect()
 }
 
 #[test]
 fn chat_translates_for_each_provider() {
-    for (name, cfg, model, path) in providers() {
+    for ChatProvider {
+        name,
+        config: cfg,
+        model,
+        path,
+        ..
+    } in providers()
+    {
         scenario(&format!("{name} chat"), |p| {
             let mock = MockServer::start(MockOptions::default()).unwrap();
             let gw = start(p, &cfg, &mock);
@@ -111,7 +72,13 @@ fn chat_translates_for_each_provider() {
 #[test]
 fn tool_calls_translate_for_each_provider() {
     let tools = json!([{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"location": {"type": "string"}}}}}]);
-    for (name, cfg, model, _) in providers() {
+    for ChatProvider {
+        name,
+        config: cfg,
+        model,
+        ..
+    } in providers()
+    {
         scenario(&format!("{name} tool calls"), |p| {
             let mock = MockServer::start(MockOptions::default()).unwrap();
             let gw = start(p, &cfg, &mock);
@@ -141,28 +108,10 @@ fn tool_calls_translate_for_each_provider() {
 }
 
 /// Parses an OpenAI SSE body: the text deltas joined, and whether a finish reason came.
-fn stream_text(body: &str) -> (String, Option<String>) {
-    let mut text = String::new();
-    let mut finish = None;
-    for data in body
-        .split("\n\n")
-        .filter_map(|ev| ev.lines().find_map(|l| l.strip_prefix("data: ")))
-    {
-        if data == "[DONE]" {
-            continue;
-        }
-        let v: Value =
-            serde_json::from_str(data).unwrap_or_else(|e| panic!("bad chunk {data}: {e}"));
-        text.push_str(v["choices"][0]["delta"]["content"].as_str().unwrap_or(""));
-        if let Some(f) = v["choices"][0]["finish_reason"].as_str() {
-            finish = Some(f.to_string());
-        }
-    }
-    (text, finish)
-}
-
 fn streaming_case(name: &str) {
-    let (_, cfg, model, _) = providers().into_iter().find(|p| p.0 == name).unwrap();
+    let ChatProvider {
+        config: cfg, model, ..
+    } = providers().into_iter().find(|p| p.name == name).unwrap();
     scenario(&format!("{name} streaming chat"), |p| {
         for cut in ["3", "1000"] {
             let mock = MockServer::start(MockOptions::default()).unwrap();
@@ -185,7 +134,7 @@ fn streaming_case(name: &str) {
                 "{name}/{p:?}/{cut}: {}",
                 r.text()
             );
-            let (text, finish) = stream_text(&r.text());
+            let (text, finish) = openai_stream_text(&r.text());
             assert_eq!(text, TEXT, "{name}/{p:?}/{cut}: {}", r.text());
             assert_eq!(finish.as_deref(), Some("stop"), "{name}/{p:?}/{cut}");
         }

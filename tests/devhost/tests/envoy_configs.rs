@@ -182,6 +182,71 @@ fn shipped_envoy_yaml_serves_requests() {
     assert!(bad.is_empty(), "{bad:?}");
 }
 
+/// The cloud identity listeners of `envoy.yaml` (Azure managed identity, Bedrock assumed role,
+/// Vertex metadata token) fetch their credential through the shipped `token_*` clusters (here
+/// pointed at the mock, which also answers as the identity endpoints) and send it upstream.
+#[test]
+fn shipped_envoy_yaml_token_clusters_serve_identity_listeners() {
+    let (e, mock) = serve("envoy.yaml");
+    for (listener, token_path, host) in [
+        (
+            "azure_mi",
+            "/metadata/identity/oauth2/token",
+            "my-openai-instance.openai.azure.com",
+        ),
+        (
+            "bedrock_role",
+            "/",
+            "bedrock-runtime.us-east-1.amazonaws.com",
+        ),
+        (
+            "vertex_metadata",
+            "/computeMetadata/v1/instance/service-accounts/default/token",
+            "us-central1-aiplatform.googleapis.com",
+        ),
+    ] {
+        let before = mock.requests().len();
+        let r = chat(&e, listener);
+        assert_eq!(r.status, 200, "{listener}: {}", r.text());
+        let seen = mock.requests();
+        let new = seen.get(before..).unwrap_or_default();
+        assert_eq!(
+            new.len(),
+            2,
+            "{listener}: token call, then the provider: {new:?}"
+        );
+        assert_eq!(new[0].path, token_path, "{listener}");
+        let up = &new[1];
+        assert_eq!(up.header("host"), Some(host), "{listener}");
+        let auth = up.header("authorization").unwrap_or_default();
+        if listener == "bedrock_role" {
+            assert!(
+                auth.starts_with("AWS4-HMAC-SHA256 Credential=ASIAMOCKSTS"),
+                "{auth}"
+            );
+            assert!(up.header("x-amz-security-token").is_some(), "{listener}");
+        } else {
+            assert!(auth.starts_with("Bearer mock-"), "{listener}: {auth}");
+        }
+        envoy::record(
+            "envoy-real",
+            &format!("envoy.yaml {listener} (cloud identity)"),
+        );
+    }
+    let stats = e
+        .admin_get("/stats?filter=cluster\\.token_.*\\.upstream_rq_total")
+        .unwrap()
+        .text();
+    for c in ["token_azure_imds", "token_aws_sts", "token_gcp_metadata"] {
+        assert!(
+            stats.contains(&format!("cluster.{c}.upstream_rq_total: 1")),
+            "{c}: {stats}"
+        );
+    }
+    let bad = e.problems();
+    assert!(bad.is_empty(), "{bad:?}");
+}
+
 #[test]
 fn static_clusters_route_on_the_rewritten_authority() {
     let (e, mock) = serve("envoy-static-clusters.yaml");
