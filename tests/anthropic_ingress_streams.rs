@@ -237,84 +237,63 @@ fn huggingface_streams() {
 /// hold the same text, reasoning, tool calls, error and usage.
 #[test]
 fn cohere_and_ollama_streams_match_their_expected_events() {
-    let root = support::fixtures().join("streams");
     let mut ran = 0;
-    for provider_dir in ["cohere", "ollama"] {
-        for case in std::fs::read_dir(root.join(provider_dir))
-            .unwrap()
-            .flatten()
-        {
-            let dir = case.path();
-            let meta = support::read_json(&dir.join("case.json"));
-            if meta["route"] != "chat" {
-                continue;
+    for case in stream_driver::chat_stream_cases(&["cohere", "ollama"]) {
+        let (dir, ct) = (&case.dir, case.content_type);
+        let cfg = config(&case.provider, &case.model, case.options.clone());
+        let got = all_chunkings(&cfg, ct, &case.bytes);
+        let name = dir.display().to_string();
+        let events = support::read_json(&dir.join("expected-events.json"));
+        let (mut text, mut reasoning, mut tools, mut error, mut usage) =
+            (String::new(), String::new(), Vec::new(), None, None);
+        for e in events.as_array().unwrap() {
+            let (k, v) = e.as_object().unwrap().iter().next().unwrap();
+            match k.as_str() {
+                "text" => text.push_str(v.as_str().unwrap()),
+                "reasoning" => reasoning.push_str(v.as_str().unwrap()),
+                "tool_call_start" => tools.push((
+                    v["id"].as_str().unwrap().to_string(),
+                    v["name"].as_str().unwrap().to_string(),
+                    String::new(),
+                )),
+                "tool_call_args" => tools
+                    .last_mut()
+                    .unwrap()
+                    .2
+                    .push_str(v["fragment"].as_str().unwrap()),
+                "error" => error = Some(v["message"].as_str().unwrap().to_string()),
+                "usage" => usage = Some(v.clone()),
+                _ => {}
             }
-            let (file, ct) = if dir.join("upstream.sse").exists() {
-                ("upstream.sse", "text/event-stream")
-            } else {
-                ("upstream.ndjson", "application/x-ndjson")
-            };
-            let provider = meta["provider"].as_str().unwrap();
-            let model = meta["model"].as_str().unwrap_or("command-r");
-            let mut options = meta.get("options").cloned().unwrap_or(json!({}));
-            if provider == "mistral" && options.get("mistral_format").is_none() {
-                options["mistral_format"] = json!("ollama");
-            }
-            let cfg = config(provider, model, options);
-            let got = all_chunkings(&cfg, ct, &std::fs::read(dir.join(file)).unwrap());
-            let name = dir.display().to_string();
-            let events = support::read_json(&dir.join("expected-events.json"));
-            let (mut text, mut reasoning, mut tools, mut error, mut usage) =
-                (String::new(), String::new(), Vec::new(), None, None);
-            for e in events.as_array().unwrap() {
-                let (k, v) = e.as_object().unwrap().iter().next().unwrap();
-                match k.as_str() {
-                    "text" => text.push_str(v.as_str().unwrap()),
-                    "reasoning" => reasoning.push_str(v.as_str().unwrap()),
-                    "tool_call_start" => tools.push((
-                        v["id"].as_str().unwrap().to_string(),
-                        v["name"].as_str().unwrap().to_string(),
-                        String::new(),
-                    )),
-                    "tool_call_args" => tools
-                        .last_mut()
-                        .unwrap()
-                        .2
-                        .push_str(v["fragment"].as_str().unwrap()),
-                    "error" => error = Some(v["message"].as_str().unwrap().to_string()),
-                    "usage" => usage = Some(v.clone()),
-                    _ => {}
-                }
-            }
-            assert_eq!(got.error, error, "{name}: error");
-            if error.is_some() {
-                ran += 1;
-                continue;
-            }
-            assert_eq!(got.text, text, "{name}: text");
-            assert_eq!(got.thinking, reasoning, "{name}: thinking");
-            let want_tools: Vec<(String, String, Value)> = tools
-                .into_iter()
-                .map(|(i, n, a)| (i, n, serde_json::from_str(&a).unwrap_or(json!({}))))
-                .collect();
-            assert_eq!(got.tools, want_tools, "{name}: tools");
-            let want_stop = if want_tools.is_empty() {
-                "end_turn"
-            } else {
-                "tool_use"
-            };
-            if !matches!(got.stop_reason.as_deref(), Some("max_tokens")) {
-                assert_eq!(got.stop_reason.as_deref(), Some(want_stop), "{name}: stop");
-            }
-            if let Some(u) = usage {
-                let got_u = got.usage.as_ref().unwrap();
-                assert_eq!(
-                    got_u["output_tokens"], u["completion_tokens"],
-                    "{name}: usage"
-                );
-            }
-            ran += 1;
         }
+        assert_eq!(got.error, error, "{name}: error");
+        if error.is_some() {
+            ran += 1;
+            continue;
+        }
+        assert_eq!(got.text, text, "{name}: text");
+        assert_eq!(got.thinking, reasoning, "{name}: thinking");
+        let want_tools: Vec<(String, String, Value)> = tools
+            .into_iter()
+            .map(|(i, n, a)| (i, n, serde_json::from_str(&a).unwrap_or(json!({}))))
+            .collect();
+        assert_eq!(got.tools, want_tools, "{name}: tools");
+        let want_stop = if want_tools.is_empty() {
+            "end_turn"
+        } else {
+            "tool_use"
+        };
+        if !matches!(got.stop_reason.as_deref(), Some("max_tokens")) {
+            assert_eq!(got.stop_reason.as_deref(), Some(want_stop), "{name}: stop");
+        }
+        if let Some(u) = usage {
+            let got_u = got.usage.as_ref().unwrap();
+            assert_eq!(
+                got_u["output_tokens"], u["completion_tokens"],
+                "{name}: usage"
+            );
+        }
+        ran += 1;
     }
     assert!(ran >= 5, "ran {ran}");
 }

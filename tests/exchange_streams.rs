@@ -134,63 +134,41 @@ fn fixture(path: &str) -> Vec<u8> {
 
 #[test]
 fn cohere_and_ollama_streams_match_their_expected_events() {
-    let root = support::fixtures().join("streams");
     let mut ran = 0;
-    for provider_dir in ["cohere", "ollama"] {
-        for case in std::fs::read_dir(root.join(provider_dir))
-            .unwrap()
-            .flatten()
-        {
-            let dir = case.path();
-            let meta = support::read_json(&dir.join("case.json"));
-            if meta["route"] != "chat" {
-                continue;
-            }
-            let (file, ct) = if dir.join("upstream.sse").exists() {
-                ("upstream.sse", "text/event-stream")
-            } else {
-                ("upstream.ndjson", "application/x-ndjson")
-            };
-            let provider = meta["provider"].as_str().unwrap();
-            let model = meta["model"].as_str().unwrap_or("command-r");
-            let mut options = meta.get("options").cloned().unwrap_or(json!({}));
-            if provider == "mistral" && options.get("mistral_format").is_none() {
-                options["mistral_format"] = json!("ollama");
-            }
-            let cfg = config(provider, model, options);
-            let bytes = std::fs::read(dir.join(file)).unwrap();
-            let got = all_chunkings(&cfg, ct, &bytes);
-            let want = fold_events(&support::read_json(&dir.join("expected-events.json")));
-            let name = dir.display().to_string();
-            assert_eq!(got.content, want.content, "{name}: content");
-            assert_eq!(got.reasoning, want.reasoning, "{name}: reasoning");
-            assert_eq!(got.tools, want.tools, "{name}: tool calls");
-            assert_eq!(got.error, want.error, "{name}: error");
-            if want.error.is_none() {
-                let finish = want.finish.clone().or(Some(
-                    if want.tools.is_empty() {
-                        "stop"
-                    } else {
-                        "tool_calls"
-                    }
-                    .into(),
-                ));
-                assert_eq!(got.finish, finish, "{name}: finish");
-                if let Some(u) = &want.usage {
-                    assert_eq!(
-                        got.usage.as_ref().unwrap()["prompt_tokens"],
-                        u["prompt_tokens"],
-                        "{name}: usage"
-                    );
-                    assert_eq!(
-                        got.usage.as_ref().unwrap()["completion_tokens"],
-                        u["completion_tokens"],
-                        "{name}: usage"
-                    );
+    for case in stream_driver::chat_stream_cases(&["cohere", "ollama"]) {
+        let (dir, ct) = (&case.dir, case.content_type);
+        let cfg = config(&case.provider, &case.model, case.options.clone());
+        let got = all_chunkings(&cfg, ct, &case.bytes);
+        let want = fold_events(&support::read_json(&dir.join("expected-events.json")));
+        let name = dir.display().to_string();
+        assert_eq!(got.content, want.content, "{name}: content");
+        assert_eq!(got.reasoning, want.reasoning, "{name}: reasoning");
+        assert_eq!(got.tools, want.tools, "{name}: tool calls");
+        assert_eq!(got.error, want.error, "{name}: error");
+        if want.error.is_none() {
+            let finish = want.finish.clone().or(Some(
+                if want.tools.is_empty() {
+                    "stop"
+                } else {
+                    "tool_calls"
                 }
+                .into(),
+            ));
+            assert_eq!(got.finish, finish, "{name}: finish");
+            if let Some(u) = &want.usage {
+                assert_eq!(
+                    got.usage.as_ref().unwrap()["prompt_tokens"],
+                    u["prompt_tokens"],
+                    "{name}: usage"
+                );
+                assert_eq!(
+                    got.usage.as_ref().unwrap()["completion_tokens"],
+                    u["completion_tokens"],
+                    "{name}: usage"
+                );
             }
-            ran += 1;
         }
+        ran += 1;
     }
     assert!(ran >= 6, "ran {ran}");
 }

@@ -75,3 +75,57 @@ pub fn every_split(bytes: &[u8], run: impl Fn(&[&[u8]]) -> Vec<u8>) -> Vec<u8> {
 pub fn stream_fixture(path: &str) -> Vec<u8> {
     std::fs::read(super::fixtures().join("streams").join(path)).unwrap()
 }
+
+/// One chat case of the stream fixtures (`tests/fixtures/streams/<provider>/<case>/`): the
+/// upstream bytes and what a test needs to configure the route for them.
+pub struct ChatStreamCase {
+    pub dir: std::path::PathBuf,
+    pub provider: String,
+    pub model: String,
+    pub options: Value,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// The `route: chat` cases under the given provider folders (SSE or NDJSON upstreams; Mistral
+/// cases get `mistral_format: ollama` unless they name one).
+pub fn chat_stream_cases(provider_dirs: &[&str]) -> Vec<ChatStreamCase> {
+    let root = super::fixtures().join("streams");
+    let mut cases = Vec::new();
+    for provider_dir in provider_dirs {
+        for entry in std::fs::read_dir(root.join(provider_dir))
+            .unwrap()
+            .flatten()
+        {
+            let dir = entry.path();
+            let meta = super::read_json(&dir.join("case.json"));
+            if meta["route"] != "chat" {
+                continue;
+            }
+            let (file, content_type) = if dir.join("upstream.sse").exists() {
+                ("upstream.sse", "text/event-stream")
+            } else {
+                ("upstream.ndjson", "application/x-ndjson")
+            };
+            let provider = meta["provider"].as_str().unwrap().to_string();
+            let model = meta["model"].as_str().unwrap_or("command-r").to_string();
+            let mut options = meta
+                .get("options")
+                .cloned()
+                .unwrap_or(serde_json::json!({}));
+            if provider == "mistral" && options.get("mistral_format").is_none() {
+                options["mistral_format"] = serde_json::json!("ollama");
+            }
+            let bytes = std::fs::read(dir.join(file)).unwrap();
+            cases.push(ChatStreamCase {
+                dir,
+                provider,
+                model,
+                options,
+                content_type,
+                bytes,
+            });
+        }
+    }
+    cases
+}
