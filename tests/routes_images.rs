@@ -590,7 +590,12 @@ fn kong_combinations_a_filter_cannot_serve_load_and_answer_400_with_the_reason()
             path,
             headers: &h,
         });
-        let HeadStep::Reply(r) = step else {
+        // Refused at the head, answered once the client's body is read (and dropped).
+        assert!(
+            matches!(step, HeadStep::WaitBody { early: None }),
+            "{route} on {provider}: {step:?}"
+        );
+        let Err(r) = ex.on_request_body(b"{}") else {
             panic!("{route} on {provider}: not refused");
         };
         let (status, msg) = reply(&r);
@@ -600,4 +605,63 @@ fn kong_combinations_a_filter_cannot_serve_load_and_answer_400_with_the_reason()
             "{route} on {provider}: {msg}"
         );
     }
+}
+
+/// A refusal decided at the head waits for the body only when one follows; a body declared
+/// over `max_request_body_size` is refused at once (reading it is what the limit avoids).
+#[test]
+fn head_refusals_wait_for_a_body_only_when_one_follows() {
+    use ai_proxy::exchange::BodySignal;
+    let mut cfg = config("video/v1/videos/generations", "bedrock", "amazon.nova-reel-v1:0");
+    cfg["max_request_body_size"] = json!(1024);
+    let head = |h: &[(String, String)], signal| {
+        let mut ex = exchange(&cfg);
+        let step = ex.on_request_head_signalled(
+            RequestHead {
+                method: "POST",
+                path: "/v1/videos",
+                headers: h,
+            },
+            signal,
+        );
+        (ex, step)
+    };
+    let h = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
+
+    // No body: Kong reads it from the headers, Envoy from end_of_stream.
+    for (headers, signal) in [
+        (h("content-length", "0"), BodySignal::FromHeaders),
+        (vec![], BodySignal::FromHeaders),
+        (h("content-length", "2"), BodySignal::Follows(false)),
+    ] {
+        let (_, step) = head(&headers, signal);
+        let HeadStep::Reply(r) = step else {
+            panic!("{headers:?} {signal:?}: {step:?}");
+        };
+        assert_eq!(reply(&r).0, 400);
+    }
+    // A body follows: chunked on Kong, or Envoy's word.
+    for (headers, signal) in [
+        (h("Transfer-Encoding", "chunked"), BodySignal::FromHeaders),
+        (vec![], BodySignal::Follows(true)),
+    ] {
+        let (mut ex, step) = head(&headers, signal);
+        assert!(matches!(step, HeadStep::WaitBody { early: None }), "{step:?}");
+        assert!(ex.deferred_reply_now(1024).is_none(), "within the limit: keep reading");
+        let r = ex.deferred_reply_now(1025).expect("past the limit: answer now");
+        assert_eq!(reply(&r).0, 400);
+    }
+    // Declared over the limit: 413 at once.
+    let mut chat = config("llm/v1/chat", "openai", "gpt-4o");
+    chat["max_request_body_size"] = json!(1024);
+    let mut ex = exchange(&chat);
+    let step = ex.on_request_head(RequestHead {
+        method: "POST",
+        path: "/v1/chat/completions",
+        headers: &h("content-length", "4096"),
+    });
+    let HeadStep::Reply(r) = step else {
+        panic!("{step:?}");
+    };
+    assert_eq!(reply(&r).0, 413);
 }

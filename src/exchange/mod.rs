@@ -32,6 +32,7 @@ pub use effects::{
     BodySignal, BodyStep, HeadStep, LocalReply, RequestEdits, RequestHead, ResponseHeadEdits,
 };
 pub use pending::{PendingAuth, PendingRequest};
+pub use request::body_follows;
 
 /// What the filter knows about the client request after its head.
 #[derive(Debug, Clone, Default)]
@@ -152,8 +153,8 @@ pub struct Exchange {
     hints: anthropic::request::Hints,
     /// That client asked `…/messages/count_tokens`, served by the provider's counting API.
     count_tokens: bool,
-    /// `count_tokens` for a provider without a counting API: refused once the body is read.
-    count_tokens_refused: bool,
+    /// A reply decided at the head, sent once the client's body is read (and dropped).
+    deferred: Option<LocalReply>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,7 +204,7 @@ impl Exchange {
             ingress,
             hints: Default::default(),
             count_tokens: false,
-            count_tokens_refused: false,
+            deferred: None,
         }
     }
 

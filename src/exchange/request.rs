@@ -26,16 +26,46 @@ impl Exchange {
         body: BodySignal,
     ) -> HeadStep {
         self.started_ms = self.env.now_millis();
-        match self.request_head(head, body) {
+        let follows = body_follows(body, head.headers);
+        let step = match self.request_head(head, body) {
             Ok(step) => step,
+            Err(ProxyError::PayloadTooLarge) => {
+                // Refused on its declared length: reading it first is what the limit avoids.
+                return HeadStep::Reply(self.error_reply(&ProxyError::PayloadTooLarge));
+            }
             Err(e) => HeadStep::Reply(self.error_reply(&e)),
+        };
+        match step {
+            // A reply before the client's body is read ends with a connection close that can
+            // reset the connection under that unread body, and the client loses the answer
+            // (Envoy and nginx alike): the reply waits for the body, which is dropped.
+            HeadStep::Reply(r) if follows => {
+                self.deferred = Some(r);
+                HeadStep::WaitBody { early: None }
+            }
+            step => step,
         }
+    }
+
+    /// `max_request_body_size`, `None` when unlimited.
+    pub fn body_limit(&self) -> Option<u64> {
+        Some(self.cfg.raw.max_request_body_size).filter(|n| *n > 0)
+    }
+
+    /// A reply decided at the head that should not wait for more of the body: `buffered`
+    /// bytes are read and the body is still coming, past `max_request_body_size`.
+    pub fn deferred_reply_now(&mut self, buffered: usize) -> Option<LocalReply> {
+        let limit = self.cfg.raw.max_request_body_size;
+        if limit > 0 && buffered as u64 > limit {
+            return self.deferred.take();
+        }
+        None
     }
 
     /// The whole request body arrived (the shell buffers it; called once).
     pub fn on_request_body(&mut self, body: &[u8]) -> Result<RequestEdits, LocalReply> {
-        if self.count_tokens_refused {
-            return Err(anthropic::count_tokens_reply(self.cfg.provider()));
+        if let Some(r) = self.deferred.take() {
+            return Err(r);
         }
         self.request_body(body).map_err(|e| self.error_reply(&e))
     }
@@ -148,13 +178,7 @@ impl Exchange {
         };
 
         if count_tokens && !self.count_tokens {
-            // No counting API: 404, once the body is read — a reply before it (and the
-            // connection close that follows a local reply) can reset the connection under the
-            // client's unread body and lose the answer.
-            if has_body {
-                self.count_tokens_refused = true;
-                return Ok(HeadStep::WaitBody { early: None });
-            }
+            // No counting API: 404 (after the body, see `on_request_head_signalled`).
             return Ok(HeadStep::Reply(anthropic::count_tokens_reply(
                 self.cfg.provider(),
             )));
@@ -471,4 +495,20 @@ pub(crate) fn query_arg(q: &str, name: &str) -> Option<String> {
         .into_iter()
         .find(|(k, _)| percent_decode(k) == name)
         .map(|(_, v)| percent_decode(&v))
+}
+
+/// Whether a request body follows its head: the host's word, or (Kong) the framing headers.
+/// An upgrade (WebSocket) has no body to wait for: what follows is the socket's traffic.
+pub fn body_follows(signal: BodySignal, headers: &[(String, String)]) -> bool {
+    if headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("upgrade")) {
+        return false;
+    }
+    match signal {
+        BodySignal::Follows(b) => b,
+        BodySignal::FromHeaders => headers.iter().any(|(k, v)| {
+            (k.eq_ignore_ascii_case("content-length")
+                && v.trim().parse::<u64>().is_ok_and(|n| n > 0))
+                || k.eq_ignore_ascii_case("transfer-encoding")
+        }),
+    }
 }

@@ -35,6 +35,10 @@ pub(super) struct Http {
     waiting: Option<u64>,
     /// The request headers as read at the head (names of the headers a removal can find).
     request_headers: Vec<(String, String)>,
+    /// The client's body is still coming: a reply now waits for it (see [`Http::reply`]).
+    body_pending: bool,
+    /// A reply decided before the body was read, sent when it is.
+    deferred: Option<LocalReply>,
 }
 
 impl Drop for Http {
@@ -43,7 +47,7 @@ impl Drop for Http {
             if let Ok(mut cache) = shared.cache.try_borrow_mut() {
                 cache.forget(self.id);
             }
-            shared.take_replied(self.id);
+            shared.forget(self.id);
         }
     }
 }
@@ -72,6 +76,8 @@ impl Http {
             identity,
             waiting: None,
             request_headers: Vec::new(),
+            body_pending: false,
+            deferred: None,
         }
     }
 
@@ -109,7 +115,20 @@ impl Http {
                 return false;
             }
         }
+        if let Some(r) = shared.take_deferred(self.id) {
+            // The fetch failed at once (a refused dispatch), before the body was read.
+            self.reply(&r);
+            return false;
+        }
         !self.replied_elsewhere()
+    }
+
+    /// Marks whether the client's body is still coming (here and for the identity waiters).
+    fn set_body_pending(&mut self, pending: bool) {
+        self.body_pending = pending;
+        if let Some(shared) = &self.identity {
+            shared.body_pending(self.id, pending);
+        }
     }
 
     /// Still waiting: takes the credential if it arrived meanwhile.
@@ -165,7 +184,18 @@ impl Http {
         }
     }
 
+    /// Sends `r`, or keeps it until the client's body is read: a local reply ends with a
+    /// connection close, and closing with the client's body unread resets the connection —
+    /// the client then loses the answer (Envoy and nginx alike). The body is dropped.
     fn reply(&mut self, r: &LocalReply) -> Action {
+        if self.body_pending {
+            self.deferred = Some(r.clone());
+            return Action::Pause;
+        }
+        self.send_reply(r)
+    }
+
+    fn send_reply(&mut self, r: &LocalReply) -> Action {
         self.replied = true;
         if self.exchange.observes() {
             if let Ok(mut m) = self.metrics.try_borrow_mut() {
@@ -179,6 +209,16 @@ impl Http {
             log::error!("ai-proxy: host refused the local response (status {})", e.0);
         }
         Action::Pause
+    }
+
+    /// What the headers step returns once a reply is sent or kept: a kept reply needs the
+    /// body callback, which Kong gives only after `Continue`.
+    fn head_paused(&self) -> Action {
+        if self.deferred.is_some() && !self.host.pause_headers_for_body() {
+            Action::Continue
+        } else {
+            Action::Pause
+        }
     }
 
     fn forward(&mut self, mut edits: RequestEdits, body_step: bool) -> Action {
@@ -293,10 +333,12 @@ impl HttpContext for Http {
             });
             self.exchange.set_plugin_id(id);
         }
-        if !self.lookup_identity() {
-            return Action::Pause;
-        }
         let headers = lossy(self.get_http_request_headers_bytes());
+        let signal = self.host.body_signal(end_of_stream);
+        self.set_body_pending(crate::exchange::body_follows(signal, &headers));
+        if !self.lookup_identity() {
+            return self.head_paused();
+        }
         let find = |name: &str| {
             headers
                 .iter()
@@ -312,10 +354,13 @@ impl HttpContext for Http {
                 path: &path,
                 headers: &headers,
             },
-            self.host.body_signal(end_of_stream),
+            signal,
         );
         match step {
-            HeadStep::Reply(r) => self.reply(&r),
+            HeadStep::Reply(r) => {
+                self.reply(&r);
+                self.head_paused()
+            }
             HeadStep::Forward(edits) => {
                 self.forwarded = true;
                 self.request_headers = headers;
@@ -339,12 +384,39 @@ impl HttpContext for Http {
         if self.replied_elsewhere() {
             return Action::Pause;
         }
+        let waited = self
+            .identity
+            .as_ref()
+            .and_then(|s| s.take_deferred(self.id));
+        if let Some(r) = waited {
+            self.deferred = Some(r);
+        }
+        if end_of_stream {
+            self.set_body_pending(false);
+        }
+        if let Some(r) = self.deferred.take() {
+            let over = self
+                .exchange
+                .body_limit()
+                .is_some_and(|limit| body_size as u64 > limit);
+            if end_of_stream || over {
+                self.set_body_pending(false);
+                return self.send_reply(&r);
+            }
+            // Envoy buffers the body it drops; past the limit the reply goes at once.
+            self.deferred = Some(r);
+            return Action::Pause;
+        }
         if self.forwarded {
             // Forwarded at the head (uploads, GET/DELETE, bodies without a model): the
             // host streams the body; the filter neither holds nor reads it.
             return Action::Continue;
         }
         if !end_of_stream {
+            if let Some(r) = self.exchange.deferred_reply_now(body_size) {
+                self.set_body_pending(false);
+                return self.send_reply(&r);
+            }
             // Envoy buffers and calls again with the whole body (docs/hosts.md §2).
             return Action::Pause;
         }

@@ -40,6 +40,10 @@ pub struct Shared {
     pub host: Cell<Host>,
     /// Contexts answered from another context (their own callbacks must do nothing more).
     replied: RefCell<Vec<u32>>,
+    /// Contexts whose request body is still coming: an answer for them waits for it.
+    bodies: RefCell<Vec<u32>>,
+    /// Answers waiting for their context's body (sent by that context).
+    deferred: RefCell<Vec<(u32, LocalReply)>>,
     /// The clients' format (for error replies of waiters that have no pending work yet).
     format: LlmFormat,
 }
@@ -52,6 +56,8 @@ impl Shared {
             calls: RefCell::new(Vec::new()),
             host: Cell::new(Host::Envoy),
             replied: RefCell::new(Vec::new()),
+            bodies: RefCell::new(Vec::new()),
+            deferred: RefCell::new(Vec::new()),
             format,
         }
     }
@@ -66,6 +72,29 @@ impl Shared {
             }
             None => false,
         }
+    }
+
+    /// Context `id`'s request body is still coming (`true`) or has been read (`false`).
+    pub fn body_pending(&self, id: u32, pending: bool) {
+        let mut b = self.bodies.borrow_mut();
+        b.retain(|c| *c != id);
+        if pending {
+            b.push(id);
+        }
+    }
+
+    /// The answer kept for context `id` until its body was read, if any.
+    pub fn take_deferred(&self, id: u32) -> Option<LocalReply> {
+        let mut d = self.deferred.borrow_mut();
+        let i = d.iter().position(|(c, _)| *c == id)?;
+        Some(d.swap_remove(i).1)
+    }
+
+    /// Forgets context `id` (it is gone).
+    pub fn forget(&self, id: u32) {
+        self.body_pending(id, false);
+        let _ = self.take_deferred(id);
+        let _ = self.take_replied(id);
     }
 
     /// The clients' format.
@@ -249,6 +278,12 @@ fn resume(
 
 /// Sends `reply` on context `target`.
 fn answer_waiter(shared: &Shared, current: u32, target: u32, reply: &LocalReply) {
+    if shared.bodies.borrow().contains(&target) {
+        // A reply before the client's body is read can reset the connection under it and
+        // lose the answer: the context sends it once its body is in.
+        shared.deferred.borrow_mut().push((target, reply.clone()));
+        return;
+    }
     shared.replied.borrow_mut().push(target);
     with_context(current, target, || {
         if let Err(e) = raw::send_local_response(reply.status, &reply.headers, &reply.body) {

@@ -478,8 +478,8 @@ fn kong_listed_combinations_the_filter_cannot_serve_get_400() {
         refused(&r, p);
         assert!(mock.requests().is_empty());
     });
-    // A create with a body, refused at its head. nginx + ngx_wasm_module: the client still
-    // sending its body may see the connection reset instead of the 400 (tests/devhost/README.md).
+    // A create with a body, refused at its head: the 400 waits for the body (a reply before it
+    // can reset the connection under the unread body, docs/hosts.md §10).
     scenario_on(&TestHost::ALL, "refused batch create", |p| {
         let mock = MockServer::start(MockOptions::default()).unwrap();
         let gw = start(p, &cfg, &mock);
