@@ -97,7 +97,16 @@ fn group_cell(
         .collect();
     let translated = group
         .iter()
-        .all(|(r, _)| ai_proxy::routes::images::translated(name, *r));
+        .all(|(r, _)| ai_proxy::routes::translated(name, *r));
+    // Served by Gemini AI Studio, refused in Vertex mode.
+    let vertex_only: Vec<&str> = group
+        .iter()
+        .filter(|(r, _)| {
+            ai_proxy::routes::refusal(name, *r, true).is_some()
+                && ai_proxy::routes::refusal(name, *r, false).is_none()
+        })
+        .map(|(_, n)| *n)
+        .collect();
     let cell = if served.is_empty() {
         "–".into()
     } else if served.len() == group.len() {
@@ -113,6 +122,11 @@ fn group_cell(
         }
     } else {
         served.join(", ")
+    };
+    let cell = if vertex_only.is_empty() {
+        cell
+    } else {
+        format!("{cell} (AI Studio); 400 on Vertex")
     };
     match (refused.is_empty(), served.is_empty()) {
         (true, _) => cell,

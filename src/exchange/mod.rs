@@ -15,6 +15,7 @@ pub mod pending;
 mod request;
 mod response;
 mod routed;
+mod videos;
 
 use std::rc::Rc;
 
@@ -141,6 +142,8 @@ pub struct Exchange {
     /// An image request translated to a provider's own image API (and its answer back), with
     /// the client's `response_format: "url"`.
     image_api: Option<(crate::routes::images::ImageApi, bool)>,
+    /// A video job request translated for Veo, and how its answer is read.
+    video: Option<videos::VideoAnswer>,
     /// The cloud identity credential, set by the shell when the token cache has one.
     identity: Option<crate::auth::identity::Credential>,
     /// The request was built without its identity credential: how to apply it later.
@@ -198,6 +201,7 @@ impl Exchange {
             responses_ingress,
             responses_stream: None,
             image_api: None,
+            video: None,
             identity: None,
             pending: None,
             identity_required: false,

@@ -46,8 +46,9 @@ impl Exchange {
             }
         }
 
-        let translating = (self.request.is_some() || self.image_api.is_some())
-            && self.route != RouteType::Preserve;
+        let translating =
+            (self.request.is_some() || self.image_api.is_some() || self.video.is_some())
+                && self.route != RouteType::Preserve;
         if !ok && self.ingress {
             // Provider errors go back in Anthropic's shape with their status (read whole).
             edits.remove_headers.push("content-encoding".into());
@@ -405,7 +406,10 @@ impl Exchange {
     }
 
     fn finish_translation(&mut self, step: &mut BodyStep, body: Vec<u8>) {
-        match self.image_answer(&body) {
+        match self
+            .image_answer(&body)
+            .or_else(|| self.video_answer(&body))
+        {
             Some(Ok(out)) => {
                 if self.cfg.raw.logging.log_payloads {
                     self.analytics.response_payload = Some(self.payload_log(&out));

@@ -2,7 +2,7 @@
 //! assistants, responses, audio, images, video, realtime; docs/routes.md). Their bodies are
 //! never rewritten except to fill in a missing `model`; the path mapping is `crate::routes`.
 //! Images on Gemini, Bedrock and DashScope are the exception: translated both ways
-//! (`crate::routes::images`).
+//! (`crate::routes::images`); so is video on Gemini AI Studio (`super::videos`).
 
 use serde_json::Value;
 
@@ -38,6 +38,9 @@ impl Exchange {
         }
         if self.route == RouteType::Realtime {
             return self.realtime_head();
+        }
+        if self.video_translated() {
+            return self.video_head(declared, has_body);
         }
         let limit = self.cfg.raw.max_request_body_size;
         let fits = limit == 0 || declared.is_some_and(|n| n <= limit);
@@ -77,7 +80,8 @@ impl Exchange {
     pub(crate) fn routed_body(&mut self, body: &[u8]) -> Result<RequestEdits, ProxyError> {
         let limit = self.cfg.raw.max_request_body_size;
         let multipart = self.client.multipart;
-        let translated = images::translated(self.cfg.provider(), self.route);
+        let translated =
+            images::translated(self.cfg.provider(), self.route) || self.video_translated();
         if limit > 0 && body.len() as u64 > limit && (!multipart || translated) {
             return Err(ProxyError::PayloadTooLarge);
         }
@@ -111,6 +115,9 @@ impl Exchange {
         self.analytics.stream = stream;
         if self.cfg.raw.logging.log_payloads && !multipart {
             self.analytics.request_payload = Some(String::from_utf8_lossy(body).into_owned());
+        }
+        if self.video_translated() {
+            return self.video_request(body, json.as_ref());
         }
         if translated {
             return self.image_request(body, json.as_ref());

@@ -3,7 +3,7 @@
 //! (openai, azure, xai) they are forwarded, not translated: this module maps the client's
 //! path onto the provider's, reads the `model` of a JSON or multipart body for pinning and
 //! analytics, and reads the usage these APIs report. Images on Gemini, Bedrock and DashScope
-//! are translated ([`images`]); the combinations Kong lists that a filter cannot serve are
+//! are translated ([`images`]), and so is video on Gemini AI Studio ([`videos`]); the combinations Kong lists that a filter cannot serve are
 //! refused per request with the reason ([`refusal`]).
 //!
 //! Host-free, like the rest of the core: the exchange calls it, the shell never does.
@@ -11,6 +11,7 @@
 pub mod images;
 pub mod multipart;
 pub mod usage;
+pub mod videos;
 
 use crate::api::RouteType;
 use crate::config::ProviderName;
@@ -124,6 +125,14 @@ pub fn served(provider: ProviderName, route: RouteType) -> bool {
     }
 }
 
+/// Whether the filter translates `route` to the provider's own API (both ways): images on
+/// Gemini, Bedrock and DashScope ([`images`]), video on Gemini ([`videos`]; AI Studio only,
+/// Vertex is refused).
+pub fn translated(provider: ProviderName, route: RouteType) -> bool {
+    images::translated(provider, route)
+        || (provider == ProviderName::Gemini && route == RouteType::VideoGenerations)
+}
+
 /// Why a combination Kong's capability matrix lists cannot be served by a proxy-wasm filter
 /// (docs/routes.md "Refused per request"): such a config loads, and each request gets 400
 /// with this text. `vertex` is Gemini's Vertex mode.
@@ -152,8 +161,8 @@ pub fn refusal(provider: ProviderName, route: RouteType, vertex: bool) -> Option
         (Bedrock, VideoGenerations) => {
             "video/v1/videos/generations is not available on bedrock: StartAsyncInvoke writes the video to S3 (bedrock.video_output_s3_uri), and a proxy-wasm filter cannot serve it back from there"
         }
-        (Gemini, VideoGenerations) => {
-            "video/v1/videos/generations is not available on gemini yet: Veo runs as a long-running operation whose video is fetched from a Files URI, and the OpenAI video job (create, retrieve, content) is not mapped onto it"
+        (Gemini, VideoGenerations) if vertex => {
+            "video/v1/videos/generations is not available on gemini (Vertex AI): Vertex polls a Veo job with POST :fetchPredictOperation and a JSON body, which a proxy-wasm filter cannot add to the client's bodiless GET /v1/videos/{id}, and it leaves the video in Cloud Storage or inline in that answer; use AI Studio (no options.gemini) for the OpenAI video API"
         }
         (Huggingface, VideoGenerations) => {
             "video/v1/videos/generations is not available on huggingface: its text-to-video task answers the video bytes at once, with no OpenAI video job to create, poll and download"

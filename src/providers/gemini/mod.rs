@@ -14,7 +14,9 @@
 //!   embeddings API", which serves `gemini-embedding-001`, `text-embedding-005` and
 //!   `text-multilingual-embedding-002`; Kong's docs say "generateContent", which does not embed);
 //! - images: `:generateContent` with image output, `:predict` for Imagen models (bodies in
-//!   `crate::routes::images`).
+//!   `crate::routes::images`);
+//! - video (AI Studio): `:predictLongRunning`, then the operation and its file (paths and
+//!   bodies in `crate::routes::videos`).
 //!
 //! Auth is not applied here: the exchange injects `config.auth` (AI Studio key as query `key`
 //! or header `x-goog-api-key`; a configured `Authorization: Bearer …` for Vertex).
@@ -98,6 +100,7 @@ fn operation(route: RouteType, stream: bool, vertex: bool, model: &str) -> &'sta
     match route {
         RouteType::Embeddings if vertex => "predict",
         RouteType::Embeddings => "batchEmbedContents",
+        RouteType::VideoGenerations => "predictLongRunning",
         _ if image && crate::routes::images::is_imagen(model) => "predict",
         _ if image => "generateContent",
         _ if stream => "streamGenerateContent",
@@ -152,6 +155,13 @@ pub fn target(ctx: &RequestCtx<'_>) -> Result<UpstreamTarget, ProxyError> {
     if stream {
         target.query.push(("alt".into(), "sse".into()));
     }
+    if ctx.route == RouteType::VideoGenerations && vx.is_none() {
+        // A retrieve or download goes to the operation or file the job id names.
+        if let Some((path, query)) = crate::routes::videos::upstream_of_path(ctx.client_path)? {
+            target.path = path;
+            target.query = query;
+        }
+    }
     Ok(target)
 }
 
@@ -178,6 +188,7 @@ impl Provider for Gemini {
                 | RouteType::Preserve
                 | RouteType::ImageGenerations
                 | RouteType::ImageEdits
+                | RouteType::VideoGenerations
         )
     }
 

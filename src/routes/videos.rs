@@ -1,0 +1,495 @@
+//! `video/v1/videos/generations` on Gemini (AI Studio): OpenAI's video job API (create,
+//! retrieve, download) over Veo's long-running operations (docs/routes.md "Video on Gemini").
+//!
+//! | client (OpenAI) | upstream (Gemini API) |
+//! |---|---|
+//! | `POST /v1/videos` (JSON or form) | `POST /v1beta/models/{model}:predictLongRunning` |
+//! | `GET /v1/videos/{id}` | `GET /v1beta/{operation name}` |
+//! | `GET /v1/videos/{id}/content` | `GET /v1beta/files/{file}:download?alt=media` |
+//!
+//! The gateway keeps no state, so the job id carries what later calls need: the operation
+//! name, the job's creation time, length and size, and, once a retrieve has seen the job
+//! completed, the video's file. It is [`VideoId`] in URL-safe base64 (one path segment). A
+//! download therefore takes the id of a completed retrieve answer (what OpenAI's SDKs pass
+//! after polling); the id of the create answer names the job only.
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use serde_json::{json, Map, Value};
+
+use super::images::Inline;
+use super::{multipart, resource_tail};
+use crate::api::RouteType;
+use crate::error::{ProxyError, TranslateError};
+
+/// What the client's request asks of the job API.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Call {
+    /// `POST /v1/videos`: start a job.
+    Create,
+    /// `GET /v1/videos/{id}`: the job's state.
+    Retrieve(VideoId),
+    /// `GET /v1/videos/{id}/content`: the video.
+    Content(VideoId),
+}
+
+fn bad(msg: impl Into<String>) -> ProxyError {
+    ProxyError::bad_request(msg)
+}
+
+/// The call a method and client path make; 400 with the reason for the job API's operations
+/// Veo has no counterpart of (list, delete, remix) and for a malformed id.
+pub fn call(method: &str, client_path: &str, query: &str) -> Result<Call, ProxyError> {
+    let tail = resource_tail(RouteType::VideoGenerations, client_path);
+    let segs: Vec<&str> = tail.split('/').collect();
+    let get = method.eq_ignore_ascii_case("GET");
+    let post = method.eq_ignore_ascii_case("POST");
+    match (segs.as_slice(), get, post) {
+        ([_], _, true) => Ok(Call::Create),
+        ([_], true, _) => Err(bad(
+            "listing videos is not available on gemini: the Gemini API lists no video operations, and the gateway keeps none",
+        )),
+        ([_, id], true, _) => Ok(Call::Retrieve(VideoId::decode(id)?)),
+        ([_, _], _, _) if method.eq_ignore_ascii_case("DELETE") => Err(bad(
+            "deleting a video is not available on gemini: a Veo operation and its file expire on their own (after two days) and cannot be deleted through the job API",
+        )),
+        ([_, id, "content"], true, _) => {
+            if let Some(v) = crate::upstream::parse_query(query)
+                .into_iter()
+                .find(|(k, _)| k == "variant")
+                .map(|(_, v)| v)
+                .filter(|v| v != "video")
+            {
+                return Err(bad(format!(
+                    "variant '{v}' is not available on gemini: Veo makes the video only, no thumbnail or spritesheet"
+                )));
+            }
+            Ok(Call::Content(VideoId::decode(id)?))
+        }
+        ([_, _, "remix"], _, _) => Err(bad(
+            "remixing a video is not available on gemini: Veo extends a video it made but does not remix one from a new prompt",
+        )),
+        _ => Err(bad(format!(
+            "{method} {client_path} is not a video job operation the gateway maps onto Veo (create, retrieve, content)"
+        ))),
+    }
+}
+
+/// A job id: everything later calls need, since the gateway keeps no state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VideoId {
+    /// The operation name (`models/veo-…/operations/…`).
+    pub operation: String,
+    /// When the job was created (gateway clock, Unix seconds).
+    pub created_at: u64,
+    /// The length asked for (OpenAI's `seconds`).
+    pub seconds: String,
+    /// The size asked for (OpenAI's `size`).
+    pub size: String,
+    /// The video's file (`abc` of `files/abc`), once the job is completed.
+    pub file: Option<String>,
+}
+
+const ID_PREFIX: &str = "video_";
+
+/// A name segment the Gemini API uses (model, operation and file ids): letters, digits,
+/// `-`, `.`, `_`, not a dot segment. Anything else could steer the upstream path.
+fn plain_segment(s: &str) -> bool {
+    !s.is_empty()
+        && !crate::escape::is_dot_segment(s)
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+}
+
+/// The model of an operation name `models/{model}/operations/{id}`, when it has that shape.
+fn operation_model(name: &str) -> Option<&str> {
+    let rest = name.strip_prefix("models/")?;
+    let (model, op) = rest.split_once("/operations/")?;
+    (plain_segment(model) && plain_segment(op)).then_some(model)
+}
+
+impl VideoId {
+    /// The id as it appears in a path segment.
+    pub fn encode(&self) -> String {
+        let text = format!(
+            "{}\n{}\n{}\n{}\n{}",
+            self.operation,
+            self.created_at,
+            self.seconds,
+            self.size,
+            self.file.as_deref().unwrap_or("")
+        );
+        format!("{ID_PREFIX}{}", URL_SAFE_NO_PAD.encode(text))
+    }
+
+    /// An id from a path segment; 400 when it is not one this gateway made.
+    pub fn decode(id: &str) -> Result<VideoId, ProxyError> {
+        let invalid = || {
+            bad(format!(
+                "'{}' is not a video id of this gateway: ids come from its create and retrieve answers",
+                id.chars().take(80).collect::<String>()
+            ))
+        };
+        let raw = id.strip_prefix(ID_PREFIX).ok_or_else(invalid)?;
+        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
+        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+        let mut f = text.split('\n');
+        let (Some(op), Some(created), Some(seconds), Some(size), Some(file), None) =
+            (f.next(), f.next(), f.next(), f.next(), f.next(), f.next())
+        else {
+            return Err(invalid());
+        };
+        if operation_model(op).is_none() || !(file.is_empty() || plain_segment(file)) {
+            return Err(invalid());
+        }
+        Ok(VideoId {
+            operation: op.to_string(),
+            created_at: created.parse().map_err(|_| invalid())?,
+            seconds: seconds.to_string(),
+            size: size.to_string(),
+            file: (!file.is_empty()).then(|| file.to_string()),
+        })
+    }
+
+    /// The model named in the operation.
+    pub fn model(&self) -> &str {
+        operation_model(&self.operation).unwrap_or("")
+    }
+}
+
+/// An upstream path (after the host) and its query arguments.
+pub type PathQuery = (String, Vec<(String, String)>);
+
+/// The upstream path (after the host) and query of a retrieve or download; `None` for a
+/// create (the provider's `:predictLongRunning` path). 400 for a download of a job id.
+pub fn upstream(call: &Call) -> Result<Option<PathQuery>, ProxyError> {
+    Ok(match call {
+        Call::Create => None,
+        Call::Retrieve(id) => Some((format!("/v1beta/{}", id.operation), Vec::new())),
+        Call::Content(id) => {
+            let file = id.file.as_deref().ok_or_else(|| {
+                bad("this id names the video job, not its video: retrieve the job (GET /v1/videos/{id}) until it is completed and download with the id that answer carries")
+            })?;
+            Some((
+                format!("/v1beta/files/{file}:download"),
+                vec![("alt".into(), "media".into())],
+            ))
+        }
+    })
+}
+
+/// [`upstream`] from the client path alone (the provider's view: the exchange has checked the
+/// method with [`call`] already): one segment creates, `{id}` retrieves, `{id}/content`
+/// downloads.
+pub fn upstream_of_path(client_path: &str) -> Result<Option<PathQuery>, ProxyError> {
+    let tail = resource_tail(RouteType::VideoGenerations, client_path);
+    let method = if tail.contains('/') { "GET" } else { "POST" };
+    upstream(&call(method, client_path, "")?)
+}
+
+/// What an OpenAI create request asks for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VideoRequest {
+    /// `prompt` (required).
+    pub prompt: String,
+    /// `seconds` (OpenAI's default: 4).
+    pub seconds: Option<u64>,
+    /// `size` (`WIDTHxHEIGHT`; OpenAI's default: `720x1280`).
+    pub size: Option<String>,
+    /// Not OpenAI's: `negative_prompt`.
+    pub negative_prompt: Option<String>,
+    /// `input_reference`: the first frame.
+    pub image: Option<Inline>,
+}
+
+const DEFAULT_SECONDS: u64 = 4;
+const DEFAULT_SIZE: &str = "720x1280";
+
+fn seconds_of(text: &str) -> Result<u64, ProxyError> {
+    text.trim()
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| bad("'seconds' must be a positive whole number of seconds"))
+}
+
+impl VideoRequest {
+    /// A JSON create body.
+    pub fn from_json(v: &Value) -> Result<VideoRequest, ProxyError> {
+        let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        let seconds = match v.get("seconds") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(seconds_of(s)?),
+            Some(n) => Some(seconds_of(&n.to_string())?),
+        };
+        if v.get("input_reference").is_some_and(|r| !r.is_null()) {
+            return Err(bad(
+                "a JSON 'input_reference' is not available on gemini: send the image as an 'input_reference' file of a multipart/form-data create",
+            ));
+        }
+        VideoRequest {
+            prompt: text("prompt").unwrap_or_default(),
+            seconds,
+            size: text("size"),
+            negative_prompt: text("negative_prompt"),
+            image: None,
+        }
+        .checked()
+    }
+
+    /// A `multipart/form-data` create body (`input_reference` as a file part).
+    pub fn from_form(content_type: &str, body: &[u8]) -> Result<VideoRequest, ProxyError> {
+        let mut req = VideoRequest::default();
+        for p in multipart::parts(content_type, body) {
+            if p.name == "input_reference" {
+                req.image = Some(Inline {
+                    mime: p.content_type.unwrap_or("image/png").to_string(),
+                    b64: STANDARD.encode(p.value),
+                });
+                continue;
+            }
+            let Ok(value) = std::str::from_utf8(p.value) else {
+                continue;
+            };
+            match p.name {
+                "prompt" => req.prompt = value.to_string(),
+                "seconds" => req.seconds = Some(seconds_of(value)?),
+                "size" => req.size = Some(value.trim().to_string()),
+                "negative_prompt" => req.negative_prompt = Some(value.to_string()),
+                _ => {}
+            }
+        }
+        req.checked()
+    }
+
+    fn checked(self) -> Result<VideoRequest, ProxyError> {
+        if self.prompt.trim().is_empty() {
+            return Err(bad("'prompt' is required"));
+        }
+        self.shape()?;
+        Ok(self)
+    }
+
+    /// The seconds the job is made with (the client's or OpenAI's default).
+    pub fn seconds(&self) -> u64 {
+        self.seconds.unwrap_or(DEFAULT_SECONDS)
+    }
+
+    /// The size the job is made with (the client's or OpenAI's default).
+    pub fn size(&self) -> &str {
+        self.size.as_deref().unwrap_or(DEFAULT_SIZE)
+    }
+
+    /// Veo's aspect ratio and, for a size whose short side is 1080 or more, its resolution.
+    fn shape(&self) -> Result<(&'static str, Option<&'static str>), ProxyError> {
+        let size = self.size();
+        let invalid = || {
+            bad(format!(
+                "size '{size}' is not available on gemini: Veo makes 16:9 or 9:16 videos, so the size must be WIDTHxHEIGHT with one side longer (e.g. 1280x720, 720x1280, 1920x1080)"
+            ))
+        };
+        let (w, h) = size.split_once('x').ok_or_else(invalid)?;
+        let (w, h): (u64, u64) = (
+            w.trim().parse().map_err(|_| invalid())?,
+            h.trim().parse().map_err(|_| invalid())?,
+        );
+        let aspect = match w.cmp(&h) {
+            std::cmp::Ordering::Greater => "16:9",
+            std::cmp::Ordering::Less => "9:16",
+            std::cmp::Ordering::Equal => return Err(invalid()),
+        };
+        Ok((aspect, (w.min(h) >= 1080).then_some("1080p")))
+    }
+}
+
+/// The `:predictLongRunning` body of a create.
+pub fn encode(req: &VideoRequest) -> Result<Value, ProxyError> {
+    let (aspect, resolution) = req.shape()?;
+    let mut instance = Map::new();
+    instance.insert("prompt".into(), json!(req.prompt));
+    if let Some(img) = &req.image {
+        instance.insert(
+            "image".into(),
+            json!({"bytesBase64Encoded": img.b64, "mimeType": img.mime}),
+        );
+    }
+    let mut params = Map::new();
+    params.insert("aspectRatio".into(), json!(aspect));
+    params.insert("durationSeconds".into(), json!(req.seconds()));
+    if let Some(r) = resolution {
+        params.insert("resolution".into(), json!(r));
+    }
+    if let Some(n) = &req.negative_prompt {
+        params.insert("negativePrompt".into(), json!(n));
+    }
+    Ok(json!({"instances": [instance], "parameters": params}))
+}
+
+/// The OpenAI video object (`status` and what goes with it added by the caller).
+fn video_object(id: &VideoId, status: &str, progress: u8) -> Value {
+    json!({
+        "id": id.encode(),
+        "object": "video",
+        "model": id.model(),
+        "status": status,
+        "progress": progress,
+        "created_at": id.created_at,
+        "completed_at": null,
+        "expires_at": null,
+        "seconds": id.seconds,
+        "size": id.size,
+        "remixed_from_video_id": null,
+        "error": null,
+    })
+}
+
+fn parse(body: &[u8]) -> Result<Value, TranslateError> {
+    serde_json::from_slice(body).map_err(|_| TranslateError::new("the Veo answer is not JSON"))
+}
+
+/// The `:predictLongRunning` answer (an operation) as the new job.
+pub fn decode_created(
+    body: &[u8],
+    req: &VideoRequest,
+    created_at: u64,
+) -> Result<Value, TranslateError> {
+    let v = parse(body)?;
+    let name = v
+        .get("name")
+        .and_then(Value::as_str)
+        .filter(|n| operation_model(n).is_some())
+        .ok_or_else(|| TranslateError::new("the Veo answer names no operation"))?;
+    let id = VideoId {
+        operation: name.to_string(),
+        created_at,
+        seconds: req.seconds().to_string(),
+        size: req.size().to_string(),
+        file: None,
+    };
+    // A create answer may already be done (an error found at once).
+    decode_state(&v, id)
+}
+
+/// A `GET` operation answer as the job's state. `files_host` is the host whose
+/// `/v1beta/files/{file}:download` URIs the gateway can serve.
+pub fn decode_operation(
+    body: &[u8],
+    id: &VideoId,
+    files_host: &str,
+) -> Result<Value, TranslateError> {
+    let v = parse(body)?;
+    let mut id = id.clone();
+    if v.get("done").and_then(Value::as_bool) == Some(true) {
+        if let Some(file) = video_file(&v, files_host) {
+            id.file = Some(file);
+        }
+    }
+    decode_state(&v, id)
+}
+
+/// The file of the first generated video, when its URI is a download of `files_host`.
+fn video_file(v: &Value, files_host: &str) -> Option<String> {
+    let uri = v
+        .pointer("/response/generateVideoResponse/generatedSamples/0/video/uri")?
+        .as_str()?;
+    let rest = uri
+        .strip_prefix("https://")?
+        .strip_prefix(files_host)?
+        .strip_prefix("/v1beta/files/")?;
+    let file = rest.split(['?', '#']).next()?.strip_suffix(":download")?;
+    plain_segment(file).then(|| file.to_string())
+}
+
+fn decode_state(v: &Value, id: VideoId) -> Result<Value, TranslateError> {
+    if v.get("done").and_then(Value::as_bool) != Some(true) {
+        return Ok(video_object(&id, "in_progress", 0));
+    }
+    let failed = |code: &str, message: String| {
+        let mut out = video_object(&id, "failed", 100);
+        if let Some(o) = out.as_object_mut() {
+            o.insert("error".into(), json!({"code": code, "message": message}));
+        }
+        out
+    };
+    if let Some(e) = v.get("error") {
+        let message = e
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("the video generation failed")
+            .to_string();
+        let code = e
+            .get("code")
+            .and_then(Value::as_i64)
+            .map_or("video_generation_failed", rpc_code_name);
+        return Ok(failed(code, message));
+    }
+    let answer = v.pointer("/response/generateVideoResponse");
+    let samples = answer
+        .and_then(|a| a.get("generatedSamples"))
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    if samples == 0 {
+        let reasons: Vec<&str> = answer
+            .and_then(|a| a.get("raiMediaFilteredReasons"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let filtered = answer
+            .and_then(|a| a.get("raiMediaFilteredCount"))
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        return Ok(if reasons.is_empty() && filtered == 0 {
+            failed(
+                "video_generation_failed",
+                "Veo finished without a video".into(),
+            )
+        } else if reasons.is_empty() {
+            failed(
+                "moderation_blocked",
+                "Veo held the video back (responsible AI filter)".into(),
+            )
+        } else {
+            failed("moderation_blocked", reasons.join("; "))
+        });
+    }
+    Ok(video_object(&id, "completed", 100))
+}
+
+/// The lowercase name of a `google.rpc.Code` (what OpenAI-style error codes look like).
+fn rpc_code_name(code: i64) -> &'static str {
+    match code {
+        1 => "cancelled",
+        3 => "invalid_argument",
+        4 => "deadline_exceeded",
+        5 => "not_found",
+        7 => "permission_denied",
+        8 => "resource_exhausted",
+        9 => "failed_precondition",
+        13 => "internal",
+        14 => "unavailable",
+        _ => "video_generation_failed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_names() {
+        assert_eq!(
+            operation_model("models/veo-3.0-generate-001/operations/abc"),
+            Some("veo-3.0-generate-001")
+        );
+        for bad in [
+            "operations/abc",
+            "models/../operations/x",
+            "models/m/operations/a/b",
+            "models/m/operations/a?x",
+        ] {
+            assert_eq!(operation_model(bad), None, "{bad}");
+        }
+    }
+}

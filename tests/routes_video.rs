@@ -1,0 +1,444 @@
+//! `video/v1/videos/generations` on Gemini AI Studio (docs/routes.md "Video on Gemini"):
+//! OpenAI's video job API (create, retrieve, download) over Veo's long-running operations,
+//! through the host-free exchange. Client requests follow OpenAI's API reference ("Videos":
+//! create, retrieve, retrieve content); upstream bodies and answers follow the Gemini API's
+//! "Generate videos with Veo" page (REST tab) and its long-running operation reference.
+//! Compared as JSON values.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::rc::Rc;
+
+use ai_proxy::config::Config;
+use ai_proxy::env::FixedEnv;
+use ai_proxy::exchange::{Exchange, HeadStep, LocalReply, RequestEdits, RequestHead};
+use ai_proxy::routes::videos::VideoId;
+use serde_json::{json, Value};
+
+mod support;
+use support::edits::{body as body_json, header, url};
+
+/// `FixedEnv`'s clock: the `created_at` of a new job.
+const NOW: u64 = 1_700_000_000;
+
+/// The operation name of the Gemini API page's example answer shape.
+const OP: &str = "models/veo-3.0-generate-001/operations/2b1vx0yks1nw";
+
+fn config(model: &str, vertex: bool) -> Value {
+    let options = if vertex {
+        json!({"gemini": {"api_endpoint": "us-central1-aiplatform.googleapis.com",
+            "project_id": "my-project", "location_id": "us-central1"}})
+    } else {
+        json!({})
+    };
+    json!({"route_type": "video/v1/videos/generations",
+        "auth": {"header_name": "x-goog-api-key", "header_value": "g-key"},
+        "logging": {"log_statistics": true},
+        "model": {"provider": "gemini", "name": model, "options": options}})
+}
+
+fn exchange(cfg: &Value) -> Exchange {
+    let cfg = Config::parse(cfg.to_string().as_bytes()).expect("config");
+    ai_proxy::exchange::check_config(&cfg).expect("check_config");
+    Exchange::new(Rc::new(cfg), Rc::new(FixedEnv::default()))
+}
+
+fn message(r: &LocalReply) -> (u16, String) {
+    let v: Value = serde_json::from_slice(&r.body).unwrap();
+    (
+        r.status,
+        v["error"]["message"].as_str().unwrap().to_string(),
+    )
+}
+
+/// A create: the upstream request, or the local reply.
+fn create(ex: &mut Exchange, ct: &str, body: &[u8]) -> Result<RequestEdits, LocalReply> {
+    let h = vec![
+        ("content-length".to_string(), body.len().to_string()),
+        ("content-type".to_string(), ct.to_string()),
+    ];
+    match ex.on_request_head(RequestHead {
+        method: "POST",
+        path: "/v1/videos",
+        headers: &h,
+    }) {
+        HeadStep::Reply(r) => Err(r),
+        HeadStep::Forward(e) => panic!("forwarded at the head: {e:?}"),
+        HeadStep::WaitBody { .. } => ex.on_request_body(body),
+    }
+}
+
+/// A bodiless GET: forwarded at the head, or refused (after the head or the empty body).
+fn get(ex: &mut Exchange, path: &str) -> Result<RequestEdits, LocalReply> {
+    match ex.on_request_head(RequestHead {
+        method: "GET",
+        path,
+        headers: &[],
+    }) {
+        HeadStep::Forward(e) => Ok(e),
+        HeadStep::Reply(r) => Err(r),
+        HeadStep::WaitBody { .. } => ex.on_request_body(b"").map(|e| panic!("{e:?}")),
+    }
+}
+
+/// The provider's 2xx answer through the exchange.
+fn answer(ex: &mut Exchange, upstream: &Value) -> Value {
+    let _ = ex.on_response_head(200, &[("content-type".into(), "application/json".into())]);
+    let step = ex.on_response_body(upstream.to_string().as_bytes(), true);
+    assert_eq!(step.status, None, "{step:?}");
+    serde_json::from_slice(&step.replace.expect("a translated answer")).unwrap()
+}
+
+fn job_id(file: Option<&str>) -> VideoId {
+    VideoId {
+        operation: OP.into(),
+        created_at: NOW,
+        seconds: "8".into(),
+        size: "1280x720".into(),
+        file: file.map(str::to_string),
+    }
+}
+
+/// The OpenAI video object the gateway answers (OpenAI reference, "The video object").
+fn video(id: &VideoId, status: &str, progress: u8, error: Value) -> Value {
+    json!({"id": id.encode(), "object": "video", "model": "veo-3.0-generate-001",
+        "status": status, "progress": progress, "created_at": NOW, "completed_at": null,
+        "expires_at": null, "seconds": id.seconds, "size": id.size,
+        "remixed_from_video_id": null, "error": error})
+}
+
+#[test]
+fn create_json_becomes_predict_long_running() {
+    let mut ex = exchange(&config("veo-3.0-generate-001", false));
+    // OpenAI "Create video": model, prompt, seconds (a string), size.
+    let e = create(
+        &mut ex,
+        "application/json",
+        json!({"model": "veo-3.0-generate-001", "prompt": "A calico cat playing a piano on stage",
+            "seconds": "8", "size": "1280x720", "negative_prompt": "cartoon, low quality"})
+        .to_string()
+        .as_bytes(),
+    )
+    .unwrap_or_else(|r| panic!("{:?}", message(&r)));
+    assert_eq!(
+        url(&e),
+        "https://generativelanguage.googleapis.com/v1beta/models/veo-3.0-generate-001:predictLongRunning"
+    );
+    assert_eq!(header(&e, "x-goog-api-key"), Some("g-key"));
+    assert_eq!(header(&e, "content-type"), Some("application/json"));
+    // Gemini API "Generate videos with Veo", REST: instances[].prompt and parameters
+    // aspectRatio / negativePrompt (+ durationSeconds from the parameter table).
+    assert_eq!(
+        body_json(&e),
+        json!({"instances": [{"prompt": "A calico cat playing a piano on stage"}],
+            "parameters": {"aspectRatio": "16:9", "durationSeconds": 8,
+                "negativePrompt": "cartoon, low quality"}})
+    );
+    // The page's answer: the operation's name.
+    let out = answer(&mut ex, &json!({"name": OP}));
+    assert_eq!(out, video(&job_id(None), "in_progress", 0, Value::Null));
+    let summary = ex.analytics_json().unwrap();
+    assert_eq!(
+        summary["ai"]["proxy"]["meta"]["request_model"],
+        "veo-3.0-generate-001"
+    );
+}
+
+#[test]
+fn create_defaults_are_openais_and_1080p_sizes_ask_for_1080p() {
+    // OpenAI's defaults: 4 seconds, 720x1280 (portrait).
+    let mut ex = exchange(&config("veo-3.0-generate-001", false));
+    let e = create(&mut ex, "application/json", br#"{"prompt": "waves"}"#).unwrap();
+    assert_eq!(
+        body_json(&e),
+        json!({"instances": [{"prompt": "waves"}],
+            "parameters": {"aspectRatio": "9:16", "durationSeconds": 4}})
+    );
+    let out = answer(&mut ex, &json!({"name": OP}));
+    assert_eq!(out["seconds"], "4");
+    assert_eq!(out["size"], "720x1280");
+
+    let mut ex = exchange(&config("veo-3.0-generate-001", false));
+    let e = create(
+        &mut ex,
+        "application/json",
+        br#"{"prompt": "waves", "size": "1920x1080", "seconds": 6}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        body_json(&e)["parameters"],
+        json!({"aspectRatio": "16:9", "durationSeconds": 6, "resolution": "1080p"})
+    );
+}
+
+#[test]
+fn create_form_with_input_reference() {
+    let mut ex = exchange(&config("veo-3.0-generate-001", false));
+    // OpenAI "Create video" as multipart/form-data with an `input_reference` image.
+    let ct = "multipart/form-data; boundary=XyZ";
+    let mut body = Vec::new();
+    for (name, value) in [
+        ("model", "veo-3.0-generate-001"),
+        ("prompt", "She turns around and smiles"),
+        ("seconds", "8"),
+        ("size", "720x1280"),
+    ] {
+        body.extend_from_slice(
+            format!("--XyZ\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(b"--XyZ\r\nContent-Disposition: form-data; name=\"input_reference\"; filename=\"first.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8\xff\xe0\r\n--XyZ--\r\n");
+    let e = create(&mut ex, ct, &body).unwrap_or_else(|r| panic!("{:?}", message(&r)));
+    assert_eq!(header(&e, "content-type"), Some("application/json"));
+    // Gemini API "Generate videos with Veo", image-to-video: the first frame as
+    // `image.bytesBase64Encoded` with its `mimeType`.
+    assert_eq!(
+        body_json(&e),
+        json!({"instances": [{"prompt": "She turns around and smiles",
+                "image": {"bytesBase64Encoded": "/9j/4A==", "mimeType": "image/jpeg"}}],
+            "parameters": {"aspectRatio": "9:16", "durationSeconds": 8}})
+    );
+}
+
+#[test]
+fn create_refusals() {
+    for (body, why) in [
+        (
+            json!({"model": "veo-3.0-generate-001"}),
+            "'prompt' is required",
+        ),
+        (json!({"prompt": "x", "size": "1024x1024"}), "16:9 or 9:16"),
+        (json!({"prompt": "x", "size": "big"}), "WIDTHxHEIGHT"),
+        (json!({"prompt": "x", "seconds": "ten"}), "'seconds'"),
+        (
+            json!({"prompt": "x", "input_reference": {"image_url": "https://x/y.png"}}),
+            "multipart/form-data",
+        ),
+        (
+            json!({"model": "sora-2", "prompt": "x"}),
+            "cannot use own model",
+        ),
+    ] {
+        let mut ex = exchange(&config("veo-3.0-generate-001", false));
+        let r =
+            create(&mut ex, "application/json", body.to_string().as_bytes()).expect_err("refused");
+        let (status, msg) = message(&r);
+        assert_eq!(status, 400, "{body}");
+        assert!(msg.contains(why), "{body}: {msg}");
+    }
+}
+
+#[test]
+fn ids_round_trip_in_one_path_segment() {
+    for id in [job_id(None), job_id(Some("3pm09hwr8rtt"))] {
+        let text = id.encode();
+        assert!(text.starts_with("video_"), "{text}");
+        assert!(
+            text.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "{text}"
+        );
+        assert_eq!(VideoId::decode(&text).unwrap(), id);
+    }
+    // Not ours, or naming something other than a Veo operation and a file.
+    let forged = |raw: &str| {
+        use base64::Engine;
+        format!(
+            "video_{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+        )
+    };
+    for bad in [
+        "video_123".to_string(),
+        "vid".to_string(),
+        forged("files/x\n1\n8\n1280x720\n"),
+        forged("models/m/operations/o\n1\n8\n1280x720\n../../x"),
+        forged("models/m/operations/o?alt=media\n1\n8\n1280x720\n"),
+        forged("models/m/operations/o\nnow\n8\n1280x720\n"),
+    ] {
+        assert!(VideoId::decode(&bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn retrieve_goes_to_the_operation() {
+    let mut ex = exchange(&config("veo-3.0-generate-001", false));
+    let id = job_id(None);
+    let e = get(&mut ex, &format!("/v1/videos/{}", id.encode())).unwrap();
+    // Gemini API long-running operations: GET /v1beta/{name} with the key.
+    assert_eq!(
+        url(&e),
+        format!("https://generativelanguage.googleapis.com/v1beta/{OP}")
+    );
+    assert_eq!(header(&e, "x-goog-api-key"), Some("g-key"));
+    assert_eq!(e.body, None);
+    // Still running: `done` absent.
+    let out = answer(&mut ex, &json!({"name": OP}));
+    assert_eq!(out, video(&id, "in_progress", 0, Value::Null));
+}
+
+#[test]
+fn retrieve_completed_carries_the_file_in_its_id() {
+    let mut ex = exchange(&config("veo-3.0-generate-001", false));
+    let id = job_id(None);
+    get(&mut ex, &format!("/v1/videos/{}", id.encode())).unwrap();
+    // Gemini API "Generate videos with Veo": the finished operation's
+    // response.generateVideoResponse.generatedSamples[0].video.uri.
+    let out = answer(
+        &mut ex,
+        &json!({"name": OP, "done": true, "response": {
+            "@type": "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse",
+            "generateVideoResponse": {"generatedSamples": [{"video": {
+                "uri": "https://generativelanguage.googleapis.com/v1beta/files/3pm09hwr8rtt:download?alt=media"}}]}}}),
+    );
+    let done = job_id(Some("3pm09hwr8rtt"));
+    assert_eq!(out, video(&done, "completed", 100, Value::Null));
+
+    // A video URI elsewhere: completed, but the id names the job only.
+    let mut ex = exchange(&config("veo-3.0-generate-001", false));
+    get(&mut ex, &format!("/v1/videos/{}", id.encode())).unwrap();
+    let out = answer(
+        &mut ex,
+        &json!({"name": OP, "done": true, "response": {"generateVideoResponse": {
+            "generatedSamples": [{"video": {"uri": "https://elsewhere.example/v.mp4"}}]}}}),
+    );
+    assert_eq!(out, video(&id, "completed", 100, Value::Null));
+}
+
+#[test]
+fn retrieve_failed_and_filtered() {
+    let id = job_id(None);
+    for (upstream, code, msg) in [
+        // google.rpc.Status in `error` (long-running operation reference).
+        (
+            json!({"name": OP, "done": true, "error": {"code": 3, "message": "The prompt could not be submitted."}}),
+            "invalid_argument",
+            "The prompt could not be submitted.",
+        ),
+        // Responsible AI filtering: no sample, the reasons given.
+        (
+            json!({"name": OP, "done": true, "response": {"generateVideoResponse": {
+                "raiMediaFilteredCount": 1,
+                "raiMediaFilteredReasons": ["The video could not be generated: it may violate our policies."]}}}),
+            "moderation_blocked",
+            "The video could not be generated: it may violate our policies.",
+        ),
+        (
+            json!({"name": OP, "done": true, "response": {"generateVideoResponse": {"raiMediaFilteredCount": 1}}}),
+            "moderation_blocked",
+            "Veo held the video back (responsible AI filter)",
+        ),
+        (
+            json!({"name": OP, "done": true, "response": {}}),
+            "video_generation_failed",
+            "Veo finished without a video",
+        ),
+    ] {
+        let mut ex = exchange(&config("veo-3.0-generate-001", false));
+        get(&mut ex, &format!("/v1/videos/{}", id.encode())).unwrap();
+        let out = answer(&mut ex, &upstream);
+        assert_eq!(
+            out,
+            video(&id, "failed", 100, json!({"code": code, "message": msg})),
+            "{upstream}"
+        );
+    }
+}
+
+#[test]
+fn content_goes_to_the_file_and_passes_its_answer_through() {
+    let mut ex = exchange(&config("veo-3.0-generate-001", false));
+    let id = job_id(Some("3pm09hwr8rtt")).encode();
+    // OpenAI "Retrieve video content" (`variant=video` is the default).
+    let e = get(&mut ex, &format!("/v1/videos/{id}/content?variant=video")).unwrap();
+    // Gemini API "Generate videos with Veo": the file's download URI, with the key.
+    assert_eq!(
+        url(&e),
+        "https://generativelanguage.googleapis.com/v1beta/files/3pm09hwr8rtt:download?alt=media"
+    );
+    assert_eq!(header(&e, "x-goog-api-key"), Some("g-key"));
+    // A redirect to the storage host is the client's to follow: passed through untouched.
+    let _ = ex.on_response_head(
+        302,
+        &[("location".into(), "https://storage.example/v".into())],
+    );
+    let step = ex.on_response_body(b"", true);
+    assert_eq!(step.replace, None);
+    assert_eq!(step.status, None);
+    // So are the bytes.
+    let mut ex = exchange(&config("veo-3.0-generate-001", false));
+    get(&mut ex, &format!("/v1/videos/{id}/content")).unwrap();
+    let _ = ex.on_response_head(200, &[("content-type".into(), "video/mp4".into())]);
+    assert_eq!(
+        ex.on_response_body(b"\0\0\0\x18ftypmp42", true).replace,
+        None
+    );
+}
+
+#[test]
+fn what_veo_cannot_serve_is_refused_with_the_reason() {
+    let job = job_id(None).encode();
+    let done = job_id(Some("f1")).encode();
+    for (method, path, why) in [
+        (
+            "GET",
+            format!("/v1/videos/{job}/content"),
+            "until it is completed",
+        ),
+        (
+            "GET",
+            format!("/v1/videos/{done}/content?variant=thumbnail"),
+            "no thumbnail",
+        ),
+        ("GET", "/v1/videos".to_string(), "listing videos"),
+        ("DELETE", format!("/v1/videos/{job}"), "deleting a video"),
+        ("POST", format!("/v1/videos/{job}/remix"), "remixing"),
+        ("GET", "/v1/videos/video_123".to_string(), "not a video id"),
+    ] {
+        let mut ex = exchange(&config("veo-3.0-generate-001", false));
+        let step = ex.on_request_head(RequestHead {
+            method,
+            path: &path,
+            headers: &[],
+        });
+        let r = match step {
+            HeadStep::Reply(r) => r,
+            HeadStep::WaitBody { .. } => ex.on_request_body(b"").expect_err("refused"),
+            HeadStep::Forward(e) => panic!("{method} {path}: forwarded {e:?}"),
+        };
+        let (status, msg) = message(&r);
+        assert_eq!(status, 400, "{method} {path}");
+        assert!(msg.contains(why), "{method} {path}: {msg}");
+    }
+}
+
+#[test]
+fn a_pinned_model_holds_for_retrieve_too() {
+    let mut ex = exchange(&config("veo-3.1-generate-preview", false));
+    let r = get(&mut ex, &format!("/v1/videos/{}", job_id(None).encode())).expect_err("refused");
+    assert_eq!(
+        message(&r),
+        (
+            400,
+            "cannot use own model - must be: veo-3.1-generate-preview".to_string()
+        )
+    );
+}
+
+#[test]
+fn vertex_is_refused_with_the_reason() {
+    let mut ex = exchange(&config("veo-3.0-generate-001", true));
+    let r = get(&mut ex, &format!("/v1/videos/{}", job_id(None).encode())).expect_err("refused");
+    let (status, msg) = message(&r);
+    assert_eq!(status, 400);
+    assert!(
+        msg.starts_with("video/v1/videos/generations") && msg.contains("fetchPredictOperation"),
+        "{msg}"
+    );
+}
