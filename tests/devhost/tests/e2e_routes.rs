@@ -2,8 +2,9 @@
 //! (`devhost::envoy::scenario`) in front of the mock for the route groups beyond chat
 //! (docs/routes.md): REST sub-paths and methods, multipart uploads forwarded byte for byte,
 //! binary answers untouched, Azure's URL layout, usage analytics, images translated for
-//! Gemini, Bedrock and DashScope, refusals, and realtime upgrades (routed by the filter;
-//! proxied by real Envoy, refused by the HTTP-only dev gateway).
+//! Gemini, Bedrock and DashScope, OpenAI's video jobs on Gemini's Veo, refusals, and realtime
+//! upgrades (routed by the filter; proxied by real Envoy, refused by the HTTP-only dev
+//! gateway).
 
 #![allow(
     clippy::unwrap_used,
@@ -14,7 +15,7 @@
 
 use devhost::envoy::{scenario, scenario_on, Gateway, TestHost};
 use devhost::mock::{
-    MockOptions, MockServer, DASHSCOPE_IMAGE_URL, FILE_CONTENT, IMAGE_B64, SPEECH_BYTES,
+    MockOptions, MockServer, DASHSCOPE_IMAGE_URL, FILE_CONTENT, IMAGE_B64, SPEECH_BYTES, VEO_FILE,
     VIDEO_BYTES,
 };
 use devhost::testing::{http, HttpResponse};
@@ -493,5 +494,96 @@ fn kong_listed_combinations_the_filter_cannot_serve_get_400() {
         );
         refused(&r, p);
         assert!(mock.requests().is_empty());
+    });
+}
+
+/// OpenAI's video job API on Gemini AI Studio (docs/routes.md "Video on Gemini"): create →
+/// retrieve → download against the mock's Veo flow, the job id carrying the operation and
+/// then the file.
+#[test]
+fn video_job_on_gemini_runs_on_veo_operations() {
+    scenario("video on gemini", |p| {
+        let mock = MockServer::start(MockOptions::default()).unwrap();
+        let gw = start(
+            p,
+            &gemini("video/v1/videos/generations", "veo-3.0-generate-001"),
+            &mock,
+        );
+        // Create (OpenAI "Create video", JSON).
+        let r = call(
+            &gw,
+            "POST",
+            "/v1/videos",
+            Some("application/json"),
+            br#"{"model": "veo-3.0-generate-001", "prompt": "A calico cat playing a piano", "seconds": "8", "size": "1280x720"}"#,
+        );
+        assert_eq!(r.status, 200, "{p:?}: {}", r.text());
+        let job = json_of(&r);
+        assert_eq!(job["object"], "video", "{p:?}: {job}");
+        assert_eq!(job["status"], "in_progress");
+        assert_eq!(job["seconds"], "8");
+        assert_eq!(job["size"], "1280x720");
+        let seen = mock.last().unwrap();
+        assert_eq!(
+            seen.path,
+            "/v1beta/models/veo-3.0-generate-001:predictLongRunning"
+        );
+        assert_eq!(seen.header("x-goog-api-key"), Some("g-key"));
+        assert_eq!(
+            seen.json(),
+            json!({"instances": [{"prompt": "A calico cat playing a piano"}],
+                "parameters": {"aspectRatio": "16:9", "durationSeconds": 8}})
+        );
+
+        // Retrieve: the operation, done, with the file in the new id.
+        let id = job["id"].as_str().unwrap();
+        let r = call(&gw, "GET", &format!("/v1/videos/{id}"), None, b"");
+        assert_eq!(r.status, 200, "{p:?}: {}", r.text());
+        let done = json_of(&r);
+        assert_eq!(done["status"], "completed", "{p:?}: {done}");
+        assert_eq!(done["progress"], 100);
+        assert_eq!(done["model"], "veo-3.0-generate-001");
+        let seen = mock.last().unwrap();
+        assert_eq!(
+            (seen.method.as_str(), seen.path.as_str()),
+            (
+                "GET",
+                "/v1beta/models/veo-3.0-generate-001/operations/mockop1"
+            )
+        );
+        assert_eq!(seen.header("x-goog-api-key"), Some("g-key"));
+
+        // The create answer's id names the job only; the completed one names the video.
+        let r = call(&gw, "GET", &format!("/v1/videos/{id}/content"), None, b"");
+        assert_eq!(r.status, 400, "{p:?}: {}", r.text());
+        let done_id = done["id"].as_str().unwrap();
+        let r = call(
+            &gw,
+            "GET",
+            &format!("/v1/videos/{done_id}/content?variant=video"),
+            None,
+            b"",
+        );
+        assert_eq!(r.status, 200, "{p:?}: {}", r.text());
+        assert_eq!(r.body, VIDEO_BYTES, "{p:?}: the bytes untouched");
+        assert_eq!(header(&r, "content-type"), Some("video/mp4"));
+        let seen = mock.last().unwrap();
+        assert_eq!(seen.path, format!("/v1beta/files/{VEO_FILE}:download"));
+        assert_eq!(seen.query, "alt=media");
+        assert_eq!(seen.header("x-goog-api-key"), Some("g-key"));
+
+        // A filtered video: failed, with Veo's reason.
+        let r = call(
+            &gw,
+            "POST",
+            "/v1/videos",
+            Some("application/json"),
+            br#"{"prompt": "something blocked"}"#,
+        );
+        let id = json_of(&r)["id"].as_str().unwrap().to_string();
+        let r = call(&gw, "GET", &format!("/v1/videos/{id}"), None, b"");
+        let failed = json_of(&r);
+        assert_eq!(failed["status"], "failed", "{p:?}: {failed}");
+        assert_eq!(failed["error"]["code"], "moderation_blocked");
     });
 }

@@ -19,7 +19,8 @@
 //! - Fault modes (`faults.rs`, [`faults::FaultServer`]): a scripted upstream that resets,
 //!   stalls or breaks its `content-length` on demand (the hostile catalogue under real Envoy).
 //! - Route groups (`routes.rs`): responses (JSON or SSE), files, batches, assistants, audio,
-//!   images, videos, on OpenAI's and Azure's paths; binary answers for speech and content.
+//!   images, videos, on OpenAI's and Azure's paths; binary answers for speech and content;
+//!   Gemini's Veo operation flow (`:predictLongRunning`, `GET /v1beta/{operation}`, the file).
 
 pub mod faults;
 pub mod identity;
@@ -41,7 +42,9 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 pub use providers::{answer, eventstream_message};
-pub use routes::{DASHSCOPE_IMAGE_URL, FILE_CONTENT, IMAGE_B64, SPEECH_BYTES, VIDEO_BYTES};
+pub use routes::{
+    DASHSCOPE_IMAGE_URL, FILE_CONTENT, IMAGE_B64, SPEECH_BYTES, VEO_FILE, VIDEO_BYTES,
+};
 
 /// A request the mock received.
 #[derive(Debug, Clone, Default)]

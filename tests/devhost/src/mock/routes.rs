@@ -6,7 +6,9 @@
 //!
 //! The image APIs the filter translates OpenAI images to are answered here too (Gemini
 //! `generateContent` with image output, Imagen `:predict`, Bedrock `InvokeModel` for Nova
-//! Canvas/Titan and Stability, DashScope multimodal generation), with their references' shapes.
+//! Canvas/Titan and Stability, DashScope multimodal generation), with their references' shapes,
+//! and so is the Gemini API's Veo flow the filter maps OpenAI's video jobs onto
+//! (`:predictLongRunning`, the operation, the file download).
 
 use serde_json::{json, Value};
 
@@ -129,9 +131,69 @@ fn image_api(r: &Recorded) -> Option<Answer> {
     None
 }
 
+/// The file id of the video every mocked Veo operation makes.
+pub const VEO_FILE: &str = "mockvid1";
+
+/// The Gemini API's Veo flow ("Generate videos with Veo", REST): `:predictLongRunning` answers
+/// an operation name; the operation (`GET /v1beta/{name}`) is done, with the video's file URI
+/// on the Gemini API host; the file download (`?alt=media`) answers the video bytes. A prompt
+/// containing "blocked" ends in a responsible-AI filter answer instead.
+fn veo_api(r: &Recorded) -> Option<Answer> {
+    let p = r.path.as_str();
+    let rest = p.strip_prefix("/v1beta/")?;
+    if r.method == "POST" {
+        let model = rest
+            .strip_prefix("models/")?
+            .strip_suffix(":predictLongRunning")?;
+        let prompt = r
+            .json()
+            .pointer("/instances/0/prompt")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let op = if prompt.contains("blocked") {
+            "blockedop"
+        } else {
+            "mockop1"
+        };
+        return Some(json_answer(
+            200,
+            json!({"name": format!("models/{model}/operations/{op}")}),
+        ));
+    }
+    if let Some(file) = rest
+        .strip_prefix("files/")
+        .and_then(|f| f.strip_suffix(":download"))
+    {
+        if r.query.split('&').any(|kv| kv == "alt=media") && file == VEO_FILE {
+            return Some(bytes_answer(200, "video/mp4", VIDEO_BYTES.to_vec()));
+        }
+        return Some(json_answer(
+            404,
+            json!({"error": {"code": 404, "message": "File not found.", "status": "NOT_FOUND"}}),
+        ));
+    }
+    let (_, op) = rest.strip_prefix("models/")?.split_once("/operations/")?;
+    Some(json_answer(
+        200,
+        if op == "blockedop" {
+            json!({"name": rest, "done": true, "response": {"@type": "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse",
+                "generateVideoResponse": {"raiMediaFilteredCount": 1,
+                    "raiMediaFilteredReasons": ["The video could not be generated: it may violate our policies."]}}})
+        } else {
+            json!({"name": rest, "done": true, "response": {"@type": "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse",
+                "generateVideoResponse": {"generatedSamples": [{"video": {"uri": format!(
+                    "https://generativelanguage.googleapis.com/v1beta/files/{VEO_FILE}:download?alt=media")}}]}}})
+        },
+    ))
+}
+
 /// The answer for a route-group request, or `None` when the path is not one.
 pub fn answer(r: &Recorded) -> Option<Answer> {
     if let Some(a) = image_api(r) {
+        return Some(a);
+    }
+    if let Some(a) = veo_api(r) {
         return Some(a);
     }
     let op = operation(&r.path)?;
