@@ -207,6 +207,17 @@ fn create_form_with_input_reference() {
 }
 
 #[test]
+fn a_form_input_reference_by_url_is_refused() {
+    // The SDK's `input_reference={"image_url": …}` in a form: `input_reference[image_url]`.
+    let mut ex = exchange(&config("veo-3.0-generate-001", false));
+    let body = b"--B\r\nContent-Disposition: form-data; name=\"prompt\"\r\n\r\nx\r\n--B\r\nContent-Disposition: form-data; name=\"input_reference[image_url]\"\r\n\r\nhttps://x/y.png\r\n--B--\r\n";
+    let r = create(&mut ex, "multipart/form-data; boundary=B", body).expect_err("refused");
+    let (status, msg) = message(&r);
+    assert_eq!(status, 400);
+    assert!(msg.contains("'input_reference' file"), "{msg}");
+}
+
+#[test]
 fn create_refusals() {
     for (body, why) in [
         (

@@ -203,6 +203,10 @@ pub struct VideoRequest {
 }
 
 const DEFAULT_SECONDS: u64 = 4;
+
+/// An `input_reference` given by URL or file id: Veo takes the image's bytes, which the
+/// gateway would have to fetch.
+const IMAGE_AS_FILE: &str = "an 'input_reference' by image_url or file_id is not available on gemini: send the image as an 'input_reference' file of a multipart/form-data create";
 const DEFAULT_SIZE: &str = "720x1280";
 
 fn seconds_of(text: &str) -> Result<u64, ProxyError> {
@@ -223,9 +227,7 @@ impl VideoRequest {
             Some(n) => Some(seconds_of(&n.to_string())?),
         };
         if v.get("input_reference").is_some_and(|r| !r.is_null()) {
-            return Err(bad(
-                "a JSON 'input_reference' is not available on gemini: send the image as an 'input_reference' file of a multipart/form-data create",
-            ));
+            return Err(bad(IMAGE_AS_FILE));
         }
         VideoRequest {
             prompt: text("prompt").unwrap_or_default(),
@@ -241,6 +243,9 @@ impl VideoRequest {
     pub fn from_form(content_type: &str, body: &[u8]) -> Result<VideoRequest, ProxyError> {
         let mut req = VideoRequest::default();
         for p in multipart::parts(content_type, body) {
+            if p.name.starts_with("input_reference[") {
+                return Err(bad(IMAGE_AS_FILE));
+            }
             if p.name == "input_reference" {
                 req.image = Some(Inline {
                     mime: p.content_type.unwrap_or("image/png").to_string(),

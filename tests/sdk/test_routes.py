@@ -164,3 +164,31 @@ def test_batches_create_and_retrieve(gateway, profile):
     got = c.batches.retrieve(b.id)
     assert got.id == b.id and got.status == "completed"
     assert c.batches.cancel(b.id).status == "cancelling"
+
+
+# OpenAI's video API on Gemini AI Studio's Veo (docs/routes.md "Video on Gemini"): the mock
+# finishes every operation at once with the file VEO_FILE (tests/devhost/src/mock/routes.rs).
+VIDEO_BYTES = bytes([0, 0, 0, 0x18]) + b"ftypmp42" + bytes([0xFF, 0xFE])
+VEO_CFG = {"route_type": "video/v1/videos/generations",
+           "auth": {"header_name": "x-goog-api-key", "header_value": "AIza-test"},
+           "model": {"provider": "gemini", "name": "veo-3.0-generate-001"}}
+
+
+@pytest.mark.filterwarnings("ignore:The Sora API:DeprecationWarning")
+@pytest.mark.parametrize("profile", PROFILES)
+def test_videos_create_poll_and_download_on_veo(gateway, profile):
+    c = client(gateway(VEO_CFG, profile))
+    v = c.videos.create_and_poll(model="veo-3.0-generate-001", prompt="A calico cat playing a piano",
+                                 seconds="8", size="1280x720", poll_interval_ms=10)
+    assert v.status == "completed" and v.progress == 100
+    assert v.seconds == "8" and v.size == "1280x720" and v.model == "veo-3.0-generate-001"
+    assert c.videos.download_content(v.id).content == VIDEO_BYTES
+
+
+@pytest.mark.filterwarnings("ignore:The Sora API:DeprecationWarning")
+@pytest.mark.parametrize("profile", PROFILES)
+def test_videos_create_with_input_reference_on_veo(gateway, profile):
+    c = client(gateway(VEO_CFG, profile))
+    png = bytes([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+    v = c.videos.create(prompt="She turns around", input_reference=("first.png", png, "image/png"))
+    assert v.status == "in_progress" and v.seconds == "4" and v.size == "720x1280"
