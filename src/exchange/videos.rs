@@ -84,8 +84,7 @@ impl Exchange {
             }
             None => return Err(ProxyError::bad_request("'prompt' is required")),
         };
-        let encoded = videos::encode(&req)?;
-        let body = serde_json::to_vec(&encoded).map_err(|e| ProxyError::Internal(e.to_string()))?;
+        let body = videos::encode(&req)?;
         self.video = Some(VideoAnswer::Created(req));
         self.analytics.request_model = Some(model);
         self.forward(Outbound::Encoded(Encoded {
@@ -108,10 +107,7 @@ impl Exchange {
                 route: self.route.as_str(),
                 reason: e.0,
             })
-            .and_then(|v| {
-                self.analytics.response_model = self.model.clone();
-                serde_json::to_vec(&v).map_err(|e| ProxyError::Internal(e.to_string()))
-            });
+            .inspect(|_| self.analytics.response_model = self.model.clone());
         Some(out)
     }
 }

@@ -15,7 +15,8 @@
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::images::Inline;
 use super::{multipart, resource_tail};
@@ -307,57 +308,114 @@ impl VideoRequest {
     }
 }
 
-/// The `:predictLongRunning` body of a create.
-pub fn encode(req: &VideoRequest) -> Result<Value, ProxyError> {
-    let (aspect, resolution) = req.shape()?;
-    let mut instance = Map::new();
-    instance.insert("prompt".into(), json!(req.prompt));
-    if let Some(img) = &req.image {
-        instance.insert(
-            "image".into(),
-            json!({"bytesBase64Encoded": img.b64, "mimeType": img.mime}),
-        );
-    }
-    let mut params = Map::new();
-    params.insert("aspectRatio".into(), json!(aspect));
-    params.insert("durationSeconds".into(), json!(req.seconds()));
-    if let Some(r) = resolution {
-        params.insert("resolution".into(), json!(r));
-    }
-    if let Some(n) = &req.negative_prompt {
-        params.insert("negativePrompt".into(), json!(n));
-    }
-    Ok(json!({"instances": [instance], "parameters": params}))
+/// The `:predictLongRunning` body ("Generate videos with Veo", REST).
+#[derive(Debug, Serialize)]
+struct PredictBody<'a> {
+    instances: [Instance<'a>; 1],
+    parameters: Parameters<'a>,
 }
 
-/// The OpenAI video object (`status` and what goes with it added by the caller).
-fn video_object(id: &VideoId, status: &str, progress: u8) -> Value {
-    json!({
-        "id": id.encode(),
-        "object": "video",
-        "model": id.model(),
-        "status": status,
-        "progress": progress,
-        "created_at": id.created_at,
-        "completed_at": null,
-        "expires_at": null,
-        "seconds": id.seconds,
-        "size": id.size,
-        "remixed_from_video_id": null,
-        "error": null,
-    })
+#[derive(Debug, Serialize)]
+struct Instance<'a> {
+    prompt: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<ImageBytes<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ImageBytes<'a> {
+    bytes_base64_encoded: &'a str,
+    mime_type: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Parameters<'a> {
+    aspect_ratio: &'static str,
+    duration_seconds: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resolution: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    negative_prompt: Option<&'a str>,
+}
+
+/// The `:predictLongRunning` body of a create, JSON-encoded.
+pub fn encode(req: &VideoRequest) -> Result<Vec<u8>, ProxyError> {
+    let (aspect_ratio, resolution) = req.shape()?;
+    let body = PredictBody {
+        instances: [Instance {
+            prompt: &req.prompt,
+            image: req.image.as_ref().map(|i| ImageBytes {
+                bytes_base64_encoded: &i.b64,
+                mime_type: &i.mime,
+            }),
+        }],
+        parameters: Parameters {
+            aspect_ratio,
+            duration_seconds: req.seconds(),
+            resolution,
+            negative_prompt: req.negative_prompt.as_deref(),
+        },
+    };
+    serde_json::to_vec(&body).map_err(|e| ProxyError::Internal(e.to_string()))
+}
+
+/// OpenAI's video object ("The video object" of its API reference).
+#[derive(Debug, Serialize)]
+struct VideoObject<'a> {
+    id: String,
+    object: &'static str,
+    model: &'a str,
+    status: &'static str,
+    progress: u8,
+    created_at: u64,
+    completed_at: Option<u64>,
+    expires_at: Option<u64>,
+    seconds: &'a str,
+    size: &'a str,
+    remixed_from_video_id: Option<&'a str>,
+    error: Option<VideoError>,
+}
+
+/// Its `error`, for a failed job.
+#[derive(Debug, Serialize)]
+struct VideoError {
+    code: &'static str,
+    message: String,
+}
+
+/// The job as an OpenAI video object, JSON-encoded.
+fn video_object(id: &VideoId, status: &'static str, error: Option<VideoError>) -> Vec<u8> {
+    let progress = if status == "in_progress" { 0 } else { 100 };
+    let object = VideoObject {
+        id: id.encode(),
+        object: "video",
+        model: id.model(),
+        status,
+        progress,
+        created_at: id.created_at,
+        completed_at: None,
+        expires_at: None,
+        seconds: &id.seconds,
+        size: &id.size,
+        remixed_from_video_id: None,
+        error,
+    };
+    serde_json::to_vec(&object).unwrap_or_default()
 }
 
 fn parse(body: &[u8]) -> Result<Value, TranslateError> {
     serde_json::from_slice(body).map_err(|_| TranslateError::new("the Veo answer is not JSON"))
 }
 
-/// The `:predictLongRunning` answer (an operation) as the new job.
+/// The `:predictLongRunning` answer (an operation) as the new job (OpenAI's video object,
+/// JSON-encoded).
 pub fn decode_created(
     body: &[u8],
     req: &VideoRequest,
     created_at: u64,
-) -> Result<Value, TranslateError> {
+) -> Result<Vec<u8>, TranslateError> {
     let v = parse(body)?;
     let name = v
         .get("name")
@@ -375,13 +433,13 @@ pub fn decode_created(
     decode_state(&v, id)
 }
 
-/// A `GET` operation answer as the job's state. `files_host` is the host whose
+/// A `GET` operation answer as the job's state (OpenAI's video object, JSON-encoded). `files_host` is the host whose
 /// `/v1beta/files/{file}:download` URIs the gateway can serve.
 pub fn decode_operation(
     body: &[u8],
     id: &VideoId,
     files_host: &str,
-) -> Result<Value, TranslateError> {
+) -> Result<Vec<u8>, TranslateError> {
     let v = parse(body)?;
     let mut id = id.clone();
     if v.get("done").and_then(Value::as_bool) == Some(true) {
@@ -405,16 +463,12 @@ fn video_file(v: &Value, files_host: &str) -> Option<String> {
     plain_segment(file).then(|| file.to_string())
 }
 
-fn decode_state(v: &Value, id: VideoId) -> Result<Value, TranslateError> {
+fn decode_state(v: &Value, id: VideoId) -> Result<Vec<u8>, TranslateError> {
     if v.get("done").and_then(Value::as_bool) != Some(true) {
-        return Ok(video_object(&id, "in_progress", 0));
+        return Ok(video_object(&id, "in_progress", None));
     }
-    let failed = |code: &str, message: String| {
-        let mut out = video_object(&id, "failed", 100);
-        if let Some(o) = out.as_object_mut() {
-            o.insert("error".into(), json!({"code": code, "message": message}));
-        }
-        out
+    let failed = |code: &'static str, message: String| {
+        video_object(&id, "failed", Some(VideoError { code, message }))
     };
     if let Some(e) = v.get("error") {
         let message = e
@@ -459,7 +513,7 @@ fn decode_state(v: &Value, id: VideoId) -> Result<Value, TranslateError> {
             failed("moderation_blocked", reasons.join("; "))
         });
     }
-    Ok(video_object(&id, "completed", 100))
+    Ok(video_object(&id, "completed", None))
 }
 
 /// The lowercase name of a `google.rpc.Code` (what OpenAI-style error codes look like).
