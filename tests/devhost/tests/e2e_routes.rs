@@ -16,7 +16,7 @@
 use devhost::envoy::{scenario, scenario_on, Gateway, TestHost};
 use devhost::mock::{
     MockOptions, MockServer, DASHSCOPE_IMAGE_URL, FILE_CONTENT, IMAGE_B64, SPEECH_BYTES, VEO_FILE,
-    VIDEO_BYTES,
+    VEO_REDIRECT, VEO_REDIRECT_FILE, VIDEO_BYTES,
 };
 use devhost::testing::{http, HttpResponse};
 use serde_json::{json, Value};
@@ -585,5 +585,25 @@ fn video_job_on_gemini_runs_on_veo_operations() {
         let failed = json_of(&r);
         assert_eq!(failed["status"], "failed", "{p:?}: {failed}");
         assert_eq!(failed["error"]["code"], "moderation_blocked");
+
+        // Google's download redirects to its storage host: the filter cannot follow it, the
+        // 302 and its Location reach the client untouched (the client follows).
+        let r = call(
+            &gw,
+            "POST",
+            "/v1/videos",
+            Some("application/json"),
+            br#"{"prompt": "a redirect please"}"#,
+        );
+        let id = json_of(&r)["id"].as_str().unwrap().to_string();
+        let r = call(&gw, "GET", &format!("/v1/videos/{id}"), None, b"");
+        let id = json_of(&r)["id"].as_str().unwrap().to_string();
+        let r = call(&gw, "GET", &format!("/v1/videos/{id}/content"), None, b"");
+        assert_eq!(r.status, 302, "{p:?}: {}", r.text());
+        assert_eq!(header(&r, "location"), Some(VEO_REDIRECT), "{p:?}");
+        assert_eq!(
+            mock.last().unwrap().path,
+            format!("/v1beta/files/{VEO_REDIRECT_FILE}:download")
+        );
     });
 }

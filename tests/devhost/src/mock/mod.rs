@@ -43,7 +43,8 @@ use tokio::sync::mpsc;
 
 pub use providers::{answer, eventstream_message};
 pub use routes::{
-    DASHSCOPE_IMAGE_URL, FILE_CONTENT, IMAGE_B64, SPEECH_BYTES, VEO_FILE, VIDEO_BYTES,
+    DASHSCOPE_IMAGE_URL, FILE_CONTENT, IMAGE_B64, SPEECH_BYTES, VEO_FILE, VEO_REDIRECT,
+    VEO_REDIRECT_FILE, VIDEO_BYTES,
 };
 
 /// A request the mock received.
@@ -229,6 +230,11 @@ async fn handle(
     let mut b = Response::builder()
         .status(ans.status)
         .header("content-type", ans.content_type.as_str());
+    if (300..400).contains(&ans.status) {
+        // A redirect's body is its target (`routes.rs`, the Veo file download).
+        let to = String::from_utf8_lossy(&ans.pieces.concat()).into_owned();
+        b = b.header("location", to);
+    }
     if !ans.stream {
         let all: Vec<u8> = ans.pieces.concat();
         b = b.header("content-length", all.len().to_string());

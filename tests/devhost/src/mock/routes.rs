@@ -133,11 +133,17 @@ fn image_api(r: &Recorded) -> Option<Answer> {
 
 /// The file id of the video every mocked Veo operation makes.
 pub const VEO_FILE: &str = "mockvid1";
+/// The file a prompt containing "redirect" makes: its download answers 302 to
+/// [`VEO_REDIRECT`], as Google's answers with a redirect to its storage host.
+pub const VEO_REDIRECT_FILE: &str = "mockvid2";
+/// Where that redirect points.
+pub const VEO_REDIRECT: &str = "https://video-storage.example/mockvid2.mp4?sig=abc";
 
 /// The Gemini API's Veo flow ("Generate videos with Veo", REST): `:predictLongRunning` answers
 /// an operation name; the operation (`GET /v1beta/{name}`) is done, with the video's file URI
 /// on the Gemini API host; the file download (`?alt=media`) answers the video bytes. A prompt
-/// containing "blocked" ends in a responsible-AI filter answer instead.
+/// containing "blocked" ends in a responsible-AI filter answer instead; one containing
+/// "redirect" makes a file whose download is a redirect to another host.
 fn veo_api(r: &Recorded) -> Option<Answer> {
     let p = r.path.as_str();
     let rest = p.strip_prefix("/v1beta/")?;
@@ -153,6 +159,8 @@ fn veo_api(r: &Recorded) -> Option<Answer> {
             .to_string();
         let op = if prompt.contains("blocked") {
             "blockedop"
+        } else if prompt.contains("redirect") {
+            "redirop"
         } else {
             "mockop1"
         };
@@ -165,8 +173,16 @@ fn veo_api(r: &Recorded) -> Option<Answer> {
         .strip_prefix("files/")
         .and_then(|f| f.strip_suffix(":download"))
     {
-        if r.query.split('&').any(|kv| kv == "alt=media") && file == VEO_FILE {
+        let media = r.query.split('&').any(|kv| kv == "alt=media");
+        if media && file == VEO_FILE {
             return Some(bytes_answer(200, "video/mp4", VIDEO_BYTES.to_vec()));
+        }
+        if media && file == VEO_REDIRECT_FILE {
+            return Some(bytes_answer(
+                302,
+                "text/html",
+                VEO_REDIRECT.as_bytes().to_vec(),
+            ));
         }
         return Some(json_answer(
             404,
@@ -181,9 +197,14 @@ fn veo_api(r: &Recorded) -> Option<Answer> {
                 "generateVideoResponse": {"raiMediaFilteredCount": 1,
                     "raiMediaFilteredReasons": ["The video could not be generated: it may violate our policies."]}}})
         } else {
+            let file = if op == "redirop" {
+                VEO_REDIRECT_FILE
+            } else {
+                VEO_FILE
+            };
             json!({"name": rest, "done": true, "response": {"@type": "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse",
                 "generateVideoResponse": {"generatedSamples": [{"video": {"uri": format!(
-                    "https://generativelanguage.googleapis.com/v1beta/files/{VEO_FILE}:download?alt=media")}}]}}})
+                    "https://generativelanguage.googleapis.com/v1beta/files/{file}:download?alt=media")}}]}}})
         },
     ))
 }
