@@ -125,27 +125,25 @@ impl VideoId {
 
     /// An id from a path segment; 400 when it is not one this gateway made.
     pub fn decode(id: &str) -> Result<VideoId, ProxyError> {
-        let invalid = || {
-            bad(format!(
-                "'{}' is not a video id of this gateway: ids come from its create and retrieve answers",
-                id.chars().take(80).collect::<String>()
-            ))
+        VideoId::parse(id).ok_or_else(|| {
+            bad("this is not a video id of this gateway: ids come from its create and retrieve answers")
+        })
+    }
+
+    fn parse(id: &str) -> Option<VideoId> {
+        let raw = id.strip_prefix(ID_PREFIX)?;
+        let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw.as_bytes()).ok()?).ok()?;
+        let fields: Vec<&str> = text.split('\n').collect();
+        let [op, created, seconds, size, file] = fields.as_slice() else {
+            return None;
         };
-        let raw = id.strip_prefix(ID_PREFIX).ok_or_else(invalid)?;
-        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
-        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-        let mut f = text.split('\n');
-        let (Some(op), Some(created), Some(seconds), Some(size), Some(file), None) =
-            (f.next(), f.next(), f.next(), f.next(), f.next(), f.next())
-        else {
-            return Err(invalid());
-        };
-        if operation_model(op).is_none() || !(file.is_empty() || plain_segment(file)) {
-            return Err(invalid());
+        operation_model(op)?;
+        if !(file.is_empty() || plain_segment(file)) {
+            return None;
         }
-        Ok(VideoId {
+        Some(VideoId {
             operation: op.to_string(),
-            created_at: created.parse().map_err(|_| invalid())?,
+            created_at: created.parse().ok()?,
             seconds: seconds.to_string(),
             size: size.to_string(),
             file: (!file.is_empty()).then(|| file.to_string()),
