@@ -572,6 +572,20 @@ fn video_job_on_gemini_runs_on_veo_operations() {
         assert_eq!(seen.query, "alt=media");
         assert_eq!(seen.header("x-goog-api-key"), Some("g-key"));
 
+        // A job still running: in progress, its id unchanged.
+        let r = call(
+            &gw,
+            "POST",
+            "/v1/videos",
+            Some("application/json"),
+            br#"{"prompt": "a slow one"}"#,
+        );
+        let id = json_of(&r)["id"].as_str().unwrap().to_string();
+        let r = call(&gw, "GET", &format!("/v1/videos/{id}"), None, b"");
+        let running = json_of(&r);
+        assert_eq!(running["status"], "in_progress", "{p:?}: {running}");
+        assert_eq!(running["id"], json!(id));
+
         // A filtered video: failed, with Veo's reason.
         let r = call(
             &gw,

@@ -142,8 +142,9 @@ pub const VEO_REDIRECT: &str = "https://video-storage.example/mockvid2.mp4?sig=a
 /// The Gemini API's Veo flow ("Generate videos with Veo", REST): `:predictLongRunning` answers
 /// an operation name; the operation (`GET /v1beta/{name}`) is done, with the video's file URI
 /// on the Gemini API host; the file download (`?alt=media`) answers the video bytes. A prompt
-/// containing "blocked" ends in a responsible-AI filter answer instead; one containing
-/// "redirect" makes a file whose download is a redirect to another host.
+/// containing "blocked" ends in a responsible-AI filter answer instead, one containing "slow"
+/// never finishes, one containing "redirect" makes a file whose download is a redirect to
+/// another host.
 fn veo_api(r: &Recorded) -> Option<Answer> {
     let p = r.path.as_str();
     let rest = p.strip_prefix("/v1beta/")?;
@@ -161,6 +162,8 @@ fn veo_api(r: &Recorded) -> Option<Answer> {
             "blockedop"
         } else if prompt.contains("redirect") {
             "redirop"
+        } else if prompt.contains("slow") {
+            "slowop"
         } else {
             "mockop1"
         };
@@ -192,7 +195,9 @@ fn veo_api(r: &Recorded) -> Option<Answer> {
     let (_, op) = rest.strip_prefix("models/")?.split_once("/operations/")?;
     Some(json_answer(
         200,
-        if op == "blockedop" {
+        if op == "slowop" {
+            json!({"name": rest, "metadata": {"@type": "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningMetadata"}})
+        } else if op == "blockedop" {
             json!({"name": rest, "done": true, "response": {"@type": "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse",
                 "generateVideoResponse": {"raiMediaFilteredCount": 1,
                     "raiMediaFilteredReasons": ["The video could not be generated: it may violate our policies."]}}})
