@@ -226,6 +226,8 @@ fn create_refusals() {
         ),
         (json!({"prompt": "x", "size": "1024x1024"}), "16:9 or 9:16"),
         (json!({"prompt": "x", "size": "big"}), "WIDTHxHEIGHT"),
+        // The size is echoed in the job id, whose fields are lines: no stray whitespace.
+        (json!({"prompt": "x", "size": "1280x720\n"}), "WIDTHxHEIGHT"),
         (json!({"prompt": "x", "seconds": "ten"}), "'seconds'"),
         (
             json!({"prompt": "x", "input_reference": {"image_url": "https://x/y.png"}}),

@@ -202,11 +202,11 @@ pub struct VideoRequest {
 }
 
 const DEFAULT_SECONDS: u64 = 4;
+const DEFAULT_SIZE: &str = "720x1280";
 
 /// An `input_reference` given by URL or file id: Veo takes the image's bytes, which the
 /// gateway would have to fetch.
 const IMAGE_AS_FILE: &str = "an 'input_reference' by image_url or file_id is not available on gemini: send the image as an 'input_reference' file of a multipart/form-data create";
-const DEFAULT_SIZE: &str = "720x1280";
 
 fn seconds_of(text: &str) -> Result<u64, ProxyError> {
     text.trim()
@@ -242,7 +242,10 @@ impl VideoRequest {
     pub fn from_form(content_type: &str, body: &[u8]) -> Result<VideoRequest, ProxyError> {
         let mut req = VideoRequest::default();
         for p in multipart::parts(content_type, body) {
-            if p.name.starts_with("input_reference[") {
+            // `input_reference[image_url]` (the SDKs' object form), or a plain text field.
+            let text_field = p.filename.is_none() && p.content_type.is_none();
+            if p.name.starts_with("input_reference[") || (p.name == "input_reference" && text_field)
+            {
                 return Err(bad(IMAGE_AS_FILE));
             }
             if p.name == "input_reference" {
@@ -294,8 +297,8 @@ impl VideoRequest {
         };
         let (w, h) = size.split_once('x').ok_or_else(invalid)?;
         let (w, h): (u64, u64) = (
-            w.trim().parse().map_err(|_| invalid())?,
-            h.trim().parse().map_err(|_| invalid())?,
+            w.parse().map_err(|_| invalid())?,
+            h.parse().map_err(|_| invalid())?,
         );
         let aspect = match w.cmp(&h) {
             std::cmp::Ordering::Greater => "16:9",
