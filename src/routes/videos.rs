@@ -434,8 +434,8 @@ pub fn decode_created(
     decode_state(&v, id)
 }
 
-/// A `GET` operation answer as the job's state (OpenAI's video object, JSON-encoded). `files_host` is the host whose
-/// `/v1beta/files/{file}:download` URIs the gateway can serve.
+/// A `GET` operation answer as the job's state (OpenAI's video object, JSON-encoded).
+/// `files_host` is the host whose `/v1beta/files/{file}:download` URIs the gateway can serve.
 pub fn decode_operation(
     body: &[u8],
     id: &VideoId,
