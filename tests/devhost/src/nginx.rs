@@ -119,7 +119,7 @@ impl NginxGateway {
             let conf = nginx_conf(&NginxConf {
                 port,
                 wasm: wasm.display().to_string(),
-                filter_config: spec.config.clone(),
+                filter_config: kong_dispatch_targets(&spec.config, &spec.clusters)?,
                 upstream: format!("{}:{}", upstream.host, upstream.port),
                 client_body_buffer_size: spec.client_body_buffer_size,
                 cache_config: Some(cache_toml.display().to_string()),
@@ -276,6 +276,41 @@ pub fn problem_lines(log: &str) -> Vec<String> {
         })
         .map(str::to_string)
         .collect()
+}
+
+/// The filter config as a Kong deployment writes it for the spec's dispatch clusters.
+///
+/// ngx_wasm_module's `dispatch_http_call` goes to `host[:port]` (an IP address, or a name its
+/// resolver knows), never to a named cluster: Kong's `auth.*_cluster` fields hold that target.
+/// So every `auth.*_cluster` value naming one of `clusters` becomes that cluster URL's
+/// `host:port` (the emulator's Kong profile maps the name itself, `--cluster NAME=URL`). A
+/// config that is not a JSON object, or names no cluster, is passed as is.
+pub fn kong_dispatch_targets(
+    config: &str,
+    clusters: &[(String, String)],
+) -> Result<String, String> {
+    let Ok(serde_json::Value::Object(mut cfg)) = serde_json::from_str(config) else {
+        return Ok(config.to_string());
+    };
+    let Some(serde_json::Value::Object(auth)) = cfg.get_mut("auth") else {
+        return Ok(config.to_string());
+    };
+    let mut changed = false;
+    for (field, value) in auth.iter_mut() {
+        let Some(name) = value.as_str().filter(|_| field.ends_with("_cluster")) else {
+            continue;
+        };
+        if let Some((_, url)) = clusters.iter().find(|(n, _)| n == name) {
+            let t = Target::from_url(url)?;
+            *value = serde_json::Value::String(format!("{}:{}", t.host, t.port));
+            changed = true;
+        }
+    }
+    Ok(if changed {
+        serde_json::Value::Object(cfg).to_string()
+    } else {
+        config.to_string()
+    })
 }
 
 /// What [`nginx_conf`] needs.
