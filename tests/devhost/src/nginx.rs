@@ -445,6 +445,37 @@ mod tests {
     }
 
     #[test]
+    fn cluster_fields_become_the_clusters_host_and_port() {
+        let clusters = vec![
+            (
+                "gcp_token-1".to_string(),
+                "http://127.0.0.1:4100".to_string(),
+            ),
+            (
+                "aws_sts-1".to_string(),
+                "http://127.0.0.1:4200/x".to_string(),
+            ),
+        ];
+        let cfg = r#"{"auth":{"gcp_token_cluster":"gcp_token-1","aws_sts_cluster":"aws_sts-1",
+                      "aws_credentials_cluster":"other","header_value":"gcp_token-1"},"n":1}"#;
+        let out: serde_json::Value =
+            serde_json::from_str(&kong_dispatch_targets(cfg, &clusters).unwrap()).unwrap();
+        assert_eq!(out["auth"]["gcp_token_cluster"], "127.0.0.1:4100");
+        assert_eq!(out["auth"]["aws_sts_cluster"], "127.0.0.1:4200");
+        // Only `*_cluster` fields naming a known cluster change.
+        assert_eq!(out["auth"]["aws_credentials_cluster"], "other");
+        assert_eq!(out["auth"]["header_value"], "gcp_token-1");
+        assert_eq!(out["n"], 1);
+        // No cluster named, or no JSON: the text as given.
+        let plain = r#"{"auth":{"header_value":"k"}}"#;
+        assert_eq!(kong_dispatch_targets(plain, &clusters).unwrap(), plain);
+        assert_eq!(
+            kong_dispatch_targets("not json", &clusters).unwrap(),
+            "not json"
+        );
+    }
+
+    #[test]
     fn problem_lines_catch_traps_panics_and_alerts() {
         let log = "2026/01/01 [info] 1#0: *1 [wasm] ok\n\
                    2026/01/01 [error] 1#0: *1 [wasm] error while executing at wasm backtrace: trap\n\
