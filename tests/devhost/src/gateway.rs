@@ -737,8 +737,14 @@ async fn pump_calls(gw: &Arc<Gateway>, ctx: u32) {
 
 async fn do_call(gw: &Gateway, c: &HttpCall) -> Option<CallResponse> {
     let scheme = c.header(":scheme").unwrap_or("http").to_string();
-    // An explicit `--cluster` mapping wins over the blanket `--upstream-override`.
-    let target = if let Some((_, t)) = gw.cfg.clusters.iter().find(|(n, _)| *n == c.upstream) {
+    // An explicit `--cluster` mapping wins over the blanket `--upstream-override`. Kong
+    // dispatches to `host:port` and resolves the host: there a mapping named after the host
+    // stands for that name's address, whatever the port.
+    let kong = gw.profile() == Profile::Kong;
+    let named = |n: &str| {
+        n == c.upstream || (kong && c.upstream.rsplit_once(':').is_some_and(|(h, _)| h == n))
+    };
+    let target = if let Some((_, t)) = gw.cfg.clusters.iter().find(|(n, _)| named(n)) {
         Ok(t.clone())
     } else if let Some(t) = &gw.cfg.upstream_override {
         Ok(t.clone())

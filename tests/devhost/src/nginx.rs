@@ -123,6 +123,7 @@ impl NginxGateway {
                 upstream: format!("{}:{}", upstream.host, upstream.port),
                 client_body_buffer_size: spec.client_body_buffer_size,
                 cache_config: Some(cache_toml.display().to_string()),
+                named_hosts: named_hosts(&spec.config, &spec.clusters, port)?,
             });
             let conf_path = dir.join("conf/nginx.conf");
             std::fs::write(&conf_path, conf).map_err(|e| format!("nginx.conf: {e}"))?;
@@ -313,6 +314,52 @@ pub fn kong_dispatch_targets(
     })
 }
 
+/// A token endpoint reached by its host name: the module's resolver gives `name` the loopback
+/// address `ip`, where the test nginx listens on ports 80 and 443 and proxies to `upstream`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedHost {
+    /// The host name the filter dispatches to (`oauth2.googleapis.com`).
+    pub name: String,
+    /// A loopback address of this gateway's own (`127.X.Y.N`).
+    pub ip: String,
+    /// `host:port` of the mock behind it.
+    pub upstream: String,
+}
+
+/// The spec's clusters named after a host (a dotted name, not an IP address) that no
+/// `auth.*_cluster` field names: without a cluster field Kong dispatches to the token URL's
+/// `host:port` (`oauth2.googleapis.com:443`), so the name must resolve to something that
+/// listens on that port. Each gets `127.X.Y.N` (X.Y: the gateway's port, N: its rank), so
+/// gateways running side by side do not share an address. Binding ports 80 and 443 needs root
+/// (the tests run as root; otherwise nginx refuses to start and says so).
+pub fn named_hosts(
+    config: &str,
+    clusters: &[(String, String)],
+    port: u16,
+) -> Result<Vec<NamedHost>, String> {
+    let cfg: serde_json::Value = serde_json::from_str(config).unwrap_or_default();
+    let named_in_config = |name: &str| {
+        cfg["auth"].as_object().is_some_and(|auth| {
+            auth.iter()
+                .any(|(k, v)| k.ends_with("_cluster") && v.as_str() == Some(name))
+        })
+    };
+    let mut out = Vec::new();
+    for (name, url) in clusters {
+        let is_host = name.contains('.') && name.parse::<std::net::IpAddr>().is_err();
+        if !is_host || named_in_config(name) {
+            continue;
+        }
+        let t = Target::from_url(url)?;
+        out.push(NamedHost {
+            name: name.clone(),
+            ip: format!("127.{}.{}.{}", port >> 8, port & 0xff, out.len() + 1),
+            upstream: format!("{}:{}", t.host, t.port),
+        });
+    }
+    Ok(out)
+}
+
 /// What [`nginx_conf`] needs.
 #[derive(Debug, Clone)]
 pub struct NginxConf {
@@ -328,6 +375,8 @@ pub struct NginxConf {
     pub client_body_buffer_size: usize,
     /// A wasmtime cache config file (compiled modules cached across starts).
     pub cache_config: Option<String>,
+    /// Token endpoints reached by host name ([`named_hosts`]).
+    pub named_hosts: Vec<NamedHost>,
 }
 
 /// Quotes `s` as one nginx config argument (single quotes; `\` and `'` escaped).
@@ -349,7 +398,10 @@ pub fn quote(s: &str) -> String {
 ///   `kong.service.request.scheme` (written: the upstream); `kong.ctx.shared.*` needs no
 ///   declaration (the module keeps what the filter sets);
 /// - every request goes to `upstream` (the mock), as the emulator's upstream override does; the
-///   access log records the target the filter chose.
+///   access log records the target the filter chose;
+/// - token endpoints reached by host name ([`named_hosts`]): a `resolver_add` entry in `http{}`
+///   (the module applies it to the global wasm resolver too, which `on_tick` dispatches use) and
+///   a server on that address's ports 80 and 443 proxying to the mock.
 pub fn nginx_conf(c: &NginxConf) -> String {
     let cache = c
         .cache_config
@@ -361,6 +413,26 @@ pub fn nginx_conf(c: &NginxConf) -> String {
             )
         })
         .unwrap_or_default();
+    let resolver_add: String = c
+        .named_hosts
+        .iter()
+        .map(|h| format!("    resolver_add {} {};\n", h.ip, h.name))
+        .collect();
+    let name_servers: String = c
+        .named_hosts
+        .iter()
+        .map(|h| {
+            format!(
+                "    # {name}: a token endpoint the filter reaches by its host name.\n    \
+                 server {{\n        listen {ip}:80;\n        listen {ip}:443;\n        \
+                 location / {{\n            proxy_set_header Host $http_host;\n            \
+                 proxy_pass http://{upstream};\n        }}\n    }}\n\n",
+                name = h.name,
+                ip = h.ip,
+                upstream = h.upstream
+            )
+        })
+        .collect();
     format!(
         r#"daemon off;
 # Workers as the test user (nginx ignores this with a warning when not started as root).
@@ -404,7 +476,7 @@ http {{
         server {upstream};
     }}
 
-    server {{
+{resolver_add}{name_servers}    server {{
         listen 127.0.0.1:{port};
         server_name localhost;
 
@@ -427,6 +499,8 @@ http {{
 "#,
         wasm = quote(&c.wasm),
         cache = cache,
+        resolver_add = resolver_add,
+        name_servers = name_servers,
         body_buffer = c.client_body_buffer_size,
         version = quote(KONG_VERSION),
         upstream = c.upstream,
@@ -473,6 +547,47 @@ mod tests {
             kong_dispatch_targets("not json", &clusters).unwrap(),
             "not json"
         );
+    }
+
+    #[test]
+    fn dotted_clusters_no_field_names_become_named_hosts() {
+        let clusters = vec![
+            (
+                "oauth2.googleapis.com".to_string(),
+                "http://127.0.0.1:4100".to_string(),
+            ),
+            (
+                "169.254.169.254".to_string(),
+                "http://127.0.0.1:4100".to_string(),
+            ),
+            (
+                "sts.example.com".to_string(),
+                "http://127.0.0.1:4200".to_string(),
+            ),
+            ("aws_creds".to_string(), "http://127.0.0.1:4300".to_string()),
+        ];
+        let cfg = r#"{"auth":{"aws_sts_cluster":"sts.example.com"}}"#;
+        let hosts = named_hosts(cfg, &clusters, 0x9c41).unwrap();
+        assert_eq!(
+            hosts,
+            vec![NamedHost {
+                name: "oauth2.googleapis.com".into(),
+                ip: "127.156.65.1".into(),
+                upstream: "127.0.0.1:4100".into(),
+            }]
+        );
+        let conf = nginx_conf(&NginxConf {
+            port: 0x9c41,
+            wasm: "/f.wasm".into(),
+            filter_config: cfg.into(),
+            upstream: "127.0.0.1:1".into(),
+            client_body_buffer_size: 1,
+            cache_config: None,
+            named_hosts: hosts,
+        });
+        assert!(conf.contains("resolver_add 127.156.65.1 oauth2.googleapis.com;"));
+        assert!(conf.contains("listen 127.156.65.1:443;"));
+        assert!(conf.contains("proxy_pass http://127.0.0.1:4100;"));
     }
 
     #[test]
