@@ -98,6 +98,8 @@ fn main() {
     let budget = if quick { 0.05 } else { 1.0 };
 
     let cases = cases::requests();
+    // Medians per case for benches/litellm/bench.py, which prints LiteLLM's time beside them.
+    let mut medians = serde_json::Map::new();
 
     println!("per request (request + answer), median; floor = serde_json parse+serialize of the same bytes");
     println!(
@@ -116,6 +118,7 @@ fn main() {
         let peak = peak_of(|| {
             black_box(native(&cfg, c));
         });
+        medians.insert(c.name.clone(), serde_json::json!(t_native * 1e6));
         println!(
             "{:<30} {:>10} {:>10} {:>6.2}x {:>8.1}x",
             c.name,
@@ -131,6 +134,11 @@ fn main() {
                 c.request.len() as f64 / t_native / 1e9
             );
         }
+    }
+
+    let out = cases::payload_dir().with_file_name("bench-native.json");
+    if let Err(e) = std::fs::write(&out, serde_json::Value::Object(medians).to_string()) {
+        eprintln!("{}: {e}", out.display());
     }
 
     println!();

@@ -612,7 +612,11 @@ fn kong_combinations_a_filter_cannot_serve_load_and_answer_400_with_the_reason()
 #[test]
 fn head_refusals_wait_for_a_body_only_when_one_follows() {
     use ai_proxy::exchange::BodySignal;
-    let mut cfg = config("video/v1/videos/generations", "bedrock", "amazon.nova-reel-v1:0");
+    let mut cfg = config(
+        "video/v1/videos/generations",
+        "bedrock",
+        "amazon.nova-reel-v1:0",
+    );
     cfg["max_request_body_size"] = json!(1024);
     let head = |h: &[(String, String)], signal| {
         let mut ex = exchange(&cfg);
@@ -646,9 +650,17 @@ fn head_refusals_wait_for_a_body_only_when_one_follows() {
         (vec![], BodySignal::Follows(true)),
     ] {
         let (mut ex, step) = head(&headers, signal);
-        assert!(matches!(step, HeadStep::WaitBody { early: None }), "{step:?}");
-        assert!(ex.deferred_reply_now(1024).is_none(), "within the limit: keep reading");
-        let r = ex.deferred_reply_now(1025).expect("past the limit: answer now");
+        assert!(
+            matches!(step, HeadStep::WaitBody { early: None }),
+            "{step:?}"
+        );
+        assert!(
+            ex.deferred_reply_now(1024).is_none(),
+            "within the limit: keep reading"
+        );
+        let r = ex
+            .deferred_reply_now(1025)
+            .expect("past the limit: answer now");
         assert_eq!(reply(&r).0, 400);
     }
     // Declared over the limit: 413 at once.

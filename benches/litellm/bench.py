@@ -8,7 +8,9 @@ filter does per request, with no network. Reads target/bench-payloads/ (benches/
     python3 -m venv .venv-bench-litellm && .venv-bench-litellm/bin/pip install -r benches/litellm/requirements.txt
     .venv-bench-litellm/bin/python benches/litellm/bench.py [--quick]
 
-Prints one line per case: median microseconds per request.
+Prints one line per case: median microseconds per request, and, when the native bench of the
+same `make bench` run left its medians (target/bench-native.json, written by benches/paths.rs),
+the filter's native time for the case and LiteLLM's time as a multiple of it.
 """
 import json
 import logging
@@ -57,6 +59,8 @@ def main():
         req.read()
         return httpx.Response(200, content=answer["body"], headers={"content-type": "application/json"})
 
+    native_file = PAYLOADS.parent / "bench-native.json"
+    native = json.loads(native_file.read_text()) if native_file.exists() else {}
     client = HTTPHandler(client=httpx.Client(transport=httpx.MockTransport(handle)))
     print(f"litellm {litellm.__version__ if hasattr(litellm, '__version__') else ''}".strip())
     for name, req_file, provider, kind in CASES:
@@ -76,7 +80,12 @@ def main():
             t = time.perf_counter_ns()
             once()
             samples.append(time.perf_counter_ns() - t)
-        print(json.dumps({"case": name, "median_us": round(statistics.median(samples) / 1000, 1), "n": len(samples)}))
+        median_us = statistics.median(samples) / 1000
+        line = {"case": name, "median_us": round(median_us, 1), "n": len(samples)}
+        if name in native:
+            line["filter_native_us"] = round(native[name], 1)
+            line["litellm_x_filter"] = round(median_us / native[name], 1)
+        print(json.dumps(line))
 
 
 if __name__ == "__main__":

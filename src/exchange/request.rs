@@ -500,7 +500,10 @@ pub(crate) fn query_arg(q: &str, name: &str) -> Option<String> {
 /// Whether a request body follows its head: the host's word, or (Kong) the framing headers.
 /// An upgrade (WebSocket) has no body to wait for: what follows is the socket's traffic.
 pub fn body_follows(signal: BodySignal, headers: &[(String, String)]) -> bool {
-    if headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("upgrade")) {
+    if headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("upgrade"))
+    {
         return false;
     }
     match signal {

@@ -8,6 +8,7 @@
 //! | request content-length after a rewrite | updated by the host | set by us (headers are held) |
 //! | response headers while translating a buffered answer | sent before the body (status cannot change) | held until the body is done |
 //! | response buffering | ours (chunks replaced by nothing until the end) | the host's (`Pause` until end of stream) |
+//! | removing a request header | removed | marked only, nginx still sends it: written empty instead |
 //! | analytics record | `kong.ctx.shared.ai_proxy` (+ `_gen_ai`) + a log line | filter state `wasm.ai_proxy` (+ `.gen_ai`) + a log line |
 
 use proxy_wasm::types::MapType;
@@ -95,7 +96,14 @@ impl Host {
         let authority = edits.target.authority();
         let map = MapType::HttpRequestHeaders;
         for name in &edits.remove_headers {
-            raw::remove_header(map, name).map_err(|e| refused("remove header", e))?;
+            match self {
+                Host::Envoy => raw::remove_header(map, name),
+                // ngx_wasm_module only marks a removed request header, and nginx's proxy
+                // module still sends it with its value; an empty value is what reaches the
+                // upstream instead (docs/hosts.md §17).
+                Host::Kong => raw::set_header(map, name, ""),
+            }
+            .map_err(|e| refused("remove header", e))?;
         }
         for (k, v) in &edits.set_headers {
             raw::set_header(map, k, v).map_err(|e| refused("set header", e))?;

@@ -224,10 +224,14 @@ impl Http {
     fn forward(&mut self, mut edits: RequestEdits, body_step: bool) -> Action {
         // Removing a header the request does not have is a host call for nothing (most
         // removals are credential headers a client may send, docs/performance.md).
+        // A header the edits also set is overwritten, not removed first (on Kong a removal
+        // followed by a set would send both, docs/hosts.md §17).
         let present = &self.request_headers;
-        edits
-            .remove_headers
-            .retain(|h| present.iter().any(|(k, _)| k.eq_ignore_ascii_case(h)));
+        let set = &edits.set_headers;
+        edits.remove_headers.retain(|h| {
+            present.iter().any(|(k, _)| k.eq_ignore_ascii_case(h))
+                && !set.iter().any(|(k, _)| k.eq_ignore_ascii_case(h))
+        });
         let edits = &edits;
         if let Some(action) = self.park(edits, body_step) {
             return action;

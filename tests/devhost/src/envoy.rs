@@ -87,6 +87,17 @@ impl TestHost {
         }
     }
 
+    /// Whether a request header the filter drops arrived upstream as nothing: absent, or on
+    /// Kong's engine empty (ngx_wasm_module cannot remove a request header from what nginx
+    /// proxies, so the filter writes it empty there, docs/hosts.md §17).
+    pub fn dropped(self, upstream_value: Option<&str>) -> bool {
+        match (self.profile(), upstream_value) {
+            (_, None) => true,
+            (Profile::Kong, Some(v)) => v.trim().is_empty(),
+            (Profile::Envoy, Some(_)) => false,
+        }
+    }
+
     /// Whether the host speaks h2c (HTTP/2 over cleartext, prior knowledge) to clients.
     pub fn serves_h2c(self) -> bool {
         // The test nginx is built without the HTTP/2 module.

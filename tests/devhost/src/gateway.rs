@@ -82,36 +82,17 @@ impl Gateway {
 pub struct RunningGateway {
     /// Where it listens.
     pub addr: std::net::SocketAddr,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _server: crate::background::Background,
 }
 
 /// Starts a gateway on `127.0.0.1:0` in a background thread with its own runtime.
 pub fn spawn(cfg: GatewayConfig) -> Result<RunningGateway, String> {
     let vm = start_vm(&cfg).map_err(|e| e.to_string())?;
-    let std_listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    std_listener
-        .set_nonblocking(true)
-        .map_err(|e| e.to_string())?;
-    let addr = std_listener.local_addr().map_err(|e| e.to_string())?;
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        rt.block_on(async move {
-            let Ok(listener) = TcpListener::from_std(std_listener) else {
-                return;
-            };
-            tokio::select! {
-                _ = serve(cfg, vm, listener) => {}
-                _ = rx => {}
-            }
-        });
-    });
-    Ok(RunningGateway { addr, _stop: tx })
+    let server = crate::background::serve(move |l| serve(cfg, vm, l)).map_err(|e| e.to_string())?;
+    Ok(RunningGateway {
+        addr: server.addr,
+        _server: server,
+    })
 }
 
 /// Serves connections forever (runs ticks when the filter asked for them).

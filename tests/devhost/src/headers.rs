@@ -239,6 +239,27 @@ impl HostState {
         Ok(())
     }
 
+    /// Kong: a request header removal hides the header from the filter, but nginx still
+    /// forwards it with its value (see `Stream::cleared_request_headers`). Setting it to an
+    /// empty value does replace the value.
+    fn kong_clears(&mut self, mt: MapType, key: &str) -> bool {
+        if !(mt == MapType::HttpRequestHeaders && self.profile() == Profile::Kong) {
+            return false;
+        }
+        let key = key.to_ascii_lowercase();
+        if kong_read_only(mt, &key) {
+            return false;
+        }
+        if let Some(s) = self.stream_mut() {
+            let (gone, kept): (HeaderPairs, HeaderPairs) = std::mem::take(&mut s.request_headers)
+                .into_iter()
+                .partition(|(k, _)| *k == key);
+            s.request_headers = kept;
+            s.cleared_request_headers.extend(gone);
+        }
+        true
+    }
+
     /// `proxy_replace_header_map_value` (SDK `set_http_*_header(name, Some(v))`).
     pub fn replace_map_value(&mut self, mt: MapType, key: &str, value: &[u8]) -> HostResult<()> {
         self.edit_map(mt, key, |m, key| {
@@ -266,6 +287,12 @@ impl HostState {
 
     /// `proxy_remove_header_map_value`.
     pub fn remove_map_value(&mut self, mt: MapType, key: &str) -> HostResult<()> {
+        if let Err(d) = self.map_allowed(mt, true) {
+            return self.deny(d, ());
+        }
+        if self.kong_clears(mt, key) {
+            return Ok(());
+        }
         self.edit_map(mt, key, |m, key| m.retain(|(k, _)| *k != key))
     }
 
@@ -285,6 +312,18 @@ impl HostState {
         } else {
             Vec::new()
         };
+        if kong && mt == MapType::HttpRequestHeaders {
+            // Every header goes through a removal first (see `kong_clears`).
+            let gone: HeaderPairs = m
+                .iter()
+                .filter(|(k, _)| !kong_read_only(mt, k) && !k.starts_with(':'))
+                .cloned()
+                .collect();
+            if let Some(s) = self.stream_mut() {
+                s.cleared_request_headers.extend(gone);
+            }
+        }
+        let m = self.map_ref(mt).ok_or(Fail::Status(Status::NotFound))?;
         let mut new: HeaderPairs = kept;
         for (k, v) in pairs {
             let k = k.to_ascii_lowercase();

@@ -14,6 +14,7 @@
 //! `Store`, so tests run in parallel.
 
 pub mod abi;
+pub mod background;
 pub mod calls;
 pub mod client;
 pub mod envoy;

@@ -98,6 +98,10 @@ pub struct LocalResponse {
 pub struct Stream {
     /// Request headers, pseudo-headers included (see `crate::head`).
     pub request_headers: HeaderPairs,
+    /// Kong: request headers the filter removed. ngx_wasm_module only marks them (hash 0),
+    /// which hides them from the filter, but nginx's proxy module still sends them upstream
+    /// with their values (docs/hosts.md §17).
+    pub cleared_request_headers: HeaderPairs,
     /// Request trailers.
     pub request_trailers: HeaderPairs,
     /// Response headers with `:status`.

@@ -13,6 +13,18 @@ use crate::profile::Profile;
 use crate::state::{HostState, Stream};
 use crate::stream::UpstreamRequest;
 
+/// Request headers nginx's proxy module writes itself (`proxy_set_header` defaults): a client's
+/// copy never goes upstream.
+const NGINX_SETS: [&str; 7] = [
+    "host",
+    "connection",
+    "content-length",
+    "transfer-encoding",
+    "keep-alive",
+    "te",
+    "expect",
+];
+
 fn prop(s: &Stream, name: &str) -> Option<String> {
     s.properties
         .get(name)
@@ -61,6 +73,14 @@ pub fn build(st: &HostState, s: &Stream, body: Vec<u8>) -> UpstreamRequest {
             let host = prop(s, "ngx.upstream_host")
                 .or_else(|| target.map(|t| strip_default_port(&t, &scheme)))
                 .unwrap_or(host_header);
+            // Removed headers still go (ngx_wasm_module marks, nginx's proxy module sends,
+            // docs/hosts.md §17), where the client put them: before the filter's own.
+            let cleared = s
+                .cleared_request_headers
+                .iter()
+                .filter(|(k, _)| !NGINX_SETS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), String::from_utf8_lossy(v).into_owned()));
+            headers.splice(0..0, cleared);
             // nginx recomputes Content-Length for the (possibly rewritten) body (docs/hosts.md §4).
             headers.retain(|(k, _)| k != "content-length" && k != "transfer-encoding");
             if !body.is_empty() || method != "GET" {

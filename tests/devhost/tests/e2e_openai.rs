@@ -154,3 +154,47 @@ fn openai_embeddings() {
         assert_eq!(mock.last().unwrap().path, "/v1/embeddings", "{p:?}");
     });
 }
+
+/// The client's own keys in other providers' auth headers never reach the provider, on every
+/// host: removed (Envoy), or written empty where the host cannot remove a request header
+/// (Kong's engine, docs/hosts.md §17). The configured key is the only credential upstream.
+#[test]
+fn client_keys_in_foreign_auth_headers_do_not_reach_the_provider() {
+    scenario("client keys do not pass", |p| {
+        let mock = MockServer::start(MockOptions::default()).unwrap();
+        let gw = start(p, config("llm/v1/chat", "gpt-4o-mini"), &mock);
+        let r = post(
+            &gw,
+            "/v1/chat/completions",
+            &json!({"messages": [{"role": "user", "content": "Hi"}]}),
+            &[
+                ("x-api-key", "client-secret-1"),
+                ("api-key", "client-secret-2"),
+                ("X-Goog-Api-Key", "client-secret-3"),
+                ("authorization", "Bearer client-secret-4"),
+            ],
+        );
+        assert_eq!(r.status, 200, "{p:?}: {}", r.text());
+        let seen = mock.last().unwrap();
+        for (k, v) in &seen.headers {
+            assert!(
+                !v.contains("client-secret"),
+                "{p:?}: {k}: {v} reached the provider"
+            );
+        }
+        for h in ["x-api-key", "api-key", "x-goog-api-key"] {
+            assert!(
+                p.dropped(seen.header(h)),
+                "{p:?}: {h}: {:?}",
+                seen.header(h)
+            );
+        }
+        let auth: Vec<&String> = seen
+            .headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(auth, ["Bearer sk-test-key"], "{p:?}");
+    });
+}

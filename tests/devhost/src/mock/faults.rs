@@ -86,42 +86,22 @@ pub struct FaultServer {
     /// Where it listens.
     pub addr: SocketAddr,
     shared: Arc<Mutex<Shared>>,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _server: crate::background::Background,
 }
 
 impl FaultServer {
     /// Starts on `127.0.0.1:0` in a background thread, answering [`Scripted::default`].
     pub fn start() -> std::io::Result<FaultServer> {
-        let l = std::net::TcpListener::bind("127.0.0.1:0")?;
-        l.set_nonblocking(true)?;
-        let addr = l.local_addr()?;
         let shared = Arc::new(Mutex::new(Shared {
             script: Scripted::default(),
             recorded: Vec::new(),
         }));
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let sh = shared.clone();
-        std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async move {
-                let Ok(listener) = TcpListener::from_std(l) else {
-                    return;
-                };
-                tokio::select! {
-                    _ = accept_loop(listener, sh) => {}
-                    _ = rx => {}
-                }
-            });
-        });
+        let server = crate::background::serve(move |l| accept_loop(l, sh))?;
         Ok(FaultServer {
-            addr,
+            addr: server.addr,
             shared,
-            _stop: tx,
+            _server: server,
         })
     }
 

@@ -98,7 +98,7 @@ pub struct MockServer {
     /// Where it listens.
     pub addr: std::net::SocketAddr,
     recorded: Arc<Mutex<Vec<Recorded>>>,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _server: crate::background::Background,
 }
 
 impl MockServer {
@@ -110,32 +110,13 @@ impl MockServer {
 
     /// Starts on a bound listener.
     pub fn start_on(l: std::net::TcpListener, opts: MockOptions) -> std::io::Result<Self> {
-        l.set_nonblocking(true)?;
-        let addr = l.local_addr()?;
         let recorded = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let rec = recorded.clone();
-        std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async move {
-                let Ok(listener) = TcpListener::from_std(l) else {
-                    return;
-                };
-                tokio::select! {
-                    _ = serve(listener, rec, opts) => {}
-                    _ = rx => {}
-                }
-            });
-        });
+        let server = crate::background::serve_on(l, move |l| serve(l, rec, opts))?;
         Ok(Self {
-            addr,
+            addr: server.addr,
             recorded,
-            _stop: tx,
+            _server: server,
         })
     }
 
