@@ -39,7 +39,8 @@ pub struct GatewayConfig {
     pub opts: HostOptions,
     /// Send every connection here instead (keeps Host header and path).
     pub upstream_override: Option<Target>,
-    /// Envoy cluster name → address for `dispatch_http_call` (others: the name is host[:port]).
+    /// Envoy cluster name → address for `dispatch_http_call` (others: the name is host[:port];
+    /// under the Kong profile a name equal to the call's host also matches, whatever the port).
     pub clusters: Vec<(String, Target)>,
     /// One JSON object per request log line.
     pub log_json: bool,
