@@ -699,11 +699,16 @@ async fn next_data(body: &mut Incoming) -> Result<Option<Bytes>, String> {
 
 /// Performs the dispatched calls of context `ctx` and delivers the answers, until none is left.
 async fn pump_calls(gw: &Arc<Gateway>, ctx: u32) {
+    let mut delivered = false;
     loop {
         let calls = gw.with_vm(|vm| vm.take_calls_for(ctx));
         if calls.is_empty() {
+            if delivered {
+                gw.with_vm(|vm| vm.dispatches_done(ctx));
+            }
             return;
         }
+        delivered = true;
         for c in calls {
             gw.inflight
                 .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
