@@ -339,10 +339,12 @@ pub fn named_hosts(
 ) -> Result<Vec<NamedHost>, String> {
     let cfg: serde_json::Value = serde_json::from_str(config).unwrap_or_default();
     let named_in_config = |name: &str| {
-        cfg["auth"].as_object().is_some_and(|auth| {
-            auth.iter()
-                .any(|(k, v)| k.ends_with("_cluster") && v.as_str() == Some(name))
-        })
+        cfg.get("auth")
+            .and_then(|a| a.as_object())
+            .is_some_and(|auth| {
+                auth.iter()
+                    .any(|(k, v)| k.ends_with("_cluster") && v.as_str() == Some(name))
+            })
     };
     let mut out = Vec::new();
     for (name, url) in clusters {
