@@ -450,6 +450,10 @@ events {{
 
 wasm {{
     module ai_proxy {wasm};
+    # Token calls to a name go to this resolver (the module's default is 8.8.8.8): nothing
+    # answers there, so a name the config does not map (`resolver_add`) fails at once, offline.
+    resolver 127.0.0.1:1 ipv6=off;
+    resolver_timeout 2s;
 {cache}}}
 
 http {{

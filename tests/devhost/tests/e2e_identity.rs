@@ -69,8 +69,12 @@ fn start(host: TestHost, config: Value, clusters: &[&str]) -> Setup {
 }
 
 fn chat(s: &Setup) -> HttpResponse {
+    chat_at(&s.gw)
+}
+
+fn chat_at(gw: &Gateway) -> HttpResponse {
     http(
-        s.gw.addr,
+        gw.addr,
         "POST",
         "/v1/chat/completions",
         &[("content-type", "application/json")],
@@ -340,6 +344,39 @@ fn a_missing_token_cluster_gives_503_naming_it() {
             assert!(s.provider.requests().is_empty());
         },
     );
+}
+
+/// Kong dispatches to a name its resolver must know: a cluster field naming a host that does not
+/// resolve gives 503 naming it (the test nginx's resolver answers nothing, so a name without a
+/// `resolver_add` entry fails within its 2 s timeout; ngx_wasm_module's `:dispatch_status` is
+/// `resolver failure`). The emulator sends calls to unknown targets to its
+/// `--upstream-override`, so this is the test nginx only (Envoy's counterpart: the missing
+/// cluster above).
+#[test]
+fn an_unresolvable_token_target_gives_503_naming_it() {
+    let hosts: Vec<TestHost> = TestHost::all()
+        .into_iter()
+        .filter(|h| *h == TestHost::RealNginx)
+        .collect();
+    scenario_on(&hosts, "identity: token target does not resolve", |p| {
+        let provider = MockServer::start(MockOptions::default()).unwrap();
+        let mut cfg = vertex("https://oauth2.googleapis.com/token");
+        cfg["auth"]["gcp_token_cluster"] = json!("no-such-host.invalid:8080");
+        let gw = p
+            .try_gateway(&GatewaySpec::new(&cfg.to_string(), &provider.url()))
+            .unwrap();
+        let r = chat_at(&gw);
+        assert_eq!(r.status, 503, "{p:?}: {}", r.text());
+        let msg = r.json()["error"]["message"].as_str().unwrap().to_string();
+        assert!(
+            msg.contains("https://oauth2.googleapis.com/token")
+                && msg.contains(
+                    "did not answer (resolver failure; sent to 'no-such-host.invalid:8080')"
+                ),
+            "{msg}"
+        );
+        assert!(provider.requests().is_empty());
+    });
 }
 
 #[test]
