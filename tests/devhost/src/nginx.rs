@@ -19,6 +19,10 @@
 //! `target/nginx-wasm/sbin/nginx` when built. Without either, [`TestHost::all`] leaves nginx
 //! out (`cargo test` on a machine that never ran `make nginx-engine`).
 //!
+//! Cloud identity token calls: ngx_wasm_module dispatches to `host[:port]`, so the spec's
+//! dispatch clusters become targets in the config ([`kong_dispatch_targets`]) or names its
+//! resolver maps to listeners of this nginx ([`named_hosts`]).
+//!
 //! Dropping a gateway fails the test when nginx's error log has a wasm trap, a panic, a failed
 //! filter or an `[alert]`/`[crit]`/`[emerg]` line; then the process is stopped. A watchdog shell
 //! holding a pipe from the test process stops it too when the test binary dies.
@@ -401,6 +405,8 @@ pub fn quote(s: &str) -> String {
 ///   declaration (the module keeps what the filter sets);
 /// - every request goes to `upstream` (the mock), as the emulator's upstream override does; the
 ///   access log records the target the filter chose;
+/// - the module's resolver for token calls to a name: `127.0.0.1:1` (nothing answers; 2 s), so
+///   the tests make no DNS queries;
 /// - token endpoints reached by host name ([`named_hosts`]): a `resolver_add` entry in `http{}`
 ///   (the module applies it to the global wasm resolver too, which `on_tick` dispatches use) and
 ///   a server on that address's ports 80 and 443 proxying to the mock.
@@ -451,7 +457,7 @@ events {{
 wasm {{
     module ai_proxy {wasm};
     # Token calls to a name go to this resolver (the module's default is 8.8.8.8): nothing
-    # answers there, so a name the config does not map (`resolver_add`) fails at once, offline.
+    # answers there, so a name without a `resolver_add` entry fails within 2 s, offline.
     resolver 127.0.0.1:1 ipv6=off;
     resolver_timeout 2s;
 {cache}}}
