@@ -169,7 +169,8 @@ pub fn http_body_after(
     }
     req.push_str("\r\n");
     // Head and body in one write, as a client sending a small request does: two writes can
-    // reach the gateway apart under load, a slow client that only `delay` is meant to be.
+    // reach the gateway apart under load, which makes every request a slow client's; a slow
+    // client is what `delay` asks for.
     let mut wire = req.into_bytes();
     if delay.is_zero() {
         wire.extend_from_slice(body);
