@@ -3,7 +3,7 @@
 //! | what | Kong (ngx_wasm_module) | Envoy (≥ 1.35) |
 //! |---|---|---|
 //! | does a body follow the headers? | `content-length` / `transfer-encoding` (`end_of_stream` is always false) | `end_of_stream = false` (`transfer-encoding` is hidden) |
-//! | waiting for the request body | `Continue` in headers; the body comes once, whole | `Pause` in headers holds them (`allow_on_headers_stop_iteration`) |
+//! | waiting for the request body | `Continue` in headers (`Pause` while its token call is out: the answer resumes it); the body comes once, whole | `Pause` in headers holds them (`allow_on_headers_stop_iteration`) |
 //! | upstream target | `kong.service.target` + scheme in the access phase, `ngx.upstream_uri`/`ngx.upstream_host` before proxying (unverified on a real Kong) | `:authority`/`:path` + `clear_route_cache` |
 //! | request content-length after a rewrite | updated by the host | set by us (headers are held) |
 //! | response headers while translating a buffered answer | sent before the body (status cannot change) | held until the body is done |

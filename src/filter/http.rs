@@ -375,7 +375,11 @@ impl HttpContext for Http {
                 if let Some(t) = &early {
                     self.host.set_early_target(t);
                 }
-                if self.host.pause_headers_for_body() {
+                // Kong pauses too while its token call is out: after `Continue` with a dispatch
+                // pending, ngx_wasm_module never reads a body that comes after the answer, and
+                // forwards the request unedited (docs/hosts.md §17). After `Pause` the answer
+                // resumes the request and the body step runs.
+                if self.host.pause_headers_for_body() || self.waiting.is_some() {
                     Action::Pause
                 } else {
                     Action::Continue

@@ -34,8 +34,8 @@ pub const TICK_MS: u32 = 500;
 pub struct Shared {
     /// The cache.
     pub cache: RefCell<TokenCache<PendingRequest>>,
-    /// Host call token → fetch id.
-    calls: RefCell<Vec<(u32, u64)>>,
+    /// Host call token → fetch id, and where the call went (named when it gets no answer).
+    calls: RefCell<Vec<(u32, u64, String)>>,
     /// The host, once an HTTP context has seen it.
     pub host: Cell<Host>,
     /// Contexts answered from another context (their own callbacks must do nothing more).
@@ -136,7 +136,10 @@ pub fn dispatch(ctx: &dyn Context, shared: &Shared, current: u32, fetch: u64, ca
     };
     let timeout = Duration::from_millis(u64::from(call.timeout_ms));
     match ctx.dispatch_http_call(upstream, pairs, body, Vec::new(), timeout) {
-        Ok(token) => shared.calls.borrow_mut().push((token, fetch)),
+        Ok(token) => shared
+            .calls
+            .borrow_mut()
+            .push((token, fetch, upstream.to_string())),
         Err(status) => {
             let what = match shared.host.get() {
                 Host::Envoy => format!(
@@ -164,10 +167,13 @@ pub fn on_answer(
     token: u32,
     body_size: usize,
 ) -> bool {
-    let fetch = {
+    let (fetch, target) = {
         let mut calls = shared.calls.borrow_mut();
-        match calls.iter().position(|(t, _)| *t == token) {
-            Some(i) => calls.swap_remove(i).1,
+        match calls.iter().position(|(t, _, _)| *t == token) {
+            Some(i) => {
+                let (_, fetch, target) = calls.swap_remove(i);
+                (fetch, target)
+            }
             None => return false,
         }
     };
@@ -190,12 +196,15 @@ pub fn on_answer(
     };
     let answer = Answer {
         status,
+        // No answer: the host's reason and the dispatch target, which a URL does not show when a
+        // cluster field chose it (on Kong a name that does not resolve fails only now).
         failure: match status {
             Some(_) => None,
-            None => Some(
+            None => Some(format!(
+                "{}; sent to '{target}'",
                 find(":dispatch_status")
-                    .unwrap_or_else(|| "reset, timeout or unknown cluster".to_string()),
-            ),
+                    .unwrap_or_else(|| "reset, timeout or unknown cluster".to_string())
+            )),
         },
         body,
     };

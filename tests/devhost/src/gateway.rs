@@ -39,7 +39,8 @@ pub struct GatewayConfig {
     pub opts: HostOptions,
     /// Send every connection here instead (keeps Host header and path).
     pub upstream_override: Option<Target>,
-    /// Envoy cluster name → address for `dispatch_http_call` (others: the name is host[:port]).
+    /// Envoy cluster name → address for `dispatch_http_call` (others: the name is host[:port];
+    /// under the Kong profile a name equal to the call's host also matches, whatever the port).
     pub clusters: Vec<(String, Target)>,
     /// One JSON object per request log line.
     pub log_json: bool,
@@ -698,11 +699,16 @@ async fn next_data(body: &mut Incoming) -> Result<Option<Bytes>, String> {
 
 /// Performs the dispatched calls of context `ctx` and delivers the answers, until none is left.
 async fn pump_calls(gw: &Arc<Gateway>, ctx: u32) {
+    let mut delivered = false;
     loop {
         let calls = gw.with_vm(|vm| vm.take_calls_for(ctx));
         if calls.is_empty() {
+            if delivered {
+                gw.with_vm(|vm| vm.dispatches_done(ctx));
+            }
             return;
         }
+        delivered = true;
         for c in calls {
             gw.inflight
                 .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -718,8 +724,14 @@ async fn pump_calls(gw: &Arc<Gateway>, ctx: u32) {
 
 async fn do_call(gw: &Gateway, c: &HttpCall) -> Option<CallResponse> {
     let scheme = c.header(":scheme").unwrap_or("http").to_string();
-    // An explicit `--cluster` mapping wins over the blanket `--upstream-override`.
-    let target = if let Some((_, t)) = gw.cfg.clusters.iter().find(|(n, _)| *n == c.upstream) {
+    // An explicit `--cluster` mapping wins over the blanket `--upstream-override`. Kong
+    // dispatches to `host:port` and resolves the host: there a mapping named after the host
+    // stands for that name's address, whatever the port.
+    let kong = gw.profile() == Profile::Kong;
+    let named = |n: &str| {
+        n == c.upstream || (kong && c.upstream.rsplit_once(':').is_some_and(|(h, _)| h == n))
+    };
+    let target = if let Some((_, t)) = gw.cfg.clusters.iter().find(|(n, _)| named(n)) {
         Ok(t.clone())
     } else if let Some(t) = &gw.cfg.upstream_override {
         Ok(t.clone())

@@ -124,10 +124,14 @@ fn drain(
     seen: &mut Vec<HttpCall>,
 ) {
     while vm.has_calls() {
-        for c in vm.take_calls() {
-            let ans = calls(&c);
+        let batch = vm.take_calls();
+        for c in &batch {
+            let ans = calls(c);
             seen.push(c.clone());
-            let _ = vm.deliver_call(&c, ans);
+            let _ = vm.deliver_call(c, ans);
+        }
+        for c in &batch {
+            vm.dispatches_done(c.context_id);
         }
     }
 }

@@ -19,6 +19,10 @@
 //! `target/nginx-wasm/sbin/nginx` when built. Without either, [`TestHost::all`] leaves nginx
 //! out (`cargo test` on a machine that never ran `make nginx-engine`).
 //!
+//! Cloud identity token calls: ngx_wasm_module dispatches to `host[:port]`, so the spec's
+//! dispatch clusters become targets in the config ([`kong_dispatch_targets`]) or names its
+//! resolver maps to listeners of this nginx ([`named_hosts`]).
+//!
 //! Dropping a gateway fails the test when nginx's error log has a wasm trap, a panic, a failed
 //! filter or an `[alert]`/`[crit]`/`[emerg]` line; then the process is stopped. A watchdog shell
 //! holding a pipe from the test process stops it too when the test binary dies.
@@ -119,10 +123,11 @@ impl NginxGateway {
             let conf = nginx_conf(&NginxConf {
                 port,
                 wasm: wasm.display().to_string(),
-                filter_config: spec.config.clone(),
+                filter_config: kong_dispatch_targets(&spec.config, &spec.clusters)?,
                 upstream: format!("{}:{}", upstream.host, upstream.port),
                 client_body_buffer_size: spec.client_body_buffer_size,
                 cache_config: Some(cache_toml.display().to_string()),
+                named_hosts: named_hosts(&spec.config, &spec.clusters, port)?,
             });
             let conf_path = dir.join("conf/nginx.conf");
             std::fs::write(&conf_path, conf).map_err(|e| format!("nginx.conf: {e}"))?;
@@ -278,6 +283,89 @@ pub fn problem_lines(log: &str) -> Vec<String> {
         .collect()
 }
 
+/// The filter config as a Kong deployment writes it for the spec's dispatch clusters.
+///
+/// ngx_wasm_module's `dispatch_http_call` goes to `host[:port]` (an IP address, or a name its
+/// resolver knows), never to a named cluster: Kong's `auth.*_cluster` fields hold that target.
+/// So every `auth.*_cluster` value naming one of `clusters` becomes that cluster URL's
+/// `host:port` (the emulator's Kong profile maps the name itself, `--cluster NAME=URL`). A
+/// config that is not a JSON object, or names no cluster, is passed as is.
+pub fn kong_dispatch_targets(
+    config: &str,
+    clusters: &[(String, String)],
+) -> Result<String, String> {
+    let Ok(serde_json::Value::Object(mut cfg)) = serde_json::from_str(config) else {
+        return Ok(config.to_string());
+    };
+    let Some(serde_json::Value::Object(auth)) = cfg.get_mut("auth") else {
+        return Ok(config.to_string());
+    };
+    let mut changed = false;
+    for (field, value) in auth.iter_mut() {
+        let Some(name) = value.as_str().filter(|_| field.ends_with("_cluster")) else {
+            continue;
+        };
+        if let Some((_, url)) = clusters.iter().find(|(n, _)| n == name) {
+            let t = Target::from_url(url)?;
+            *value = serde_json::Value::String(format!("{}:{}", t.host, t.port));
+            changed = true;
+        }
+    }
+    Ok(if changed {
+        serde_json::Value::Object(cfg).to_string()
+    } else {
+        config.to_string()
+    })
+}
+
+/// A token endpoint reached by its host name: the module's resolver gives `name` the loopback
+/// address `ip`, where the test nginx listens on ports 80 and 443 and proxies to `upstream`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedHost {
+    /// The host name the filter dispatches to (`oauth2.googleapis.com`).
+    pub name: String,
+    /// A loopback address of this gateway's own (`127.X.Y.N`).
+    pub ip: String,
+    /// `host:port` of the mock behind it.
+    pub upstream: String,
+}
+
+/// The spec's clusters named after a host (a dotted name, not an IP address) that no
+/// `auth.*_cluster` field names: without a cluster field Kong dispatches to the token URL's
+/// `host:port` (`oauth2.googleapis.com:443`), so the name must resolve to something that
+/// listens on that port. Each gets `127.X.Y.N` (X.Y: the gateway's port, N: its rank), so
+/// gateways running side by side do not share an address. Binding ports 80 and 443 needs root
+/// (the tests run as root; otherwise nginx refuses to start and says so).
+pub fn named_hosts(
+    config: &str,
+    clusters: &[(String, String)],
+    port: u16,
+) -> Result<Vec<NamedHost>, String> {
+    let cfg: serde_json::Value = serde_json::from_str(config).unwrap_or_default();
+    let named_in_config = |name: &str| {
+        cfg.get("auth")
+            .and_then(|a| a.as_object())
+            .is_some_and(|auth| {
+                auth.iter()
+                    .any(|(k, v)| k.ends_with("_cluster") && v.as_str() == Some(name))
+            })
+    };
+    let mut out = Vec::new();
+    for (name, url) in clusters {
+        let is_host = name.contains('.') && name.parse::<std::net::IpAddr>().is_err();
+        if !is_host || named_in_config(name) {
+            continue;
+        }
+        let t = Target::from_url(url)?;
+        out.push(NamedHost {
+            name: name.clone(),
+            ip: format!("127.{}.{}.{}", port >> 8, port & 0xff, out.len() + 1),
+            upstream: format!("{}:{}", t.host, t.port),
+        });
+    }
+    Ok(out)
+}
+
 /// What [`nginx_conf`] needs.
 #[derive(Debug, Clone)]
 pub struct NginxConf {
@@ -293,6 +381,8 @@ pub struct NginxConf {
     pub client_body_buffer_size: usize,
     /// A wasmtime cache config file (compiled modules cached across starts).
     pub cache_config: Option<String>,
+    /// Token endpoints reached by host name ([`named_hosts`]).
+    pub named_hosts: Vec<NamedHost>,
 }
 
 /// Quotes `s` as one nginx config argument (single quotes; `\` and `'` escaped).
@@ -314,7 +404,12 @@ pub fn quote(s: &str) -> String {
 ///   `kong.service.request.scheme` (written: the upstream); `kong.ctx.shared.*` needs no
 ///   declaration (the module keeps what the filter sets);
 /// - every request goes to `upstream` (the mock), as the emulator's upstream override does; the
-///   access log records the target the filter chose.
+///   access log records the target the filter chose;
+/// - the module's resolver for token calls to a name: `127.0.0.1:1` (nothing answers; 2 s), so
+///   the tests make no DNS queries;
+/// - token endpoints reached by host name ([`named_hosts`]): a `resolver_add` entry in `http{}`
+///   (the module applies it to the global wasm resolver too, which `on_tick` dispatches use) and
+///   a server on that address's ports 80 and 443 proxying to the mock.
 pub fn nginx_conf(c: &NginxConf) -> String {
     let cache = c
         .cache_config
@@ -326,6 +421,26 @@ pub fn nginx_conf(c: &NginxConf) -> String {
             )
         })
         .unwrap_or_default();
+    let resolver_add: String = c
+        .named_hosts
+        .iter()
+        .map(|h| format!("    resolver_add {} {};\n", h.ip, h.name))
+        .collect();
+    let name_servers: String = c
+        .named_hosts
+        .iter()
+        .map(|h| {
+            format!(
+                "    # {name}: a token endpoint the filter reaches by its host name.\n    \
+                 server {{\n        listen {ip}:80;\n        listen {ip}:443;\n        \
+                 location / {{\n            proxy_set_header Host $http_host;\n            \
+                 proxy_pass http://{upstream};\n        }}\n    }}\n\n",
+                name = h.name,
+                ip = h.ip,
+                upstream = h.upstream
+            )
+        })
+        .collect();
     format!(
         r#"daemon off;
 # Workers as the test user (nginx ignores this with a warning when not started as root).
@@ -341,6 +456,10 @@ events {{
 
 wasm {{
     module ai_proxy {wasm};
+    # Token calls to a name go to this resolver (the module's default is 8.8.8.8): nothing
+    # answers there, so a name without a `resolver_add` entry fails within 2 s, offline.
+    resolver 127.0.0.1:1 ipv6=off;
+    resolver_timeout 2s;
 {cache}}}
 
 http {{
@@ -369,7 +488,7 @@ http {{
         server {upstream};
     }}
 
-    server {{
+{resolver_add}{name_servers}    server {{
         listen 127.0.0.1:{port};
         server_name localhost;
 
@@ -392,6 +511,8 @@ http {{
 "#,
         wasm = quote(&c.wasm),
         cache = cache,
+        resolver_add = resolver_add,
+        name_servers = name_servers,
         body_buffer = c.client_body_buffer_size,
         version = quote(KONG_VERSION),
         upstream = c.upstream,
@@ -407,6 +528,78 @@ mod tests {
     #[test]
     fn quote_escapes_backslashes_and_quotes() {
         assert_eq!(quote(r#"{"a":"it's \"x\""}"#), r#"'{"a":"it\'s \\"x\\""}'"#);
+    }
+
+    #[test]
+    fn cluster_fields_become_the_clusters_host_and_port() {
+        let clusters = vec![
+            (
+                "gcp_token-1".to_string(),
+                "http://127.0.0.1:4100".to_string(),
+            ),
+            (
+                "aws_sts-1".to_string(),
+                "http://127.0.0.1:4200/x".to_string(),
+            ),
+        ];
+        let cfg = r#"{"auth":{"gcp_token_cluster":"gcp_token-1","aws_sts_cluster":"aws_sts-1",
+                      "aws_credentials_cluster":"other","header_value":"gcp_token-1"},"n":1}"#;
+        let out: serde_json::Value =
+            serde_json::from_str(&kong_dispatch_targets(cfg, &clusters).unwrap()).unwrap();
+        assert_eq!(out["auth"]["gcp_token_cluster"], "127.0.0.1:4100");
+        assert_eq!(out["auth"]["aws_sts_cluster"], "127.0.0.1:4200");
+        // Only `*_cluster` fields naming a known cluster change.
+        assert_eq!(out["auth"]["aws_credentials_cluster"], "other");
+        assert_eq!(out["auth"]["header_value"], "gcp_token-1");
+        assert_eq!(out["n"], 1);
+        // No cluster named, or no JSON: the text as given.
+        let plain = r#"{"auth":{"header_value":"k"}}"#;
+        assert_eq!(kong_dispatch_targets(plain, &clusters).unwrap(), plain);
+        assert_eq!(
+            kong_dispatch_targets("not json", &clusters).unwrap(),
+            "not json"
+        );
+    }
+
+    #[test]
+    fn dotted_clusters_no_field_names_become_named_hosts() {
+        let clusters = vec![
+            (
+                "oauth2.googleapis.com".to_string(),
+                "http://127.0.0.1:4100".to_string(),
+            ),
+            (
+                "169.254.169.254".to_string(),
+                "http://127.0.0.1:4100".to_string(),
+            ),
+            (
+                "sts.example.com".to_string(),
+                "http://127.0.0.1:4200".to_string(),
+            ),
+            ("aws_creds".to_string(), "http://127.0.0.1:4300".to_string()),
+        ];
+        let cfg = r#"{"auth":{"aws_sts_cluster":"sts.example.com"}}"#;
+        let hosts = named_hosts(cfg, &clusters, 0x9c41).unwrap();
+        assert_eq!(
+            hosts,
+            vec![NamedHost {
+                name: "oauth2.googleapis.com".into(),
+                ip: "127.156.65.1".into(),
+                upstream: "127.0.0.1:4100".into(),
+            }]
+        );
+        let conf = nginx_conf(&NginxConf {
+            port: 0x9c41,
+            wasm: "/f.wasm".into(),
+            filter_config: cfg.into(),
+            upstream: "127.0.0.1:1".into(),
+            client_body_buffer_size: 1,
+            cache_config: None,
+            named_hosts: hosts,
+        });
+        assert!(conf.contains("resolver_add 127.156.65.1 oauth2.googleapis.com;"));
+        assert!(conf.contains("listen 127.156.65.1:443;"));
+        assert!(conf.contains("proxy_pass http://127.0.0.1:4100;"));
     }
 
     #[test]

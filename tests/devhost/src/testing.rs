@@ -142,6 +142,18 @@ pub fn http(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Result<HttpResponse, String> {
+    http_body_after(addr, method, path, headers, body, std::time::Duration::ZERO)
+}
+
+/// Same, the body written `delay` after the head (a slow client).
+pub fn http_body_after(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    delay: std::time::Duration,
+) -> Result<HttpResponse, String> {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
     let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(30)));
@@ -156,9 +168,18 @@ pub fn http(
         req.push_str(&format!("{k}: {v}\r\n"));
     }
     req.push_str("\r\n");
-    s.write_all(req.as_bytes())
-        .and_then(|_| s.write_all(body))
-        .map_err(|e| e.to_string())?;
+    // Head and body in one write, as a client sending a small request does: two writes can
+    // reach the gateway apart under load, which makes every request a slow client's; a slow
+    // client is what `delay` asks for.
+    let mut wire = req.into_bytes();
+    if delay.is_zero() {
+        wire.extend_from_slice(body);
+    }
+    s.write_all(&wire).map_err(|e| e.to_string())?;
+    if !delay.is_zero() {
+        std::thread::sleep(delay);
+        s.write_all(body).map_err(|e| e.to_string())?;
+    }
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).map_err(|e| format!("read: {e}"))?;
     parse_response(&raw)

@@ -382,6 +382,24 @@ impl Vm {
 }
 
 impl Vm {
+    /// Kong: the dispatches stream `ctx` made are all answered. ngx_wasm_module then resumes
+    /// the request, whatever its step returned (the chain goes on as after `Continue`;
+    /// `ngx_http_proxy_wasm_dispatch.c`, the resume handler's end): a headers step that paused
+    /// on a token call gets its body step without `proxy_continue_stream` (docs/hosts.md §17).
+    pub fn dispatches_done(&mut self, ctx: u32) {
+        if self.profile() != Profile::Kong || ctx == self.state().root_id {
+            return;
+        }
+        if self.state().calls.iter().any(|c| c.context_id == ctx) {
+            return;
+        }
+        match self.store.data_mut().streams.get_mut(&ctx) {
+            Some(s) => s.request_resumed = true,
+            None => return,
+        }
+        self.advance(ctx);
+    }
+
     /// Applies the resumes made on any stream (e.g. from another stream's callback).
     pub fn advance_all(&mut self) {
         let ids: Vec<u32> = self.state().streams.keys().copied().collect();

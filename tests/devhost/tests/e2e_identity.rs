@@ -1,13 +1,15 @@
 //! Cloud identity end to end, under every host: real Envoy 1.40 (the mock token endpoints are
-//! static clusters of the harness's bootstrap, named in the configs) and `ai-gateway` under
-//! both profiles (`--cluster NAME=URL`). The mock provider is the upstream. Checks: the first
-//! request waits for the token; later ones reuse it; concurrent requests share one fetch
-//! (Envoy; Kong resumes a request only on its own dispatch, docs/cloud-identity.md); a short
-//! lifetime triggers one refresh from `on_tick`; a failing or unreachable token endpoint gives
-//! a 502/503 that names it and never a secret; the upstream sees `Authorization: Bearer …` or a
-//! SigV4 signature with the session token; the Vertex, Azure managed identity and Bedrock
-//! assumed-role configs of `filter-config/` (Kong's examples) work unchanged, their token
-//! clusters named after the URLs' hosts.
+//! static clusters of the harness's bootstrap, named in the configs), `ai-gateway` under both
+//! profiles (`--cluster NAME=URL`) and the test nginx + ngx_wasm_module (the harness writes the
+//! cluster's `host:port` into the config's `auth.*_cluster` fields, the dispatch target a Kong
+//! deployment gives there). The mock provider is the upstream. Checks: the first request waits
+//! for the token; later ones reuse it; concurrent requests share one fetch (Envoy; Kong resumes
+//! a request only on its own dispatch, docs/cloud-identity.md); a short lifetime triggers one
+//! refresh from `on_tick`; a failing or unreachable token endpoint gives a 502/503 that names
+//! it and never a secret; the upstream sees `Authorization: Bearer …` or a SigV4 signature
+//! with the session token; a body arriving after the token answer still goes upstream whole;
+//! the Vertex, Azure managed identity and Bedrock assumed-role configs of `filter-config/`
+//! (Kong's examples) work unchanged, their token clusters named after the URLs' hosts.
 
 #![allow(
     clippy::unwrap_used,
@@ -18,19 +20,9 @@
 
 use std::time::Duration;
 
-use devhost::envoy::{scenario_on, Gateway, GatewaySpec, TestHost};
-
-/// The identity scenarios run on real Envoy and both emulator profiles. Not yet on the test
-/// nginx: its harness does not map the token endpoints' cluster fields (tests/devhost/README.md).
-fn scenario(name: &str, f: impl Fn(TestHost)) {
-    scenario_on(
-        &[TestHost::RealEnvoy, TestHost::EmuEnvoy, TestHost::EmuKong],
-        name,
-        f,
-    );
-}
+use devhost::envoy::{scenario, scenario_on, Gateway, GatewaySpec, TestHost};
 use devhost::mock::{MockOptions, MockServer, Recorded};
-use devhost::testing::{self, http, HttpResponse};
+use devhost::testing::{self, http, http_body_after, send, Framing, HttpResponse};
 use serde_json::{json, Value};
 
 const CHAT: &[u8] = br#"{"messages":[{"role":"user","content":"hi"}]}"#;
@@ -77,8 +69,12 @@ fn start(host: TestHost, config: Value, clusters: &[&str]) -> Setup {
 }
 
 fn chat(s: &Setup) -> HttpResponse {
+    chat_at(&s.gw)
+}
+
+fn chat_at(gw: &Gateway) -> HttpResponse {
     http(
-        s.gw.addr,
+        gw.addr,
         "POST",
         "/v1/chat/completions",
         &[("content-type", "application/json")],
@@ -149,6 +145,50 @@ fn gcp_service_account_token_is_fetched_once_and_sent_as_bearer() {
             s.provider.last().unwrap().header("authorization"),
             Some("Bearer mock-gcp-token-1")
         );
+    });
+}
+
+/// A client body that arrives after the token answer: a slow client (`late`), `Expect:
+/// 100-continue` (curl sends it for bodies over 1 KiB), a chunked body. The request waits for
+/// the token, then goes upstream translated, with the credential and the whole new body. On
+/// ngx_wasm_module this needs the request-headers step that dispatched the token call to return
+/// `Pause`: after `Continue` the late body is never read and the request goes upstream
+/// unedited, and the `Expect` request's connection is never closed (docs/hosts.md §17).
+#[test]
+fn a_body_arriving_after_the_token_answer_is_forwarded_with_the_credential() {
+    const PATH: &str = "/v1/chat/completions";
+    const JSON: [(&str, &str); 1] = [("content-type", "application/json")];
+    const LATE: Duration = Duration::from_millis(300);
+    scenario("identity: body after the token answer", |p| {
+        for framing in ["late", "expect-100", "chunked"] {
+            let s = start(
+                p,
+                vertex("https://oauth2.googleapis.com/token"),
+                &["gcp_token"],
+            );
+            let r = match framing {
+                "late" => http_body_after(s.gw.addr, "POST", PATH, &JSON, CHAT, LATE),
+                "chunked" => send(s.gw.addr, Framing::Chunked, "POST", PATH, &JSON, CHAT),
+                _ => send(s.gw.addr, Framing::Expect100, "POST", PATH, &JSON, CHAT),
+            }
+            .unwrap_or_else(|e| panic!("{p:?} {framing}: {e}"));
+            let at = format!("{p:?} {framing}");
+            assert_eq!(r.status, 200, "{at}: {}", r.text());
+            assert_eq!(token_calls(&s).len(), 1, "{at}");
+            let up = s.provider.last().unwrap();
+            assert!(up.path.ends_with(":generateContent"), "{at}: {}", up.path);
+            assert_eq!(
+                up.header("authorization"),
+                Some("Bearer mock-gcp-token-1"),
+                "{at}"
+            );
+            let sent: Value = serde_json::from_slice(&up.body)
+                .unwrap_or_else(|e| panic!("{at}: {e}: {}", String::from_utf8_lossy(&up.body)));
+            assert_eq!(
+                sent["contents"][0]["parts"][0]["text"], "hi",
+                "{at}: {sent}"
+            );
+        }
     });
 }
 
@@ -304,6 +344,39 @@ fn a_missing_token_cluster_gives_503_naming_it() {
             assert!(s.provider.requests().is_empty());
         },
     );
+}
+
+/// Kong dispatches to a name its resolver must know: a cluster field naming a host that does not
+/// resolve gives 503 naming it (the test nginx's resolver answers nothing, so a name without a
+/// `resolver_add` entry fails within its 2 s timeout; ngx_wasm_module's `:dispatch_status` is
+/// `resolver failure`). The emulator sends calls to unknown targets to its
+/// `--upstream-override`, so this is the test nginx only (Envoy's counterpart: the missing
+/// cluster above).
+#[test]
+fn an_unresolvable_token_target_gives_503_naming_it() {
+    let hosts: Vec<TestHost> = TestHost::all()
+        .into_iter()
+        .filter(|h| *h == TestHost::RealNginx)
+        .collect();
+    scenario_on(&hosts, "identity: token target does not resolve", |p| {
+        let provider = MockServer::start(MockOptions::default()).unwrap();
+        let mut cfg = vertex("https://oauth2.googleapis.com/token");
+        cfg["auth"]["gcp_token_cluster"] = json!("no-such-host.invalid:8080");
+        let gw = p
+            .try_gateway(&GatewaySpec::new(&cfg.to_string(), &provider.url()))
+            .unwrap();
+        let r = chat_at(&gw);
+        assert_eq!(r.status, 503, "{p:?}: {}", r.text());
+        let msg = r.json()["error"]["message"].as_str().unwrap().to_string();
+        assert!(
+            msg.contains("https://oauth2.googleapis.com/token")
+                && msg.contains(
+                    "did not answer (resolver failure; sent to 'no-such-host.invalid:8080')"
+                ),
+            "{msg}"
+        );
+        assert!(provider.requests().is_empty());
+    });
 }
 
 #[test]
@@ -500,6 +573,20 @@ fn bedrock_instance_metadata_container_and_web_identity() {
     });
 }
 
+/// Whether this process may listen on ports below 1024: the nginx harness's listeners for
+/// token hosts reached by name take ports 80 and 443 (`devhost::nginx::named_hosts`). The
+/// tests run as root; elsewhere those cases leave nginx out, and say so.
+fn privileged_ports() -> bool {
+    match std::net::TcpListener::bind("127.0.0.254:443") {
+        Ok(_) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            eprintln!("identity: ports below 1024 refused; Kong-docs configs not run on nginx");
+            false
+        }
+        Err(_) => true,
+    }
+}
+
 /// The done-when of the cloud identity work: the Vertex (service account), Azure managed
 /// identity and Bedrock assumed-role configs of `filter-config/` (Kong's examples; no cluster
 /// fields) load, and requests reach the provider mock with a credential fetched from the mock
@@ -531,10 +618,16 @@ fn kong_docs_identity_configs_reach_the_provider_with_a_fetched_token() {
         ("bedrock-chat-assume-role.json", "/"),
     ];
     for (name, token_path) in cases {
-        // Kong dispatches to the URL's host:port, not to a cluster name: the emulator's
-        // `--cluster NAME=URL` mapping named after the host does not apply there (the Kong
-        // profile's flows are covered above with explicit cluster fields).
-        let hosts = [TestHost::RealEnvoy, TestHost::EmuEnvoy];
+        // Kong dispatches to the URL's `host:port`: the Kong profile takes a cluster named
+        // after the host for it, the test nginx resolves the host to a listener of its own
+        // (`devhost::nginx::named_hosts`). Not there: the Azure IMDS address 169.254.169.254,
+        // an IP address no resolver entry can redirect.
+        let hosts: Vec<TestHost> = TestHost::all()
+            .into_iter()
+            .filter(|h| {
+                *h != TestHost::RealNginx || (!name.starts_with("azure") && privileged_ports())
+            })
+            .collect();
         scenario_on(&hosts, &format!("identity: Kong docs config {name}"), |p| {
             let provider = MockServer::start(MockOptions::default()).unwrap();
             let cfg = file(name);
@@ -616,7 +709,11 @@ fn kong_docs_identity_configs_reach_the_provider_with_a_fetched_token() {
             assert_eq!(r.status, 200, "{at}: {}", r.text());
             let up = provider.last().unwrap();
             for h in ["api-key", "x-goog-api-key", "x-api-key"] {
-                assert_eq!(up.header(h), None, "{at}: the client's {h} went upstream");
+                assert!(
+                    p.dropped(up.header(h)),
+                    "{at}: the client's {h} went upstream: {:?}",
+                    up.header(h)
+                );
             }
             let auth = up.header("authorization").unwrap_or_default();
             assert!(!auth.contains("CLIENTKEY"), "{at}: {auth}");

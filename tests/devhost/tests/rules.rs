@@ -595,6 +595,30 @@ fn dispatch_answer_resume_on_both() {
     }
 }
 
+/// docs/hosts.md §17: ngx_wasm_module resumes a request whose headers step paused on a dispatch
+/// once the dispatch is answered, without `proxy_continue_stream` (the chain goes on as after
+/// `Continue`); Envoy keeps it paused until the filter resumes it.
+#[test]
+fn kong_resumes_a_request_once_its_dispatches_are_answered() {
+    for (p, target) in [(Kong, "auth.example:80"), (Envoy, "auth_cluster")] {
+        let mut cfg = dispatch_cfg(target);
+        cfg["http_call_response"] = json!({"ops": [
+            {"op": "set_header", "name": "authorization", "value": "Bearer from-call"}]});
+        let mut vm = vm(p, cfg);
+        let o = harness::run(&mut vm, &get(), &mut ok_upstream, &mut token_answer);
+        assert_eq!(o.calls.len(), 1, "{p:?}");
+        match p {
+            Kong => {
+                let up = o
+                    .upstream
+                    .unwrap_or_else(|| panic!("Kong: {:?}\n{}", o.stalled, o.logs));
+                assert_eq!(up.header("authorization"), Some("Bearer from-call"));
+            }
+            Envoy => assert!(o.upstream.is_none() && o.stalled.is_some(), "Envoy: {o:?}"),
+        }
+    }
+}
+
 /// docs/hosts.md §11: Envoy rejects a dispatch to an unknown cluster with BAD_ARGUMENT (SDK: Err).
 #[test]
 fn envoy_dispatch_to_unknown_cluster_is_bad_argument() {
