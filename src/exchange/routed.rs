@@ -45,16 +45,7 @@ impl Exchange {
         let limit = self.cfg.raw.max_request_body_size;
         let fits = limit == 0 || declared.is_some_and(|n| n <= limit);
         if images::translated(self.cfg.provider(), self.route) {
-            // Translated: the whole body is needed, form uploads included.
-            if limit > 0 && declared.is_some_and(|n| n > limit) {
-                return Err(ProxyError::PayloadTooLarge);
-            }
-            if !has_body {
-                return Err(ProxyError::bad_request("'prompt' is required"));
-            }
-            return Ok(HeadStep::WaitBody {
-                early: self.target(None).ok(),
-            });
+            return self.translated_create_head(declared, has_body);
         }
         if has_body && routes::body_has_model(self.route) {
             if !self.client.multipart {
@@ -74,6 +65,25 @@ impl Exchange {
             // the configured model, if any, is what analytics report.
         }
         self.forward_routed().map(HeadStep::Forward)
+    }
+
+    /// The head of a create whose body is translated (images, video): the whole body is
+    /// needed, form uploads included, and it must carry the prompt.
+    pub(crate) fn translated_create_head(
+        &mut self,
+        declared: Option<u64>,
+        has_body: bool,
+    ) -> Result<HeadStep, ProxyError> {
+        let limit = self.cfg.raw.max_request_body_size;
+        if limit > 0 && declared.is_some_and(|n| n > limit) {
+            return Err(ProxyError::PayloadTooLarge);
+        }
+        if !has_body {
+            return Err(ProxyError::bad_request("'prompt' is required"));
+        }
+        Ok(HeadStep::WaitBody {
+            early: self.target(None).ok(),
+        })
     }
 
     /// The body of a routed request (JSON, or multipart within the limit).

@@ -39,18 +39,7 @@ impl Exchange {
         // Veo takes none of the client's query arguments (`variant` was checked).
         self.client.query.clear();
         let id = match call {
-            Call::Create => {
-                let limit = self.cfg.raw.max_request_body_size;
-                if limit > 0 && declared.is_some_and(|n| n > limit) {
-                    return Err(ProxyError::PayloadTooLarge);
-                }
-                if !has_body {
-                    return Err(ProxyError::bad_request("'prompt' is required"));
-                }
-                return Ok(HeadStep::WaitBody {
-                    early: self.target(None).ok(),
-                });
-            }
+            Call::Create => return self.translated_create_head(declared, has_body),
             Call::Retrieve(id) => {
                 self.video = Some(VideoAnswer::Operation(id.clone()));
                 id

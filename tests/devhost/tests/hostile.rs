@@ -322,8 +322,9 @@ fn check(
     f
 }
 
-fn run_catalogue(file: &str, profiles: &[Profile]) -> Run {
-    let module = testing::ai_proxy().expect("ai_proxy.wasm (make wasm)");
+/// What both catalogue runners start from: the configs, the keys that must never show, the
+/// cases of `file`, the one case `HOSTILE_CASE` picks (if any) and an empty run.
+fn catalogue(file: &str) -> (Value, Vec<String>, Value, Option<String>, Run) {
     let configs = load("configs.json");
     let keys: Vec<String> = configs["keys"]
         .as_array()
@@ -331,12 +332,22 @@ fn run_catalogue(file: &str, profiles: &[Profile]) -> Run {
         .iter()
         .map(|k| k.as_str().unwrap().to_string())
         .collect();
-    let cases = load(file);
-    let only = std::env::var("HOSTILE_CASE").ok();
-    let mut run = Run {
+    let run = Run {
         failures: Vec::new(),
         cases: 0,
     };
+    (
+        configs,
+        keys,
+        load(file),
+        std::env::var("HOSTILE_CASE").ok(),
+        run,
+    )
+}
+
+fn run_catalogue(file: &str, profiles: &[Profile]) -> Run {
+    let module = testing::ai_proxy().expect("ai_proxy.wasm (make wasm)");
+    let (configs, keys, cases, only, mut run) = catalogue(file);
     for &profile in profiles {
         let mut vms: HashMap<String, Vm> = HashMap::new();
         for case in cases.as_array().unwrap() {
@@ -641,19 +652,7 @@ struct NetGateway {
 /// config ([`FaultServer`]). Gateways use the buffer limits of the in-process runs (1 MiB
 /// for Envoy, Kong's 8k body buffer). A case can name its `hosts` (by [`TestHost::name`]).
 fn run_catalogue_on(file: &str, host: TestHost) -> Run {
-    let configs = load("configs.json");
-    let keys: Vec<String> = configs["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k.as_str().unwrap().to_string())
-        .collect();
-    let cases = load(file);
-    let only = std::env::var("HOSTILE_CASE").ok();
-    let mut run = Run {
-        failures: Vec::new(),
-        cases: 0,
-    };
+    let (configs, keys, cases, only, mut run) = catalogue(file);
     let mut gws: HashMap<(String, u64), NetGateway> = HashMap::new();
     for case in cases.as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
