@@ -350,6 +350,10 @@ impl Exchange {
             )));
         }
         self.analytics.estimate_prompt(&req);
+        if !self.provider.reads_raw() {
+            // The typed request holds all the encoder reads: free the parsed body first.
+            raw = Value::Null;
+        }
         let edits = self.forward(Outbound::Translate(&req, &raw))?;
         if self.cfg.raw.logging.log_payloads {
             // Kong logs the body as the client sent it; credentials are redacted.

@@ -133,6 +133,13 @@ pub trait Provider: Sync {
         ctx: &RequestCtx<'_>,
     ) -> Result<Encoded, ProxyError>;
 
+    /// Whether `encode` reads `raw`. When it does not, the exchange frees the parsed client body
+    /// before encoding, so it is not alive beside the typed request and the provider body
+    /// (peak memory per request, docs/performance.md).
+    fn reads_raw(&self) -> bool {
+        true
+    }
+
     /// Decodes a 2xx non-streamed answer.
     fn decode(&self, body: &[u8], ctx: &ResponseCtx<'_>) -> Result<Decoded, TranslateError>;
 

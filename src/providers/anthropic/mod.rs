@@ -84,6 +84,10 @@ impl Provider for Anthropic {
         Ok(target)
     }
 
+    fn reads_raw(&self) -> bool {
+        false
+    }
+
     fn encode(
         &self,
         req: &LlmRequest,

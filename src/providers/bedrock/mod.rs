@@ -141,6 +141,10 @@ impl Provider for Bedrock {
         })
     }
 
+    fn reads_raw(&self) -> bool {
+        false
+    }
+
     fn encode(
         &self,
         req: &LlmRequest,

@@ -81,6 +81,10 @@ impl Provider for Cohere {
         })
     }
 
+    fn reads_raw(&self) -> bool {
+        false
+    }
+
     fn encode(
         &self,
         req: &LlmRequest,

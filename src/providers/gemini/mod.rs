@@ -200,6 +200,10 @@ impl Provider for Gemini {
         target(ctx)
     }
 
+    fn reads_raw(&self) -> bool {
+        false
+    }
+
     fn encode(
         &self,
         req: &LlmRequest,
