@@ -8,7 +8,8 @@
 //! `generateContent` with image output, Imagen `:predict`, Bedrock `InvokeModel` for Nova
 //! Canvas/Titan and Stability, DashScope multimodal generation), with their references' shapes,
 //! and so is the Gemini API's Veo flow the filter maps OpenAI's video jobs onto
-//! (`:predictLongRunning`, the operation, the file download).
+//! (`:predictLongRunning`, the operation, the file download), and Vertex AI's
+//! (`:predictLongRunning`, `:fetchPredictOperation`).
 
 use serde_json::{json, Value};
 
@@ -214,9 +215,83 @@ fn veo_api(r: &Recorded) -> Option<Answer> {
     ))
 }
 
+/// Vertex AI's Veo flow ("Veo on Vertex AI API"): `POST …/publishers/google/models/{m}:predictLongRunning`
+/// answers an operation name under the same project and location; `POST
+/// …/models/{m}:fetchPredictOperation` with `{"operationName": …}` answers it done with the
+/// video inline (`bytesBase64Encoded` of [`VIDEO_BYTES`]). A prompt containing "blocked" ends
+/// in a responsible-AI filter answer, "slow" never finishes, "storage" leaves the video in
+/// Cloud Storage ([`VERTEX_GCS_URI`]); an unknown operation is a 404.
+fn vertex_veo_api(r: &Recorded) -> Option<Answer> {
+    use base64::Engine;
+    if r.method != "POST" {
+        return None;
+    }
+    let rest = r.path.strip_prefix("/v1/projects/")?;
+    let (base, model_op) = rest.split_once("/publishers/google/models/")?;
+    if let Some(model) = model_op.strip_suffix(":predictLongRunning") {
+        let prompt = r
+            .json()
+            .pointer("/instances/0/prompt")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let op = ["blocked", "slow", "storage"]
+            .into_iter()
+            .find(|w| prompt.contains(w))
+            .map_or("mockop1".to_string(), |w| format!("{w}op"));
+        return Some(json_answer(
+            200,
+            json!({"name": format!("projects/{base}/publishers/google/models/{model}/operations/{op}")}),
+        ));
+    }
+    model_op.strip_suffix(":fetchPredictOperation")?;
+    let name = r
+        .json()
+        .get("operationName")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let op = name.rsplit_once("/operations/").map_or("", |(_, op)| op);
+    let kind = "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse";
+    let done = |response: Value| json!({"name": name, "done": true, "response": response});
+    Some(match op {
+        "mockop1" => json_answer(
+            200,
+            done(
+                json!({"@type": kind, "raiMediaFilteredCount": 0, "videos": [{
+                "bytesBase64Encoded": base64::engine::general_purpose::STANDARD.encode(VIDEO_BYTES),
+                "mimeType": "video/mp4"}]}),
+            ),
+        ),
+        "storageop" => json_answer(
+            200,
+            done(
+                json!({"@type": kind, "raiMediaFilteredCount": 0, "videos": [{
+                "gcsUri": VERTEX_GCS_URI, "mimeType": "video/mp4"}]}),
+            ),
+        ),
+        "blockedop" => json_answer(
+            200,
+            done(json!({"@type": kind, "raiMediaFilteredCount": 1,
+                "raiMediaFilteredReasons": ["Unable to generate videos: this prompt may violate our policies."]})),
+        ),
+        "slowop" => json_answer(200, json!({"name": name})),
+        _ => json_answer(
+            404,
+            json!({"error": {"code": 404, "message": "Operation not found.", "status": "NOT_FOUND"}}),
+        ),
+    })
+}
+
+/// Where the Vertex mock's "storage" job leaves its video.
+pub const VERTEX_GCS_URI: &str = "gs://mock-bucket/veo/sample_0.mp4";
+
 /// The answer for a route-group request, or `None` when the path is not one.
 pub fn answer(r: &Recorded) -> Option<Answer> {
     if let Some(a) = image_api(r) {
+        return Some(a);
+    }
+    if let Some(a) = vertex_veo_api(r) {
         return Some(a);
     }
     if let Some(a) = veo_api(r) {
