@@ -156,39 +156,65 @@ fn video(id: &VideoId, status: &str, progress: u8, error: Value) -> Value {
 
 #[test]
 fn create_json_becomes_predict_long_running() {
-    let mut ex = exchange(&config("veo-3.0-generate-001", false));
-    // OpenAI "Create video": model, prompt, seconds (a string), size.
-    let e = create(
-        &mut ex,
-        "application/json",
-        json!({"model": "veo-3.0-generate-001", "prompt": "A calico cat playing a piano on stage",
-            "seconds": "8", "size": "1280x720", "negative_prompt": "cartoon, low quality"})
-        .to_string()
-        .as_bytes(),
-    )
-    .unwrap_or_else(|r| panic!("{:?}", message(&r)));
-    assert_eq!(
-        url(&e),
-        "https://generativelanguage.googleapis.com/v1beta/models/veo-3.0-generate-001:predictLongRunning"
-    );
-    assert_eq!(header(&e, "x-goog-api-key"), Some("g-key"));
-    assert_eq!(header(&e, "content-type"), Some("application/json"));
-    // Gemini API "Generate videos with Veo", REST: instances[].prompt and parameters
-    // aspectRatio / negativePrompt (+ durationSeconds from the parameter table).
-    assert_eq!(
-        body_json(&e),
-        json!({"instances": [{"prompt": "A calico cat playing a piano on stage"}],
-            "parameters": {"aspectRatio": "16:9", "durationSeconds": 8,
-                "negativePrompt": "cartoon, low quality"}})
-    );
-    // The page's answer: the operation's name.
-    let out = answer(&mut ex, &json!({"name": OP}));
-    assert_eq!(out, video(&job_id(None), "in_progress", 0, Value::Null));
-    let summary = ex.analytics_json().unwrap();
-    assert_eq!(
-        summary["ai"]["proxy"]["meta"]["request_model"],
-        "veo-3.0-generate-001"
-    );
+    // (Vertex mode, upstream URL, auth header, operation the answer names, the job's id).
+    // AI Studio: the Gemini API's "Generate videos with Veo", REST; Vertex AI: "Veo on Vertex
+    // AI API", HTTP request (POST …/publishers/google/models/MODEL_ID:predictLongRunning).
+    let modes = [
+        (
+            false,
+            "https://generativelanguage.googleapis.com/v1beta/models/veo-3.0-generate-001:predictLongRunning".to_string(),
+            ("x-goog-api-key", "g-key"),
+            OP,
+            job_id(None),
+        ),
+        (
+            true,
+            format!("{VX_BASE}:predictLongRunning"),
+            ("authorization", "Bearer ya29.vx-token"),
+            VX_OP,
+            vx_id(),
+        ),
+    ];
+    for (vertex, want_url, (auth, key), op, id) in modes {
+        let mut ex = exchange(&config("veo-3.0-generate-001", vertex));
+        // OpenAI "Create video": model, prompt, seconds (a string), size.
+        let e = create(
+            &mut ex,
+            "application/json",
+            json!({"model": "veo-3.0-generate-001", "prompt": "A calico cat playing a piano on stage",
+                "seconds": "8", "size": "1280x720", "negative_prompt": "cartoon, low quality"})
+            .to_string()
+            .as_bytes(),
+        )
+        .unwrap_or_else(|r| panic!("{:?}", message(&r)));
+        assert_eq!(url(&e), want_url);
+        assert_eq!(header(&e, auth), Some(key));
+        assert_eq!(header(&e, "content-type"), Some("application/json"));
+        // Both references: instances[].prompt and parameters aspectRatio / negativePrompt
+        // (+ durationSeconds from the parameter tables).
+        assert_eq!(
+            body_json(&e),
+            json!({"instances": [{"prompt": "A calico cat playing a piano on stage"}],
+                "parameters": {"aspectRatio": "16:9", "durationSeconds": 8,
+                    "negativePrompt": "cartoon, low quality"}})
+        );
+        // The references' answer: the operation's name.
+        let out = answer(&mut ex, &json!({"name": op}));
+        assert_eq!(out, video(&id, "in_progress", 0, Value::Null));
+        let summary = ex.analytics_json().unwrap();
+        assert_eq!(
+            summary["ai"]["proxy"]["meta"]["request_model"],
+            "veo-3.0-generate-001"
+        );
+    }
+    // An operation name of the other mode is not an answer of this one.
+    for (vertex, op) in [(true, OP), (false, VX_OP)] {
+        let mut ex = exchange(&config("veo-3.0-generate-001", vertex));
+        create(&mut ex, "application/json", br#"{"prompt": "waves"}"#).unwrap();
+        let _ = ex.on_response_head(200, &[("content-type".into(), "application/json".into())]);
+        let step = ex.on_response_body(json!({"name": op}).to_string().as_bytes(), true);
+        assert_eq!(step.status, Some(500), "{step:?}");
+    }
 }
 
 #[test]
@@ -502,40 +528,6 @@ fn vx_id() -> VideoId {
         operation: VX_OP.into(),
         ..job_id(None)
     }
-}
-
-#[test]
-fn vertex_create_goes_to_the_publisher_model() {
-    let mut ex = exchange(&config("veo-3.0-generate-001", true));
-    let e = create(
-        &mut ex,
-        "application/json",
-        json!({"model": "veo-3.0-generate-001", "prompt": "A calico cat playing a piano on stage",
-            "seconds": "8", "size": "1280x720", "negative_prompt": "cartoon, low quality"})
-        .to_string()
-        .as_bytes(),
-    )
-    .unwrap_or_else(|r| panic!("{:?}", message(&r)));
-    // "Veo on Vertex AI API", HTTP request: POST …/publishers/google/models/MODEL_ID:predictLongRunning.
-    assert_eq!(url(&e), format!("{VX_BASE}:predictLongRunning"));
-    assert_eq!(header(&e, "authorization"), Some("Bearer ya29.vx-token"));
-    assert_eq!(header(&e, "content-type"), Some("application/json"));
-    // Its body: instances[].prompt, parameters.aspectRatio / durationSeconds / negativePrompt.
-    assert_eq!(
-        body_json(&e),
-        json!({"instances": [{"prompt": "A calico cat playing a piano on stage"}],
-            "parameters": {"aspectRatio": "16:9", "durationSeconds": 8,
-                "negativePrompt": "cartoon, low quality"}})
-    );
-    // Its answer: the operation's name.
-    let out = answer(&mut ex, &json!({"name": VX_OP}));
-    assert_eq!(out, video(&vx_id(), "in_progress", 0, Value::Null));
-    // An AI Studio operation name is not a Vertex answer.
-    let mut ex = exchange(&config("veo-3.0-generate-001", true));
-    create(&mut ex, "application/json", br#"{"prompt": "waves"}"#).unwrap();
-    let _ = ex.on_response_head(200, &[("content-type".into(), "application/json".into())]);
-    let step = ex.on_response_body(json!({"name": OP}).to_string().as_bytes(), true);
-    assert_eq!(step.status, Some(500), "{step:?}");
 }
 
 #[test]

@@ -132,6 +132,15 @@ fn image_api(r: &Recorded) -> Option<Answer> {
     None
 }
 
+/// The prompt of a Veo `:predictLongRunning` body (`instances[0].prompt`).
+fn veo_prompt(r: &Recorded) -> String {
+    r.json()
+        .pointer("/instances/0/prompt")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string()
+}
+
 /// The file id of the video every mocked Veo operation makes.
 pub const VEO_FILE: &str = "mockvid1";
 /// The file a prompt containing "redirect" makes: its download answers 302 to
@@ -153,12 +162,7 @@ fn veo_api(r: &Recorded) -> Option<Answer> {
         let model = rest
             .strip_prefix("models/")?
             .strip_suffix(":predictLongRunning")?;
-        let prompt = r
-            .json()
-            .pointer("/instances/0/prompt")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+        let prompt = veo_prompt(r);
         let op = if prompt.contains("blocked") {
             "blockedop"
         } else if prompt.contains("redirect") {
@@ -229,12 +233,7 @@ fn vertex_veo_api(r: &Recorded) -> Option<Answer> {
     let rest = r.path.strip_prefix("/v1/projects/")?;
     let (base, model_op) = rest.split_once("/publishers/google/models/")?;
     if let Some(model) = model_op.strip_suffix(":predictLongRunning") {
-        let prompt = r
-            .json()
-            .pointer("/instances/0/prompt")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+        let prompt = veo_prompt(r);
         let op = ["blocked", "slow", "storage"]
             .into_iter()
             .find(|w| prompt.contains(w))
