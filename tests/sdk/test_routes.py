@@ -209,7 +209,7 @@ def test_videos_create_poll_and_download_on_vertex_veo(gateway, profile, mock_ur
     assert v.seconds == "8" and v.size == "1280x720" and v.model == "veo-3.0-generate-001"
     content = c.videos.download_content(v.id).content
     # ngx_wasm_module ends a local reply's body with a line feed (docs/hosts.md §10).
-    assert content == VIDEO_BYTES + (b"\n" if profile == "nginx" else b"")
+    assert content == VIDEO_BYTES + (b"\n" if profile in ("nginx", "kong") else b"")
     assert c.videos.retrieve(v.id).status == "completed"
 
 

@@ -732,7 +732,7 @@ fn video_job_on_vertex_polls_with_a_call_of_the_filters_own() {
         assert_eq!(r.status, 200, "{p:?}: {}", r.text());
         // ngx_wasm_module ends every local reply's body with a line feed (docs/hosts.md §10).
         let body = match p {
-            TestHost::RealNginx => r.body.strip_suffix(b"\n").unwrap_or(&[]),
+            TestHost::RealNginx | TestHost::EmuKong => r.body.strip_suffix(b"\n").unwrap_or(&[]),
             _ => &r.body[..],
         };
         assert_eq!(body, VIDEO_BYTES, "{p:?}");
