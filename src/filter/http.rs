@@ -410,7 +410,9 @@ impl Context for Http {
         _num_trailers: usize,
     ) {
         if let Some((_, target)) = self.call.take_if(|(t, _)| *t == token_id) {
-            self.call_answered(target, body_size);
+            if !self.replied_elsewhere() {
+                self.call_answered(target, body_size);
+            }
             return;
         }
         let Some(shared) = self.identity.clone() else {
