@@ -842,3 +842,38 @@ fn vertex_ids_are_checked_strictly() {
     let r = poll(&mut ex, "/v1/videos").expect_err("refused");
     assert!(message(&r).1.contains("listing videos"));
 }
+
+#[test]
+fn vertex_poll_with_a_cloud_identity_waits_for_its_token() {
+    use ai_proxy::auth::identity::Credential;
+    let mut cfg = config("veo-3.0-generate-001", true);
+    cfg["auth"] = json!({"gcp_use_service_account": true});
+    let mut ex = exchange(&cfg);
+    ex.require_identity();
+    // No token yet: the call is built without it, and the work left is kept.
+    let c = poll(&mut ex, &format!("/v1/videos/{}", vx_id().encode())).unwrap();
+    assert_eq!(header(&c.edits, "authorization"), None);
+    let job = ex.take_pending(&c.edits).expect("the token is pending");
+    let token = Credential::Bearer {
+        token: "ya29.fetched".into(),
+        expires_at: 1_900_000_000,
+    };
+    let edits = job.finish(&token, 1_800_000_000).unwrap();
+    let h = c.dispatch_headers(&edits);
+    assert!(
+        h.contains(&("authorization".into(), "Bearer ya29.fetched".into())),
+        "{:?}",
+        h.iter().map(|(k, _)| k).collect::<Vec<_>>()
+    );
+    assert_eq!(body_json(&edits), json!({"operationName": VX_OP}));
+    // With the token cached, the call carries it at once.
+    let mut ex = exchange(&cfg);
+    ex.require_identity();
+    ex.set_identity(token);
+    let c = poll(&mut ex, &format!("/v1/videos/{}", vx_id().encode())).unwrap();
+    assert_eq!(
+        header(&c.edits, "authorization"),
+        Some("Bearer ya29.fetched")
+    );
+    assert!(ex.take_pending(&c.edits).is_none());
+}
