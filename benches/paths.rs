@@ -70,7 +70,9 @@ fn peak_of(f: impl FnOnce()) -> usize {
 #[path = "common/cases.rs"]
 #[allow(dead_code)]
 mod cases;
-use cases::{answer_for, case, config, floor, model_of, read, time, us, with_model, Case};
+use cases::{
+    answer_for, case, config, floor, model_of, read, time, time_with, us, with_model, Case,
+};
 
 // ---- one request, three ways ---------------------------------------------------------------
 
@@ -155,33 +157,31 @@ fn main() {
             let v: serde_json::Value = serde_json::from_slice(&c.answer).unwrap();
             black_box(serde_json::to_vec(&v).unwrap());
         });
-        // The answer's side alone: (request + answer) − request.
-        let t_resp = time(budget, || {
-            let mut e = Exchange::new(cfg.clone(), Rc::new(ai_proxy::env::FixedEnv::default()));
-            e.on_request_head(RequestHead {
-                method: "POST",
-                path: "/v1/chat/completions",
-                headers: &headers,
-            });
-            e.on_request_body(&c.request).unwrap();
-            e.on_response_head(200, &[("content-type".into(), "application/json".into())]);
-            black_box(e.on_response_body(&c.answer, true));
-        }) - time(budget, || {
-            let mut e = Exchange::new(cfg.clone(), Rc::new(ai_proxy::env::FixedEnv::default()));
-            e.on_request_head(RequestHead {
-                method: "POST",
-                path: "/v1/chat/completions",
-                headers: &headers,
-            });
-            black_box(e.on_request_body(&c.request).unwrap());
-        });
+        // The answer's side alone: each sample gets an exchange whose request is done.
+        let t_resp = time_with(
+            budget,
+            || {
+                let mut e = Exchange::new(cfg.clone(), Rc::new(ai_proxy::env::FixedEnv::default()));
+                e.on_request_head(RequestHead {
+                    method: "POST",
+                    path: "/v1/chat/completions",
+                    headers: &headers,
+                });
+                e.on_request_body(&c.request).unwrap();
+                e
+            },
+            |e| {
+                e.on_response_head(200, &[("content-type".into(), "application/json".into())]);
+                black_box(e.on_response_body(&c.answer, true));
+            },
+        );
         let kind = if tool { "tool_use" } else { "text" };
         println!(
             "{:<30} {:>10} {:>10} {:>6.2}x",
             format!("{provider} {kind}"),
             us(t_floor),
-            us(t_resp.max(0.0)),
-            t_resp.max(0.0) / t_floor
+            us(t_resp),
+            t_resp / t_floor
         );
     }
 

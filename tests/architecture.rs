@@ -74,6 +74,30 @@ fn unsafe_code_only_in_the_raw_host_calls() {
     }
 }
 
+/// JSON text is parsed with `serde_json::from_slice` only. Every typed `Deserialize` is compiled
+/// once per deserializer it is used with; `from_str` (a second reader) duplicated the answer and
+/// stream types and cost the module 125 KB (docs/performance.md, "`.wasm` size").
+#[test]
+fn one_json_reader_in_the_module() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut offenders = Vec::new();
+    for p in files {
+        let text = std::fs::read_to_string(&p).unwrap();
+        // Unit tests at the end of a file may use any reader.
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let code = strip_comments(code);
+        if code.contains("serde_json::from_str") || code.contains("serde_json::from_reader") {
+            offenders.push(p.display().to_string());
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "parse JSON text with serde_json::from_slice(s.as_bytes()): {offenders:?}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Layers: the import graph of `src/`, computed from `crate::…` and `super::…` paths.
 // ---------------------------------------------------------------------------------------------

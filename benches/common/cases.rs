@@ -171,6 +171,26 @@ pub fn time(budget: f64, mut f: impl FnMut()) -> f64 {
     samples[samples.len() / 2]
 }
 
+/// Median time of `f` on a fresh value from `setup`, made (and dropped) outside the timed
+/// window: the answer side of an exchange, timed without the request side that precedes it.
+pub fn time_with<T>(budget: f64, mut setup: impl FnMut() -> T, mut f: impl FnMut(&mut T)) -> f64 {
+    f(&mut setup());
+    let mut samples = Vec::new();
+    let start = Instant::now();
+    while samples.len() < 3 || start.elapsed().as_secs_f64() < budget {
+        let mut x = setup();
+        let t = Instant::now();
+        f(&mut x);
+        samples.push(t.elapsed().as_secs_f64());
+        drop(x);
+        if samples.len() >= 100_000 {
+            break;
+        }
+    }
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
 pub fn us(s: f64) -> String {
     if s >= 1e-3 {
         format!("{:.2} ms", s * 1e3)

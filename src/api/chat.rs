@@ -327,7 +327,7 @@ impl ToolCall {
         if args.is_empty() {
             return Ok(Value::Object(Map::new()));
         }
-        match serde_json::from_str::<Value>(args) {
+        match serde_json::from_slice::<Value>(args.as_bytes()) {
             Ok(v @ Value::Object(_)) => Ok(v),
             _ => Err(crate::error::ProxyError::bad_request(format!(
                 "tool call '{}' ({}): function.arguments must be a JSON object",

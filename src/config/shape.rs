@@ -31,7 +31,7 @@ mod text {
 /// Checks `config` against the schema and returns it with `null` members removed; every
 /// problem is reported (the first carries the others in `also`).
 pub fn check(config: &Value) -> Result<Value, ConfigError> {
-    let schema: Value = serde_json::from_str(SCHEMA_JSON).map_err(|e| {
+    let schema: Value = serde_json::from_slice(SCHEMA_JSON.as_bytes()).map_err(|e| {
         ConfigError::new("", format!("the filter's config schema is unreadable: {e}"))
     })?;
     let mut problems = Vec::new();

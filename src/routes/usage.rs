@@ -69,7 +69,7 @@ impl crate::stream::ProviderStream for ResponsesUsage {
         let Frame::Sse { data, .. } = frame else {
             return Ok(());
         };
-        let Ok(v) = serde_json::from_str::<Value>(&data) else {
+        let Ok(v) = serde_json::from_slice::<Value>(data.as_bytes()) else {
             return Ok(());
         };
         let kind = v.get("type").and_then(Value::as_str).unwrap_or("");

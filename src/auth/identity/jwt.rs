@@ -53,7 +53,7 @@ impl ServiceAccount {
     /// Reads a key file (`gcp_service_account_json`). Errors name the missing or bad field,
     /// never a value.
     pub fn from_json(json: &str) -> Result<ServiceAccount, String> {
-        let v: Value = serde_json::from_str(json)
+        let v: Value = serde_json::from_slice(json.as_bytes())
             .map_err(|_| "not valid JSON (expected a service-account key file)".to_string())?;
         let s = |k: &str| {
             v.get(k)

@@ -38,7 +38,7 @@ pub fn usage(u: Option<&Usage>) -> Value {
 
 /// A tool call's arguments string as the `input` object (`{}` when empty or not an object).
 pub fn tool_input(arguments: &str) -> Value {
-    match serde_json::from_str::<Value>(arguments) {
+    match serde_json::from_slice::<Value>(arguments.as_bytes()) {
         Ok(v @ Value::Object(_)) => v,
         _ => Value::Object(Map::new()),
     }

@@ -93,7 +93,7 @@ impl ChatToResponses {
             self.complete(out);
             return;
         }
-        let Ok(chunk) = serde_json::from_str::<Value>(data) else {
+        let Ok(chunk) = serde_json::from_slice::<Value>(data.as_bytes()) else {
             return;
         };
         if let Some(err) = chunk.get("error") {

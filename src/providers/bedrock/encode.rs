@@ -338,7 +338,7 @@ fn tool_result_content(content: &Option<Content>) -> Result<Vec<ToolResultConten
     let mut out = Vec::new();
     match content {
         None => out.push(ToolResultContent::Text(String::new())),
-        Some(Content::Text(s)) => match serde_json::from_str::<Value>(s) {
+        Some(Content::Text(s)) => match serde_json::from_slice::<Value>(s.as_bytes()) {
             Ok(v @ Value::Object(_)) => out.push(ToolResultContent::Json(v)),
             _ => out.push(ToolResultContent::Text(s.clone())),
         },

@@ -388,7 +388,7 @@ fn function_call_part(call: &crate::api::chat::ToolCall) -> Result<Part, ProxyEr
 /// other content is wrapped as `{"content": "<text>"}`.
 fn function_response(name: &str, msg: &Message) -> Part {
     let text = msg.text();
-    let response = match serde_json::from_str::<Value>(&text) {
+    let response = match serde_json::from_slice::<Value>(text.as_bytes()) {
         Ok(v @ Value::Object(_)) => v,
         _ => {
             let mut m = Map::new();

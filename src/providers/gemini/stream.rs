@@ -173,7 +173,7 @@ impl ProviderStream for GeminiStream {
                 if data.is_empty() || data == "[DONE]" {
                     return Ok(());
                 }
-                serde_json::from_str(data)
+                serde_json::from_slice(data.as_bytes())
             }
             Frame::Json(bytes) => serde_json::from_slice(bytes),
             Frame::Event(_) => {

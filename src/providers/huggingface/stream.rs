@@ -93,7 +93,7 @@ impl HfStream {
             self.phase = Phase::Closed;
             return Ok(());
         }
-        let chunk: wire::ChatChunk = serde_json::from_str(data)
+        let chunk: wire::ChatChunk = serde_json::from_slice(data.as_bytes())
             .map_err(|e| TranslateError::new(format!("invalid stream chunk: {e}")))?;
         if let Some(err) = &chunk.error {
             out.push(StreamEvent::Error {
@@ -231,10 +231,11 @@ impl ProviderStream for HfStream {
                 event: Some(name),
                 data,
             } if name == "error" => {
-                let (message, kind) = match serde_json::from_str::<wire::ErrorBody>(&data) {
-                    Ok(body) => (body.error.message(), body.error.kind()),
-                    Err(_) => (data, None),
-                };
+                let (message, kind) =
+                    match serde_json::from_slice::<wire::ErrorBody>(data.as_bytes()) {
+                        Ok(body) => (body.error.message(), body.error.kind()),
+                        Err(_) => (data, None),
+                    };
                 out.push(StreamEvent::Error { message, kind });
                 self.phase = Phase::Closed;
                 Ok(())

@@ -235,7 +235,7 @@ impl ProviderStream for RawStream {
             Frame::Sse { data, .. } if data.trim().is_empty() || data.trim() == "[DONE]" => {
                 return Ok(())
             }
-            Frame::Sse { data, .. } => serde_json::from_str(data)?,
+            Frame::Sse { data, .. } => serde_json::from_slice(data.as_bytes())?,
             Frame::Json(bytes) => serde_json::from_slice(bytes)?,
             Frame::Event(_) => {
                 return Err(TranslateError::new(

@@ -123,7 +123,7 @@ impl ProviderStream for OllamaStream {
             Frame::Sse { data, .. } if data.trim().is_empty() || data.trim() == "[DONE]" => {
                 return Ok(())
             }
-            Frame::Sse { data, .. } => serde_json::from_str(data)?,
+            Frame::Sse { data, .. } => serde_json::from_slice(data.as_bytes())?,
             Frame::Event(_) => {
                 return Err(TranslateError::new(
                     "unexpected AWS eventstream frame in an ollama stream",

@@ -73,7 +73,7 @@ pub fn chunk_events(data: &str, out: &mut Vec<StreamEvent>) -> Result<(), Transl
     if data.is_empty() || data == "[DONE]" {
         return Ok(());
     }
-    let chunk: Chunk = serde_json::from_str(data)?;
+    let chunk: Chunk = serde_json::from_slice(data.as_bytes())?;
     if let Some(err) = chunk.error {
         let message = err
             .get("message")
