@@ -16,8 +16,8 @@
 
 use devhost::envoy::{scenario, scenario_on, Gateway, GatewaySpec, TestHost};
 use devhost::mock::{
-    MockOptions, MockServer, DASHSCOPE_IMAGE_URL, FILE_CONTENT, IMAGE_B64, SPEECH_BYTES, VEO_FILE,
-    VEO_REDIRECT, VEO_REDIRECT_FILE, VERTEX_GCS_URI, VIDEO_BYTES,
+    vertex_large_video, MockOptions, MockServer, DASHSCOPE_IMAGE_URL, FILE_CONTENT, IMAGE_B64,
+    SPEECH_BYTES, VEO_FILE, VEO_REDIRECT, VEO_REDIRECT_FILE, VERTEX_GCS_URI, VIDEO_BYTES,
 };
 use devhost::testing::{http, HttpResponse};
 use serde_json::{json, Value};
@@ -761,6 +761,20 @@ fn video_job_on_vertex_polls_with_a_call_of_the_filters_own() {
         let r = call(&gw, "GET", &format!("/v1/videos/{id}/content"), None, b"");
         assert_eq!(r.status, 409, "{p:?}: {}", r.text());
         assert!(r.text().contains(VERTEX_GCS_URI), "{p:?}: {}", r.text());
+
+        // A video of real size (6 MiB, 8 MiB of base64 in the poll answer).
+        let id = create("a large one")["id"].as_str().unwrap().to_string();
+        let r = call(&gw, "GET", &format!("/v1/videos/{id}/content"), None, b"");
+        assert_eq!(r.status, 200, "{p:?}: {}", r.text());
+        let body = match p {
+            TestHost::RealNginx | TestHost::EmuKong => r.body.strip_suffix(b"\n").unwrap_or(&[]),
+            _ => &r.body[..],
+        };
+        assert!(
+            body == vertex_large_video(),
+            "{p:?}: {} bytes",
+            r.body.len()
+        );
 
         // The provider's error answer: its status and body.
         let forged = {

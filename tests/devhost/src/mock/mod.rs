@@ -43,9 +43,10 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 pub use providers::{answer, eventstream_message};
+pub use routes::large_video as vertex_large_video;
 pub use routes::{
     DASHSCOPE_IMAGE_URL, FILE_CONTENT, IMAGE_B64, SPEECH_BYTES, VEO_FILE, VEO_REDIRECT,
-    VEO_REDIRECT_FILE, VERTEX_GCS_URI, VIDEO_BYTES,
+    VEO_REDIRECT_FILE, VERTEX_GCS_URI, VERTEX_LARGE_VIDEO, VIDEO_BYTES,
 };
 
 /// A request the mock received.

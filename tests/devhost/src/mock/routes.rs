@@ -224,7 +224,8 @@ fn veo_api(r: &Recorded) -> Option<Answer> {
 /// …/models/{m}:fetchPredictOperation` with `{"operationName": …}` answers it done with the
 /// video inline (`bytesBase64Encoded` of [`VIDEO_BYTES`]). A prompt containing "blocked" ends
 /// in a responsible-AI filter answer, "slow" never finishes, "storage" leaves the video in
-/// Cloud Storage ([`VERTEX_GCS_URI`]); an unknown operation is a 404.
+/// Cloud Storage ([`VERTEX_GCS_URI`]), "large" makes a video of [`VERTEX_LARGE_VIDEO`] bytes
+/// (a few seconds of real Veo output); an unknown operation is a 404.
 fn vertex_veo_api(r: &Recorded) -> Option<Answer> {
     use base64::Engine;
     if r.method != "POST" {
@@ -234,7 +235,7 @@ fn vertex_veo_api(r: &Recorded) -> Option<Answer> {
     let (base, model_op) = rest.split_once("/publishers/google/models/")?;
     if let Some(model) = model_op.strip_suffix(":predictLongRunning") {
         let prompt = veo_prompt(r);
-        let op = ["blocked", "slow", "storage"]
+        let op = ["blocked", "slow", "storage", "large"]
             .into_iter()
             .find(|w| prompt.contains(w))
             .map_or("mockop1".to_string(), |w| format!("{w}op"));
@@ -262,6 +263,14 @@ fn vertex_veo_api(r: &Recorded) -> Option<Answer> {
                 "mimeType": "video/mp4"}]}),
             ),
         ),
+        "largeop" => json_answer(
+            200,
+            done(
+                json!({"@type": kind, "raiMediaFilteredCount": 0, "videos": [{
+                "bytesBase64Encoded": base64::engine::general_purpose::STANDARD.encode(large_video()),
+                "mimeType": "video/mp4"}]}),
+            ),
+        ),
         "storageop" => json_answer(
             200,
             done(
@@ -280,6 +289,14 @@ fn vertex_veo_api(r: &Recorded) -> Option<Answer> {
             json!({"error": {"code": 404, "message": "Operation not found.", "status": "NOT_FOUND"}}),
         ),
     })
+}
+
+/// The length of the Vertex mock's "large" video.
+pub const VERTEX_LARGE_VIDEO: usize = 6 << 20;
+
+/// The Vertex mock's "large" video: every byte value in turn.
+pub fn large_video() -> Vec<u8> {
+    (0..VERTEX_LARGE_VIDEO).map(|i| (i % 251) as u8).collect()
 }
 
 /// Where the Vertex mock's "storage" job leaves its video.
