@@ -129,8 +129,8 @@ fn plain_segment(s: &str) -> bool {
 /// `projects/{project}/locations/{location}/publishers/google/models/{model}/operations/{id}`
 /// (every name a [`plain_segment`]).
 fn operation_model(name: &str) -> Option<&str> {
-    if let Some(rest) = name.strip_prefix("projects/") {
-        let segs: Vec<&str> = rest.split('/').collect();
+    if vertex_name(name) {
+        let segs: Vec<&str> = name.split('/').skip(1).collect();
         return match segs.as_slice() {
             [p, "locations", l, "publishers", "google", "models", m, "operations", op]
                 if [p, l, m, op].iter().all(|s| plain_segment(s)) =>
@@ -143,6 +143,11 @@ fn operation_model(name: &str) -> Option<&str> {
     let rest = name.strip_prefix("models/")?;
     let (model, op) = rest.split_once("/operations/")?;
     (plain_segment(model) && plain_segment(op)).then_some(model)
+}
+
+/// Whether an operation name is a Vertex AI one (`projects/…`; AI Studio's are `models/…`).
+fn vertex_name(name: &str) -> bool {
+    name.starts_with("projects/")
 }
 
 fn not_ours() -> ProxyError {
@@ -195,7 +200,7 @@ impl VideoId {
 
     /// Whether the operation is a Vertex AI one (`projects/…`).
     pub fn is_vertex(&self) -> bool {
-        self.operation.starts_with("projects/")
+        vertex_name(&self.operation)
     }
 }
 
@@ -486,7 +491,7 @@ pub fn decode_created(
     let name = v
         .get("name")
         .and_then(Value::as_str)
-        .filter(|n| operation_model(n).is_some() && n.starts_with("projects/") == vertex)
+        .filter(|n| operation_model(n).is_some() && vertex_name(n) == vertex)
         .ok_or_else(|| TranslateError::new("the Veo answer names no operation"))?;
     let id = VideoId {
         operation: name.to_string(),
