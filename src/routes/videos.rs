@@ -709,7 +709,16 @@ mod tests {
             operation_model("models/veo-3.0-generate-001/operations/abc"),
             Some("veo-3.0-generate-001")
         );
+        assert_eq!(
+            operation_model(
+                "projects/p-1/locations/us-central1/publishers/google/models/veo-3.0-generate-001/operations/9f1c-2a"
+            ),
+            Some("veo-3.0-generate-001")
+        );
         for bad in [
+            "projects/p/locations/l/publishers/google/models/m/operations/..",
+            "projects/p/locations/l/publishers/google/models/m/operations",
+            "projects/p/locations/l/publishers/google/models/m/operations/o/x",
             "operations/abc",
             "models/../operations/x",
             "models/m/operations/a/b",
