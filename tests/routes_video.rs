@@ -647,11 +647,27 @@ fn vertex_poll_answers_become_video_objects() {
         let r = polled(&mut ex, 200, &upstream);
         assert_eq!(r.status, 200, "{upstream}");
         assert_eq!(json_reply(&r), want, "{upstream}");
+        // Kong's model header (`model_name_header`, on by default), as on a forwarded answer.
         assert_eq!(
             r.headers,
-            vec![("content-type".to_string(), "application/json".to_string())]
+            vec![
+                (
+                    "x-kong-llm-model".to_string(),
+                    "gemini/veo-3.0-generate-001".to_string()
+                ),
+                ("content-type".to_string(), "application/json".to_string())
+            ]
         );
     }
+    let mut cfg = config("veo-3.0-generate-001", true);
+    cfg["model_name_header"] = json!(false);
+    let mut ex = exchange(&cfg);
+    poll(&mut ex, &format!("/v1/videos/{}", id.encode())).unwrap();
+    let r = polled(&mut ex, 200, &json!({"name": VX_OP}));
+    assert_eq!(
+        r.headers,
+        vec![("content-type".to_string(), "application/json".to_string())]
+    );
     // The record names the provider, the route and the model, as for AI Studio's retrieve.
     let mut ex = exchange(&config("veo-3.0-generate-001", true));
     poll(&mut ex, &format!("/v1/videos/{}", id.encode())).unwrap();
@@ -751,7 +767,13 @@ fn vertex_content_answers_the_inline_video() {
     assert_eq!(r.body, b"\0\0\0\x18ftypmp42");
     assert_eq!(
         r.headers,
-        vec![("content-type".to_string(), "video/mp4".to_string())]
+        vec![
+            (
+                "x-kong-llm-model".to_string(),
+                "gemini/veo-3.0-generate-001".to_string()
+            ),
+            ("content-type".to_string(), "video/mp4".to_string())
+        ]
     );
     let a = ex.analytics_json().unwrap();
     assert_eq!(

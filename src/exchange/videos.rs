@@ -212,9 +212,11 @@ impl Exchange {
             return match videos::vertex_content(&answer.body) {
                 Ok(v) => {
                     self.analytics.response_model = self.model.clone();
+                    let mut headers = model_header(&edits.set_headers);
+                    headers.push(("content-type".into(), v.mime));
                     LocalReply {
                         status: 200,
-                        headers: vec![("content-type".into(), v.mime)],
+                        headers,
                         body: v.bytes,
                     }
                 }
@@ -226,15 +228,16 @@ impl Exchange {
             };
         }
         let step = self.on_response_body(&answer.body, true);
-        // What the client needs of the answer's headers: the type (and the encoding of a
-        // translated body written gzip for the client).
-        let keep = ["content-type", "content-encoding"];
-        let mut headers: Vec<(String, String)> = edits
-            .set_headers
-            .iter()
-            .filter(|(k, _)| keep.contains(&k.as_str()))
-            .cloned()
-            .collect();
+        // What the client needs of the answer's headers: Kong's model header when asked, the
+        // type (and the encoding of a translated body written gzip for the client).
+        let mut headers = model_header(&edits.set_headers);
+        headers.extend(
+            edits
+                .set_headers
+                .iter()
+                .filter(|(k, _)| k == "content-type" || k == "content-encoding")
+                .cloned(),
+        );
         if step.replace.is_none() {
             headers.extend(
                 answer
@@ -251,4 +254,12 @@ impl Exchange {
             body: step.replace.unwrap_or_else(|| answer.body.clone()),
         }
     }
+}
+
+/// Kong's `X-Kong-LLM-Model` among the response head's edits (`model_name_header`), if set.
+fn model_header(set: &[(String, String)]) -> Vec<(String, String)> {
+    set.iter()
+        .filter(|(k, _)| k == "x-kong-llm-model")
+        .cloned()
+        .collect()
 }
