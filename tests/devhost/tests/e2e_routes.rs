@@ -776,6 +776,18 @@ fn video_job_on_vertex_polls_with_a_call_of_the_filters_own() {
             r.body.len()
         );
 
+        // A retrieve that carries a body (no client's business, but HTTP allows it): the
+        // reply made from the poll waits until that body is read (docs/hosts.md §10).
+        let r = call(
+            &gw,
+            "GET",
+            &format!("/v1/videos/{id}"),
+            Some("text/plain"),
+            b"ignored",
+        );
+        assert_eq!(r.status, 200, "{p:?}: {}", r.text());
+        assert_eq!(json_of(&r)["status"], "completed", "{p:?}");
+
         // The provider's error answer: its status and body.
         let forged = {
             use base64::Engine;
