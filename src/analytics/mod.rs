@@ -109,7 +109,19 @@ impl Analytics {
     /// Records Kong's word-count prompt estimate (×1.8 for streams).
     pub fn estimate_prompt(&mut self, req: &LlmRequest) {
         let words = match req {
-            LlmRequest::Chat(r) => r.messages.iter().map(|m| count_words(&m.text())).sum(),
+            // Per message, its text parts as if joined (no copy of the text is made).
+            LlmRequest::Chat(r) => r
+                .messages
+                .iter()
+                .map(|m| {
+                    let mut w = Words::default();
+                    m.content
+                        .iter()
+                        .flat_map(|c| c.texts())
+                        .for_each(|t| w.feed(t));
+                    w.count
+                })
+                .sum(),
             LlmRequest::Completions(r) => count_words(&r.prompt_text()),
             LlmRequest::Embeddings(r) => r
                 .input
@@ -286,12 +298,78 @@ impl Summary<'_> {
 
 /// Runs of non-whitespace (Kong's `count_words`).
 pub fn count_words(s: &str) -> usize {
-    s.split_whitespace().count()
+    let mut w = Words::default();
+    w.feed(s);
+    w.count
+}
+
+/// Words of a text that arrives in pieces to be read as joined with no separator: the runs of
+/// non-whitespace that `str::split_whitespace` would give for the joined text. Every request's
+/// prompt goes through it, so ASCII text (the common case) is counted a byte at a time without
+/// decoding characters.
+#[derive(Debug, Default)]
+pub struct Words {
+    /// Words so far.
+    pub count: usize,
+    /// The last piece ended inside a word.
+    in_word: bool,
+}
+
+impl Words {
+    /// Counts the next piece.
+    pub fn feed(&mut self, s: &str) {
+        let mut after_space = !self.in_word;
+        if s.is_ascii() {
+            for &b in s.as_bytes() {
+                // `char::is_whitespace` on ASCII: tab, LF, VT, FF, CR and space.
+                let space = b == b' ' || (b'\t'..=b'\r').contains(&b);
+                self.count += usize::from(after_space && !space);
+                after_space = space;
+            }
+        } else {
+            for c in s.chars() {
+                let space = c.is_whitespace();
+                self.count += usize::from(after_space && !space);
+                after_space = space;
+            }
+        }
+        if !s.is_empty() {
+            self.in_word = !after_space;
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The counter agrees with `split_whitespace` on the joined text, however it is split.
+    #[test]
+    fn words_match_split_whitespace_over_any_split() {
+        let texts = [
+            "",
+            " ",
+            "one",
+            "  two words  ",
+            "tab\tnew\nline\rcr\x0bvt\x0cff end",
+            "unicode\u{a0}nbsp\u{2003}em\u{3000}ideographic 日本語 テキスト",
+            "\u{85}next-line\u{2028}sep",
+            "a\x1fb\x1c c",
+            "mixed ascii and é accents  ",
+        ];
+        for t in texts {
+            let expected = t.split_whitespace().count();
+            assert_eq!(count_words(t), expected, "{t:?}");
+            // Every split point (on char boundaries), fed as two pieces.
+            for (i, _) in t.char_indices().chain([(t.len(), ' ')]) {
+                let mut w = Words::default();
+                w.feed(&t[..i]);
+                w.feed("");
+                w.feed(&t[i..]);
+                assert_eq!(w.count, expected, "{t:?} split at {i}");
+            }
+        }
+    }
 
     #[test]
     fn kong_cost_example() {

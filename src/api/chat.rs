@@ -149,6 +149,18 @@ pub enum Content {
 }
 
 impl Content {
+    /// The text pieces in order (the parts of [`Content::text`] before they are joined).
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        let (one, parts) = match self {
+            Content::Text(s) => (Some(s.as_str()), &[][..]),
+            Content::Parts(parts) => (None, parts.as_slice()),
+        };
+        one.into_iter().chain(parts.iter().filter_map(|p| match p {
+            ContentPart::Text { text } => Some(text.as_str()),
+            _ => None,
+        }))
+    }
+
     /// All text parts joined (no separator); images are skipped.
     pub fn text(&self) -> String {
         match self {
