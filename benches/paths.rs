@@ -100,6 +100,22 @@ fn main() {
     let budget = if quick { 0.05 } else { 1.0 };
 
     let cases = cases::requests();
+    // `BENCH_PROFILE=<case name prefix>`: only run that case's request + answer for 5 s, for
+    // `perf record` (docs/performance.md, "Reproduce").
+    if let Some(only) = std::env::var_os("BENCH_PROFILE") {
+        let only = only.to_string_lossy();
+        for c in cases.iter().filter(|c| c.name.starts_with(only.as_ref())) {
+            let cfg = Rc::new(Config::parse(config(c.provider).as_bytes()).unwrap());
+            let start = std::time::Instant::now();
+            let mut n = 0u64;
+            while start.elapsed().as_secs() < 5 {
+                black_box(native(&cfg, c));
+                n += 1;
+            }
+            println!("{}: {n} requests in 5 s", c.name);
+        }
+        return;
+    }
     // Medians per case for benches/litellm/bench.py, which prints LiteLLM's time beside them.
     let mut medians = serde_json::Map::new();
 

@@ -303,6 +303,24 @@ pub fn count_words(s: &str) -> usize {
     w.count
 }
 
+/// The high bit of each byte of a `u64`.
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// Eight ASCII bytes (each < 0x80) → the high bit set in each byte that `char::is_whitespace`
+/// calls a space: tab, LF, VT, FF, CR (9..=13) and space (32). No byte carries into the next:
+/// every sum below stays under 0x100 per byte.
+fn ascii_spaces(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let low = !HIGH_BITS;
+    // Byte == 32: XOR makes it zero; a zero byte is the one that stays below 0x80 after +0x7f.
+    let t = x ^ (ONES * 0x20);
+    let space = !(((t & low) + low) | t) & HIGH_BITS;
+    // 9 <= byte <= 13: at least 9 (adding 0x80 - 9 reaches the high bit) and not 14 or more.
+    let at_least_9 = x + ONES * (0x80 - 9);
+    let at_least_14 = x + ONES * (0x80 - 14);
+    space | (at_least_9 & !at_least_14 & HIGH_BITS)
+}
+
 /// Words of a text that arrives in pieces to be read as joined with no separator: the runs of
 /// non-whitespace that `str::split_whitespace` would give for the joined text. Every request's
 /// prompt goes through it, so ASCII text (the common case) is counted a byte at a time without
@@ -320,7 +338,18 @@ impl Words {
     pub fn feed(&mut self, s: &str) {
         let mut after_space = !self.in_word;
         if s.is_ascii() {
-            for &b in s.as_bytes() {
+            let chunks = s.as_bytes().chunks_exact(8);
+            let rest = chunks.remainder();
+            for chunk in chunks {
+                if let Ok(bytes) = <[u8; 8]>::try_from(chunk) {
+                    let space = ascii_spaces(u64::from_le_bytes(bytes));
+                    // A word starts at a non-space byte whose previous byte is a space.
+                    let before = (space << 8) | if after_space { HIGH_BITS & 0xff } else { 0 };
+                    self.count += (!space & before & HIGH_BITS).count_ones() as usize;
+                    after_space = space >> 63 == 1;
+                }
+            }
+            for &b in rest {
                 // `char::is_whitespace` on ASCII: tab, LF, VT, FF, CR and space.
                 let space = b == b' ' || (b'\t'..=b'\r').contains(&b);
                 self.count += usize::from(after_space && !space);
@@ -343,6 +372,24 @@ impl Words {
 mod tests {
     use super::*;
 
+    /// Every ASCII byte on its own and next to each other one, in every position of a word.
+    #[test]
+    fn ascii_spaces_agree_with_char_is_whitespace() {
+        for b in 0u8..0x80 {
+            for other in [b' ', b'a', b'\t', 0x1f, 0x7f, 0] {
+                for pos in 0..8 {
+                    let mut bytes = [other; 8];
+                    bytes[pos] = b;
+                    let got = ascii_spaces(u64::from_le_bytes(bytes));
+                    for (i, &x) in bytes.iter().enumerate() {
+                        let want = char::from(x).is_whitespace();
+                        assert_eq!((got >> (8 * i + 7)) & 1 == 1, want, "{bytes:?} byte {i}");
+                    }
+                }
+            }
+        }
+    }
+
     /// The counter agrees with `split_whitespace` on the joined text, however it is split.
     #[test]
     fn words_match_split_whitespace_over_any_split() {
@@ -356,6 +403,8 @@ mod tests {
             "\u{85}next-line\u{2028}sep",
             "a\x1fb\x1c c",
             "mixed ascii and é accents  ",
+            "eight by\ttes a\nt a t\x0bime,\x0cacross\rthe  word   boundaries of u64s\x1f\x08\x0e!",
+            "        ........\t\t\t\t\t\t\t\tx",
         ];
         for t in texts {
             let expected = t.split_whitespace().count();
