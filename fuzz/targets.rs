@@ -181,6 +181,8 @@ fn send(cfg: &Rc<Config>, body: &[u8]) -> (Exchange, Result<RequestEdits, LocalR
     }) {
         HeadStep::WaitBody { .. } => ex.on_request_body(body),
         HeadStep::Forward(e) => Ok(e),
+        // A call of the filter's own carries a request built like a forwarded one.
+        HeadStep::Call(c) => Ok(c.edits),
         HeadStep::Reply(r) => Err(r),
     };
     (ex, r)

@@ -56,6 +56,15 @@ pub enum ProxyError {
         /// The reason, naming the endpoint (never a secret).
         reason: String,
     },
+    /// A reply of the filter's own with its status and message: 409 (the resource is not in a
+    /// state the call can be served in), 502 (the provider's answer cannot be used), 503 (the
+    /// provider did not answer a call the filter made itself).
+    Gateway {
+        /// The status.
+        status: u16,
+        /// The message (never a secret).
+        message: String,
+    },
 }
 
 impl ProxyError {
@@ -70,14 +79,16 @@ impl ProxyError {
             ProxyError::BadRequest(_) => 400,
             ProxyError::PayloadTooLarge => 413,
             ProxyError::Transformation { .. } | ProxyError::Internal(_) => 500,
-            ProxyError::Identity { status, .. } => *status,
+            ProxyError::Identity { status, .. } | ProxyError::Gateway { status, .. } => *status,
         }
     }
 
     /// The message text.
     pub fn message(&self) -> String {
         match self {
-            ProxyError::BadRequest(m) | ProxyError::Internal(m) => m.clone(),
+            ProxyError::BadRequest(m)
+            | ProxyError::Internal(m)
+            | ProxyError::Gateway { message: m, .. } => m.clone(),
             ProxyError::PayloadTooLarge => text::BODY_TOO_LARGE.to_string(),
             ProxyError::Transformation {
                 provider,

@@ -51,6 +51,7 @@ fn send(
     match head(&mut ex, path, headers, bytes.len()) {
         HeadStep::Reply(r) => (ex, Err(r)),
         HeadStep::Forward(e) => (ex, Ok(e)),
+        HeadStep::Call(c) => panic!("a call of the filter's own: {c:?}"),
         HeadStep::WaitBody { .. } => {
             let r = ex.on_request_body(&bytes);
             (ex, r)

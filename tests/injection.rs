@@ -90,6 +90,7 @@ fn send(cfg: &Value, via: Via, value: &str, route_path: &str) -> Result<RequestE
         HeadStep::WaitBody { .. } => ex.on_request_body(&bytes),
         HeadStep::Reply(r) => Err(r),
         HeadStep::Forward(e) => Ok(e),
+        HeadStep::Call(c) => panic!("a call of the filter's own: {c:?}"),
     }
 }
 

@@ -49,6 +49,7 @@ fn send(
     }) {
         HeadStep::Reply(r) => Err((r.status, serde_json::from_slice(&r.body).unwrap())),
         HeadStep::Forward(e) => Ok(e),
+        HeadStep::Call(c) => panic!("a call of the filter's own: {c:?}"),
         HeadStep::WaitBody { .. } => ex
             .on_request_body(&bytes)
             .map_err(|r| (r.status, serde_json::from_slice(&r.body).unwrap())),

@@ -100,6 +100,7 @@ fn send_raw(ex: &mut Exchange, method: &str, path: &str, ct: Option<&str>, body:
     }) {
         HeadStep::Reply(r) => Sent::Reply(r),
         HeadStep::Forward(e) => Sent::AtHead(e),
+        HeadStep::Call(c) => panic!("a call of the filter's own: {c:?}"),
         HeadStep::WaitBody { .. } => match ex.on_request_body(body) {
             Ok(e) => Sent::AfterBody(e),
             Err(r) => Sent::Reply(r),

@@ -199,6 +199,11 @@ pub struct GeminiOptions {
     /// Vertex Model Garden endpoint id.
     #[serde(default)]
     pub endpoint_id: Option<String>,
+    /// Extension: where the filter's own calls to Vertex AI go (the video job poll,
+    /// `:fetchPredictOperation`): Envoy cluster name, Kong `host[:port]`. Default: the
+    /// upstream's host (Envoy) / `host:port` (Kong).
+    #[serde(default)]
+    pub vertex_cluster: Option<String>,
 }
 
 /// `model.options.bedrock`.

@@ -304,6 +304,7 @@ pub fn visit_strings<E>(
         one(at("gemini", "project_id"), &mut g.project_id)?;
         one(at("gemini", "location_id"), &mut g.location_id)?;
         one(at("gemini", "endpoint_id"), &mut g.endpoint_id)?;
+        one(at("gemini", "vertex_cluster"), &mut g.vertex_cluster)?;
     }
     if let Some(b) = o.bedrock.as_mut() {
         one(at("bedrock", "aws_region"), &mut b.aws_region)?;

@@ -85,6 +85,92 @@ pub enum HeadStep {
     Forward(RequestEdits),
     /// Answer locally.
     Reply(LocalReply),
+    /// Make this HTTP call (`dispatch_http_call`) instead of forwarding the request, and give
+    /// its answer to [`Exchange::on_call_answer`](super::Exchange::on_call_answer), which
+    /// makes the reply (Vertex AI's video job poll: a `POST` with a body that the client's
+    /// bodiless `GET` cannot become).
+    Call(HostCall),
+}
+
+/// An HTTP call the filter makes itself.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HostCall {
+    /// Envoy: the cluster to dispatch to.
+    pub cluster: String,
+    /// Kong: `host:port` to dispatch to.
+    pub upstream: String,
+    /// The config field that names the target (in errors).
+    pub field: &'static str,
+    /// Method.
+    pub method: &'static str,
+    /// The request: target, headers (auth included) and body. Built like a forwarded
+    /// request's edits, so a credential that is not there yet is added the same way
+    /// ([`Exchange::take_pending`](super::Exchange::take_pending)).
+    pub edits: RequestEdits,
+    /// Timeout, milliseconds.
+    pub timeout_ms: u32,
+}
+
+impl std::fmt::Debug for HostCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The headers carry the credential.
+        write!(f, "HostCall({} {})", self.method, self.edits.target.path)
+    }
+}
+
+impl HostCall {
+    /// All headers for `dispatch_http_call` of `edits` (this call's, or the same with the
+    /// credential added): the pseudo-headers, then the others (`host` is `:authority`).
+    pub fn dispatch_headers(&self, edits: &RequestEdits) -> Vec<(String, String)> {
+        let mut h = vec![
+            (":method".to_string(), self.method.to_string()),
+            (":path".to_string(), edits.path_and_query()),
+            (":authority".to_string(), edits.target.authority()),
+            (
+                ":scheme".to_string(),
+                edits.target.scheme.as_str().to_string(),
+            ),
+        ];
+        h.extend(
+            edits
+                .set_headers
+                .iter()
+                .filter(|(k, _)| !k.eq_ignore_ascii_case("host"))
+                .cloned(),
+        );
+        h
+    }
+}
+
+impl HostCall {
+    /// A dispatch the host refused at once (Envoy: no cluster of that name), as an answer
+    /// that never came.
+    pub fn refused(&self, target: &str, reason: &str) -> CallAnswer {
+        CallAnswer {
+            status: None,
+            failure: Some(format!(
+                "the host refused the call ({reason}); on Envoy a cluster of that name must exist"
+            )),
+            target: target.to_string(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+}
+
+/// The answer to a [`HostCall`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallAnswer {
+    /// HTTP status, `None` when there was no answer (reset, timeout, unknown cluster).
+    pub status: Option<u16>,
+    /// Why there was no answer (the host's reason), when it says.
+    pub failure: Option<String>,
+    /// Where the call went (cluster or `host:port`).
+    pub target: String,
+    /// Headers.
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: Vec<u8>,
 }
 
 /// Header changes on the response.

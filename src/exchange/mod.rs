@@ -30,7 +30,8 @@ use crate::providers::{self, Provider, StreamPlan};
 use crate::stream::{emitter::ChunkEmitter, FrameDecoder, ProviderStream};
 
 pub use effects::{
-    BodySignal, BodyStep, HeadStep, LocalReply, RequestEdits, RequestHead, ResponseHeadEdits,
+    BodySignal, BodyStep, CallAnswer, HeadStep, HostCall, LocalReply, RequestEdits, RequestHead,
+    ResponseHeadEdits,
 };
 pub use pending::{PendingAuth, PendingRequest};
 pub use request::body_follows;

@@ -2,7 +2,7 @@
 //! assistants, responses, audio, images, video, realtime; docs/routes.md). Their bodies are
 //! never rewritten except to fill in a missing `model`; the path mapping is `crate::routes`.
 //! Images on Gemini, Bedrock and DashScope are the exception: translated both ways
-//! (`crate::routes::images`); so is video on Gemini AI Studio (`super::videos`).
+//! (`crate::routes::images`); so is video on Gemini (`super::videos`).
 
 use serde_json::Value;
 

@@ -14,7 +14,10 @@ use crate::analytics::{genai, metrics};
 use crate::auth::identity::cache::Lookup;
 use crate::config::Config;
 use crate::exchange::pending::failure_reply;
-use crate::exchange::{BodyStep, Exchange, HeadStep, LocalReply, RequestEdits, RequestHead};
+use crate::exchange::{
+    BodyStep, CallAnswer, Exchange, HeadStep, HostCall, LocalReply, PendingRequest, RequestEdits,
+    RequestHead,
+};
 
 pub(super) struct Http {
     exchange: Exchange,
@@ -39,6 +42,12 @@ pub(super) struct Http {
     body_pending: bool,
     /// A reply decided before the body was read, sent when it is.
     deferred: Option<LocalReply>,
+    /// The call the exchange asked for ([`HeadStep::Call`]) is out: its token and target.
+    call: Option<(u32, String)>,
+    /// That call waits for the identity credential (this request's own fetch).
+    call_waiting: Option<(HostCall, PendingRequest)>,
+    /// The analytics of this request went out (its metrics too).
+    observed: bool,
 }
 
 impl Drop for Http {
@@ -78,6 +87,9 @@ impl Http {
             request_headers: Vec::new(),
             body_pending: false,
             deferred: None,
+            call: None,
+            call_waiting: None,
+            observed: false,
         }
     }
 
@@ -92,15 +104,18 @@ impl Http {
     }
 
     /// Takes the credential from the cache, or joins/starts a fetch. `false`: a reply was sent.
-    fn lookup_identity(&mut self) -> bool {
+    /// `own_fetch`: the request is answered from a call of its own, and only its own dispatches
+    /// resume it, so it never joins another request's fetch.
+    fn lookup_identity(&mut self, own_fetch: bool) -> bool {
         let Some(shared) = self.identity.clone() else {
             return true;
         };
         shared.host.set(self.host);
+        let coalesce = shared.coalesce() && !own_fetch;
         let lookup = shared
             .cache
             .borrow_mut()
-            .get(identity::now_ms(), self.id, shared.coalesce());
+            .get(identity::now_ms(), self.id, coalesce);
         match lookup {
             Lookup::Ready(c) => self.exchange.set_identity(c),
             Lookup::Joined(f) => self.waiting = Some(f),
@@ -197,7 +212,7 @@ impl Http {
 
     fn send_reply(&mut self, r: &LocalReply) -> Action {
         self.replied = true;
-        if self.exchange.observes() {
+        if self.exchange.observes() && !self.observed {
             if let Ok(mut m) = self.metrics.try_borrow_mut() {
                 metrics::local_reply_samples(r.status, &mut m.samples);
                 let (provider, route) = self.exchange.labels();
@@ -247,6 +262,96 @@ impl Http {
                 self.reply(&reply)
             }
         }
+    }
+
+    /// Makes the exchange's own call, or waits for the credential it needs (this request's
+    /// own fetch, see [`Http::lookup_identity`]).
+    fn start_call(&mut self, call: HostCall) -> Action {
+        if let Some(job) = self.exchange.take_pending(&call.edits) {
+            if self.waiting.is_some() {
+                self.call_waiting = Some((call, job));
+                return self.resume_call().unwrap_or(Action::Pause);
+            }
+        }
+        let edits = call.edits.clone();
+        self.dispatch_call(&call, &edits)
+    }
+
+    /// The waiting call, once the credential is in the cache: finished and dispatched.
+    fn resume_call(&mut self) -> Option<Action> {
+        let shared = self.identity.clone()?;
+        self.call_waiting.as_ref()?;
+        let cred = shared.cache.borrow().usable(identity::now_ms()).cloned()?;
+        let (call, job) = self.call_waiting.take()?;
+        shared.cache.borrow_mut().forget(self.id);
+        self.waiting = None;
+        Some(match job.finish(&cred, identity::now_ms() / 1000) {
+            Ok(edits) => self.dispatch_call(&call, &edits),
+            Err(r) => self.reply(&r),
+        })
+    }
+
+    /// Dispatches `call` with `edits` (its own, or with the credential added).
+    fn dispatch_call(&mut self, call: &HostCall, edits: &RequestEdits) -> Action {
+        let target = match self.host {
+            Host::Envoy => call.cluster.clone(),
+            Host::Kong => call.upstream.clone(),
+        };
+        let headers = call.dispatch_headers(edits);
+        let pairs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let timeout = std::time::Duration::from_millis(u64::from(call.timeout_ms));
+        let sent =
+            self.dispatch_http_call(&target, pairs, edits.body.as_deref(), Vec::new(), timeout);
+        match sent {
+            Ok(token) => {
+                self.call = Some((token, target));
+                Action::Pause
+            }
+            Err(status) => {
+                let answer = call.refused(&target, &format!("{status:?}"));
+                let reply = self.exchange.on_call_answer(&answer);
+                self.finish_call(&reply)
+            }
+        }
+    }
+
+    /// The answer to the exchange's own call arrived: the reply it makes goes to the client.
+    fn call_answered(&mut self, target: String, body_size: usize) {
+        let mut headers = lossy(self.get_http_call_response_headers_bytes());
+        let find = |headers: &[(String, String)], name: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+        };
+        let status = find(&headers, ":status").and_then(|s| s.trim().parse::<u16>().ok());
+        let failure = find(&headers, ":dispatch_status");
+        headers.retain(|(k, _)| !k.starts_with(':'));
+        let body = if body_size > 0 {
+            self.get_http_call_response_body(0, body_size)
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let answer = CallAnswer {
+            status,
+            failure,
+            target,
+            headers,
+            body,
+        };
+        let reply = self.exchange.on_call_answer(&answer);
+        self.finish_call(&reply);
+    }
+
+    /// Sends the reply made from the exchange's own call, with the request's analytics.
+    fn finish_call(&mut self, reply: &LocalReply) -> Action {
+        self.observe();
+        self.observed = true;
+        self.reply(reply)
     }
 
     fn apply_body_step(&mut self, step: &BodyStep) {
@@ -304,11 +409,20 @@ impl Context for Http {
         body_size: usize,
         _num_trailers: usize,
     ) {
+        if let Some((_, target)) = self.call.take_if(|(t, _)| *t == token_id) {
+            if !self.replied_elsewhere() {
+                self.call_answered(target, body_size);
+            }
+            return;
+        }
         let Some(shared) = self.identity.clone() else {
             return;
         };
         let known = identity::on_answer(self, &shared, self.id, token_id, body_size);
         if self.replied_elsewhere() || self.waiting.is_none() {
+            return;
+        }
+        if self.resume_call().is_some() {
             return;
         }
         if !known {
@@ -340,9 +454,6 @@ impl HttpContext for Http {
         let headers = lossy(self.get_http_request_headers_bytes());
         let signal = self.host.body_signal(end_of_stream);
         self.set_body_pending(crate::exchange::body_follows(signal, &headers));
-        if !self.lookup_identity() {
-            return self.head_paused();
-        }
         let find = |name: &str| {
             headers
                 .iter()
@@ -352,6 +463,9 @@ impl HttpContext for Http {
         };
         let method = find(":method");
         let path = find(":path");
+        if !self.lookup_identity(self.exchange.makes_own_call(&method)) {
+            return self.head_paused();
+        }
         let step = self.exchange.on_request_head_signalled(
             RequestHead {
                 method: &method,
@@ -369,6 +483,11 @@ impl HttpContext for Http {
                 self.forwarded = true;
                 self.request_headers = headers;
                 self.forward(edits, false)
+            }
+            HeadStep::Call(call) => {
+                self.request_headers = headers;
+                self.start_call(call);
+                self.head_paused()
             }
             HeadStep::WaitBody { early } => {
                 self.request_headers = headers;
@@ -413,6 +532,10 @@ impl HttpContext for Http {
             }
             // Envoy buffers the body it drops; past the limit the reply goes at once.
             self.deferred = Some(r);
+            return Action::Pause;
+        }
+        if self.call.is_some() || self.call_waiting.is_some() {
+            // Answered from the filter's own call: the body (of a GET) is not read.
             return Action::Pause;
         }
         if self.forwarded {

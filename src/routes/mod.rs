@@ -3,8 +3,8 @@
 //! (openai, azure, xai) they are forwarded, not translated: this module maps the client's
 //! path onto the provider's, reads the `model` of a JSON or multipart body for pinning and
 //! analytics, and reads the usage these APIs report. Images on Gemini, Bedrock and DashScope
-//! are translated ([`images`]), and so is video on Gemini AI Studio ([`videos`]); the combinations Kong lists that a filter cannot serve are
-//! refused per request with the reason ([`refusal`]).
+//! are translated ([`images`]), and so is video on Gemini ([`videos`]); the combinations Kong
+//! lists that a filter cannot serve are refused per request with the reason ([`refusal`]).
 //!
 //! Host-free, like the rest of the core: the exchange calls it, the shell never does.
 
@@ -126,8 +126,8 @@ pub fn served(provider: ProviderName, route: RouteType) -> bool {
 }
 
 /// Whether the filter translates `route` to the provider's own API (both ways): images on
-/// Gemini, Bedrock and DashScope ([`images`]), video on Gemini ([`videos`]; AI Studio only,
-/// Vertex is refused).
+/// Gemini, Bedrock and DashScope ([`images`]), video on Gemini ([`videos`], AI Studio and
+/// Vertex AI).
 pub fn translated(provider: ProviderName, route: RouteType) -> bool {
     images::translated(provider, route)
         || (provider == ProviderName::Gemini && route == RouteType::VideoGenerations)
@@ -160,9 +160,6 @@ pub fn refusal(provider: ProviderName, route: RouteType, vertex: bool) -> Option
         }
         (Bedrock, VideoGenerations) => {
             "video/v1/videos/generations is not available on bedrock: StartAsyncInvoke writes the video to S3 (bedrock.video_output_s3_uri), and a proxy-wasm filter cannot serve it back from there"
-        }
-        (Gemini, VideoGenerations) if vertex => {
-            "video/v1/videos/generations is not available on gemini (Vertex AI): Vertex polls a Veo job with POST :fetchPredictOperation and a JSON body, which a proxy-wasm filter cannot add to the client's bodiless GET /v1/videos/{id}, and it leaves the video in Cloud Storage or inline in that answer; use AI Studio (no options.gemini) for the OpenAI video API"
         }
         (Huggingface, VideoGenerations) => {
             "video/v1/videos/generations is not available on huggingface: its text-to-video task answers the video bytes at once, with no OpenAI video job to create, poll and download"

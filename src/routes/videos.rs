@@ -1,17 +1,23 @@
-//! `video/v1/videos/generations` on Gemini (AI Studio): OpenAI's video job API (create,
-//! retrieve, download) over Veo's long-running operations (docs/routes.md "Video on Gemini").
+//! `video/v1/videos/generations` on Gemini: OpenAI's video job API (create, retrieve,
+//! download) over Veo's long-running operations, on AI Studio and on Vertex AI
+//! (docs/routes.md "Video on Gemini").
 //!
-//! | client (OpenAI) | upstream (Gemini API) |
-//! |---|---|
-//! | `POST /v1/videos` (JSON or form) | `POST /v1beta/models/{model}:predictLongRunning` |
-//! | `GET /v1/videos/{id}` | `GET /v1beta/{operation name}` |
-//! | `GET /v1/videos/{id}/content` | `GET /v1beta/files/{file}:download?alt=media` |
+//! | client (OpenAI) | AI Studio (Gemini API) | Vertex AI |
+//! |---|---|---|
+//! | `POST /v1/videos` (JSON or form) | `POST /v1beta/models/{model}:predictLongRunning` | `POST /v1/projects/{p}/locations/{l}/publishers/google/models/{model}:predictLongRunning` |
+//! | `GET /v1/videos/{id}` | `GET /v1beta/{operation name}` | `POST …/models/{model}:fetchPredictOperation`, made by the filter itself |
+//! | `GET /v1/videos/{id}/content` | `GET /v1beta/files/{file}:download?alt=media` | the same poll; the inline video answered |
 //!
 //! The gateway keeps no state, so the job id carries what later calls need: the operation
-//! name, the job's creation time, length and size, and, once a retrieve has seen the job
-//! completed, the video's file. It is [`VideoId`] in URL-safe base64 (one path segment). A
-//! download therefore takes the id of a completed retrieve answer (what OpenAI's SDKs pass
-//! after polling); the id of the create answer names the job only.
+//! name, the job's creation time, length and size, and, once a retrieve has seen an AI Studio
+//! job completed, the video's file. It is [`VideoId`] in URL-safe base64 (one path segment).
+//! An AI Studio download therefore takes the id of a completed retrieve answer (what OpenAI's
+//! SDKs pass after polling); the id of the create answer names the job only. A Vertex download
+//! polls the operation again, whose answer carries the video, so any id of the job serves.
+//!
+//! Vertex polls with a `POST` and a JSON body, which a filter cannot give the client's bodiless
+//! `GET`: the exchange asks the shell to make that call itself
+//! ([`HostCall`](crate::exchange::HostCall)) and answers from its answer.
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
@@ -39,8 +45,24 @@ fn bad(msg: impl Into<String>) -> ProxyError {
 }
 
 /// The call a method and client path make; 400 with the reason for the job API's operations
-/// Veo has no counterpart of (list, delete, remix) and for a malformed id.
-pub fn call(method: &str, client_path: &str, query: &str) -> Result<Call, ProxyError> {
+/// Veo has no counterpart of (list, delete, remix) and for a malformed id or the id of the
+/// other mode (`vertex`: Gemini's Vertex AI mode).
+pub fn call(
+    method: &str,
+    client_path: &str,
+    query: &str,
+    vertex: bool,
+) -> Result<Call, ProxyError> {
+    let call = call_of(method, client_path, query)?;
+    if let Call::Retrieve(id) | Call::Content(id) = &call {
+        if id.is_vertex() != vertex {
+            return Err(not_ours());
+        }
+    }
+    Ok(call)
+}
+
+fn call_of(method: &str, client_path: &str, query: &str) -> Result<Call, ProxyError> {
     let tail = resource_tail(RouteType::VideoGenerations, client_path);
     let segs: Vec<&str> = tail.split('/').collect();
     let get = method.eq_ignore_ascii_case("GET");
@@ -102,11 +124,34 @@ fn plain_segment(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
 }
 
-/// The model of an operation name `models/{model}/operations/{id}`, when it has that shape.
+/// The model of an operation name, when it has one of Veo's shapes: AI Studio's
+/// `models/{model}/operations/{id}`, or Vertex AI's
+/// `projects/{project}/locations/{location}/publishers/google/models/{model}/operations/{id}`
+/// (every name a [`plain_segment`]).
 fn operation_model(name: &str) -> Option<&str> {
+    if vertex_name(name) {
+        let segs: Vec<&str> = name.split('/').skip(1).collect();
+        return match segs.as_slice() {
+            [p, "locations", l, "publishers", "google", "models", m, "operations", op]
+                if [p, l, m, op].iter().all(|s| plain_segment(s)) =>
+            {
+                Some(*m)
+            }
+            _ => None,
+        };
+    }
     let rest = name.strip_prefix("models/")?;
     let (model, op) = rest.split_once("/operations/")?;
     (plain_segment(model) && plain_segment(op)).then_some(model)
+}
+
+/// Whether an operation name is a Vertex AI one (`projects/…`; AI Studio's are `models/…`).
+fn vertex_name(name: &str) -> bool {
+    name.starts_with("projects/")
+}
+
+fn not_ours() -> ProxyError {
+    bad("this is not a video id of this gateway: ids come from its create and retrieve answers")
 }
 
 impl VideoId {
@@ -125,9 +170,7 @@ impl VideoId {
 
     /// An id from a path segment; 400 when it is not one this gateway made.
     pub fn decode(id: &str) -> Result<VideoId, ProxyError> {
-        VideoId::parse(id).ok_or_else(|| {
-            bad("this is not a video id of this gateway: ids come from its create and retrieve answers")
-        })
+        VideoId::parse(id).ok_or_else(not_ours)
     }
 
     fn parse(id: &str) -> Option<VideoId> {
@@ -154,6 +197,26 @@ impl VideoId {
     pub fn model(&self) -> &str {
         operation_model(&self.operation).unwrap_or("")
     }
+
+    /// Whether the operation is a Vertex AI one (`projects/…`).
+    pub fn is_vertex(&self) -> bool {
+        vertex_name(&self.operation)
+    }
+}
+
+/// Whether the client path names a job (retrieve or download) rather than creating one.
+pub fn names_job(client_path: &str) -> bool {
+    resource_tail(RouteType::VideoGenerations, client_path).contains('/')
+}
+
+/// The Vertex AI operation that polls a job.
+pub const VERTEX_POLL: &str = "fetchPredictOperation";
+
+/// The `:fetchPredictOperation` body that polls job `id` (Vertex AI "Veo on Vertex AI API").
+pub fn poll_body(id: &VideoId) -> Vec<u8> {
+    serde_json::json!({"operationName": id.operation})
+        .to_string()
+        .into_bytes()
 }
 
 /// An upstream path (after the host) and its query arguments.
@@ -181,9 +244,12 @@ pub fn upstream(call: &Call) -> Result<Option<PathQuery>, ProxyError> {
 /// method with [`call`] already): one segment creates, `{id}` retrieves, `{id}/content`
 /// downloads.
 pub fn upstream_of_path(client_path: &str) -> Result<Option<PathQuery>, ProxyError> {
-    let tail = resource_tail(RouteType::VideoGenerations, client_path);
-    let method = if tail.contains('/') { "GET" } else { "POST" };
-    upstream(&call(method, client_path, "")?)
+    let method = if names_job(client_path) {
+        "GET"
+    } else {
+        "POST"
+    };
+    upstream(&call(method, client_path, "", false)?)
 }
 
 /// What an OpenAI create request asks for.
@@ -407,21 +473,25 @@ fn video_object(id: &VideoId, status: &'static str, error: Option<VideoError>) -
 }
 
 fn parse(body: &[u8]) -> Result<Value, TranslateError> {
-    serde_json::from_slice(body).map_err(|_| TranslateError::new("the Veo answer is not JSON"))
+    serde_json::from_slice(body)
+        .ok()
+        .filter(Value::is_object)
+        .ok_or_else(|| TranslateError::new("the Veo answer is not a JSON object"))
 }
 
 /// The `:predictLongRunning` answer (an operation) as the new job (OpenAI's video object,
-/// JSON-encoded).
+/// JSON-encoded). `vertex`: the job runs on Vertex AI, whose operation names say so.
 pub fn decode_created(
     body: &[u8],
     req: &VideoRequest,
     created_at: u64,
+    vertex: bool,
 ) -> Result<Vec<u8>, TranslateError> {
     let v = parse(body)?;
     let name = v
         .get("name")
         .and_then(Value::as_str)
-        .filter(|n| operation_model(n).is_some())
+        .filter(|n| operation_model(n).is_some() && vertex_name(n) == vertex)
         .ok_or_else(|| TranslateError::new("the Veo answer names no operation"))?;
     let id = VideoId {
         operation: name.to_string(),
@@ -431,11 +501,13 @@ pub fn decode_created(
         file: None,
     };
     // A create answer may already be done (an error found at once).
-    decode_state(&v, id)
+    Ok(decode_state(&v, id))
 }
 
-/// A `GET` operation answer as the job's state (OpenAI's video object, JSON-encoded).
-/// `files_host` is the host whose `/v1beta/files/{file}:download` URIs the gateway can serve.
+/// An operation answer (AI Studio's `GET` of the operation, Vertex AI's
+/// `:fetchPredictOperation`) as the job's state (OpenAI's video object, JSON-encoded).
+/// `files_host` is the host whose `/v1beta/files/{file}:download` URIs the gateway can serve
+/// (AI Studio; a Vertex answer names no such file).
 pub fn decode_operation(
     body: &[u8],
     id: &VideoId,
@@ -448,7 +520,7 @@ pub fn decode_operation(
             id.file = Some(file);
         }
     }
-    decode_state(&v, id)
+    Ok(decode_state(&v, id))
 }
 
 /// The file of the first generated video, when its URI is a download of `files_host`.
@@ -464,13 +536,34 @@ fn video_file(v: &Value, files_host: &str) -> Option<String> {
     plain_segment(file).then(|| file.to_string())
 }
 
-fn decode_state(v: &Value, id: VideoId) -> Result<Vec<u8>, TranslateError> {
-    if v.get("done").and_then(Value::as_bool) != Some(true) {
-        return Ok(video_object(&id, "in_progress", None));
+/// Where an operation's answer keeps its videos and filter counts: AI Studio's
+/// `response.generateVideoResponse.generatedSamples`, Vertex AI's `response.videos`.
+fn answer_of(v: &Value, vertex: bool) -> (Option<&Value>, &'static str) {
+    if vertex {
+        (v.get("response"), "videos")
+    } else {
+        (
+            v.pointer("/response/generateVideoResponse"),
+            "generatedSamples",
+        )
     }
-    let failed = |code: &'static str, message: String| {
-        video_object(&id, "failed", Some(VideoError { code, message }))
-    };
+}
+
+/// A job's state as an operation answer tells it.
+enum JobState<'a> {
+    /// Not done.
+    Running,
+    /// Done, with its first video (AI Studio: a sample with `video.uri`; Vertex AI: `gcsUri`
+    /// or `bytesBase64Encoded` with `mimeType`).
+    Completed(&'a Value),
+    /// Done without a video: OpenAI's error code and message.
+    Failed(&'static str, String),
+}
+
+fn job_state(v: &Value, vertex: bool) -> JobState<'_> {
+    if v.get("done").and_then(Value::as_bool) != Some(true) {
+        return JobState::Running;
+    }
     if let Some(e) = v.get("error") {
         let message = e
             .get("message")
@@ -481,40 +574,113 @@ fn decode_state(v: &Value, id: VideoId) -> Result<Vec<u8>, TranslateError> {
             .get("code")
             .and_then(Value::as_i64)
             .map_or("video_generation_failed", rpc_code_name);
-        return Ok(failed(code, message));
+        return JobState::Failed(code, message);
     }
-    let answer = v.pointer("/response/generateVideoResponse");
-    let samples = answer
-        .and_then(|a| a.get("generatedSamples"))
+    let (answer, samples) = answer_of(v, vertex);
+    if let Some(first) = answer
+        .and_then(|a| a.get(samples))
         .and_then(Value::as_array)
-        .map_or(0, Vec::len);
-    if samples == 0 {
-        let reasons: Vec<&str> = answer
-            .and_then(|a| a.get("raiMediaFilteredReasons"))
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
-        let filtered = answer
-            .and_then(|a| a.get("raiMediaFilteredCount"))
-            .and_then(Value::as_u64)
-            .unwrap_or(0);
-        return Ok(if reasons.is_empty() && filtered == 0 {
-            failed(
-                "video_generation_failed",
-                "Veo finished without a video".into(),
-            )
-        } else if reasons.is_empty() {
-            failed(
-                "moderation_blocked",
-                "Veo held the video back (responsible AI filter)".into(),
-            )
-        } else {
-            failed("moderation_blocked", reasons.join("; "))
-        });
+        .and_then(|a| a.first())
+    {
+        return JobState::Completed(first);
     }
-    Ok(video_object(&id, "completed", None))
+    let reasons: Vec<&str> = answer
+        .and_then(|a| a.get("raiMediaFilteredReasons"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let filtered = answer
+        .and_then(|a| a.get("raiMediaFilteredCount"))
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    if !reasons.is_empty() {
+        JobState::Failed("moderation_blocked", reasons.join("; "))
+    } else if filtered > 0 {
+        JobState::Failed(
+            "moderation_blocked",
+            "Veo held the video back (responsible AI filter)".into(),
+        )
+    } else {
+        JobState::Failed(
+            "video_generation_failed",
+            "Veo finished without a video".into(),
+        )
+    }
+}
+
+fn decode_state(v: &Value, id: VideoId) -> Vec<u8> {
+    match job_state(v, id.is_vertex()) {
+        JobState::Running => video_object(&id, "in_progress", None),
+        JobState::Completed(_) => video_object(&id, "completed", None),
+        JobState::Failed(code, message) => {
+            video_object(&id, "failed", Some(VideoError { code, message }))
+        }
+    }
+}
+
+/// A video the gateway answers itself: its content type and bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VideoBytes {
+    /// `mimeType` of the answer (`video/mp4` when it names none).
+    pub mime: String,
+    /// The decoded bytes.
+    pub bytes: Vec<u8>,
+}
+
+fn status(status: u16, message: impl Into<String>) -> ProxyError {
+    ProxyError::Gateway {
+        status,
+        message: message.into(),
+    }
+}
+
+/// A Vertex AI `:fetchPredictOperation` answer (2xx) as the video of a download: the decoded
+/// `bytesBase64Encoded` of the first video. 409 when the job is not completed or its video is
+/// in Cloud Storage (`gcsUri`, named in the message: the gateway cannot read it), 502 when the
+/// answer is not an operation.
+pub fn vertex_content(body: &[u8]) -> Result<VideoBytes, ProxyError> {
+    let v = parse(body).map_err(|e| {
+        status(
+            502,
+            format!("the Vertex AI poll answer cannot be read: {e}"),
+        )
+    })?;
+    let video = match job_state(&v, true) {
+        JobState::Running => {
+            return Err(status(
+                409,
+                "the video is not ready: the job is in progress; retrieve it (GET /v1/videos/{id}) until it is completed",
+            ))
+        }
+        JobState::Failed(code, message) => {
+            return Err(status(
+                409,
+                format!("the video job failed ({code}): {message}"),
+            ))
+        }
+        JobState::Completed(video) => video,
+    };
+    let mime = video
+        .get("mimeType")
+        .and_then(Value::as_str)
+        .filter(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_graphic()))
+        .unwrap_or("video/mp4")
+        .to_string();
+    if let Some(b64) = video.get("bytesBase64Encoded").and_then(Value::as_str) {
+        let bytes = STANDARD
+            .decode(b64.as_bytes())
+            .map_err(|_| status(502, "the Vertex AI video is not valid base64"))?;
+        return Ok(VideoBytes { mime, bytes });
+    }
+    match video.get("gcsUri").and_then(Value::as_str) {
+        Some(uri) => Err(status(
+            409,
+            format!("the video is in Cloud Storage at {uri}, which the gateway cannot download: read it from there (the job was made with a storageUri)"),
+        )),
+        None => Err(status(502, "the Vertex AI answer names no video")),
+    }
 }
 
 /// The lowercase name of a `google.rpc.Code` (what OpenAI-style error codes look like).
@@ -543,7 +709,16 @@ mod tests {
             operation_model("models/veo-3.0-generate-001/operations/abc"),
             Some("veo-3.0-generate-001")
         );
+        assert_eq!(
+            operation_model(
+                "projects/p-1/locations/us-central1/publishers/google/models/veo-3.0-generate-001/operations/9f1c-2a"
+            ),
+            Some("veo-3.0-generate-001")
+        );
         for bad in [
+            "projects/p/locations/l/publishers/google/models/m/operations/..",
+            "projects/p/locations/l/publishers/google/models/m/operations",
+            "projects/p/locations/l/publishers/google/models/m/operations/o/x",
             "operations/abc",
             "models/../operations/x",
             "models/m/operations/a/b",

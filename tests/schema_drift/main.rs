@@ -233,6 +233,7 @@ fn full_config() -> RawConfig {
                     project_id: Some("p".into()),
                     location_id: Some("l".into()),
                     endpoint_id: Some("1".into()),
+                    vertex_cluster: Some("vertex".into()),
                 }),
                 bedrock: Some(BedrockOptions {
                     aws_region: Some("us-east-1".into()),

@@ -185,6 +185,34 @@ def test_videos_create_poll_and_download_on_veo(gateway, profile):
     assert c.videos.download_content(v.id).content == VIDEO_BYTES
 
 
+# The same on Vertex AI's Veo (docs/routes.md "Video on Vertex AI"): the create is forwarded,
+# a retrieve or download is a :fetchPredictOperation call the filter makes itself, answered
+# with the video inline. Its target: the real Envoy's cluster `mock`; on the other hosts the
+# mock's host:port (a Kong dispatch target; the emulators send calls to their upstream).
+def vertex_video_cfg(profile, mock_url):
+    target = "mock" if profile == "envoy-real" else mock_url.split("://", 1)[1]
+    return {"route_type": "video/v1/videos/generations",
+            "auth": {"header_name": "Authorization", "header_value": "Bearer ya29.sdk-test"},
+            "model": {"provider": "gemini", "name": "veo-3.0-generate-001",
+                      "options": {"gemini": {"api_endpoint": "us-central1-aiplatform.googleapis.com",
+                                             "project_id": "sdk-project", "location_id": "us-central1",
+                                             "vertex_cluster": target}}}}
+
+
+@pytest.mark.filterwarnings("ignore:The Sora API:DeprecationWarning")
+@pytest.mark.parametrize("profile", PROFILES)
+def test_videos_create_poll_and_download_on_vertex_veo(gateway, profile, mock_url):
+    c = client(gateway(vertex_video_cfg(profile, mock_url), profile))
+    v = c.videos.create_and_poll(model="veo-3.0-generate-001", prompt="A calico cat playing a piano",
+                                 seconds="8", size="1280x720", poll_interval_ms=10)
+    assert v.status == "completed" and v.progress == 100
+    assert v.seconds == "8" and v.size == "1280x720" and v.model == "veo-3.0-generate-001"
+    content = c.videos.download_content(v.id).content
+    # ngx_wasm_module ends a local reply's body with a line feed (docs/hosts.md §10).
+    assert content == VIDEO_BYTES + (b"\n" if profile in ("nginx", "kong") else b"")
+    assert c.videos.retrieve(v.id).status == "completed"
+
+
 @pytest.mark.filterwarnings("ignore:The Sora API:DeprecationWarning")
 @pytest.mark.parametrize("profile", PROFILES)
 def test_videos_create_with_input_reference_on_veo(gateway, profile):

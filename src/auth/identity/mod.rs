@@ -126,12 +126,10 @@ impl Endpoint {
     pub fn new(url: &str, cluster: Option<&str>, field: &str) -> Result<Endpoint, ConfigError> {
         let target = UpstreamTarget::from_url(url)
             .ok_or_else(|| ConfigError::new(field, format!("not a valid http(s) URL: {url}")))?;
-        let configured = cluster.map(str::trim).filter(|c| !c.is_empty());
+        let (cluster, upstream) = dispatch_targets(&target, cluster);
         Ok(Endpoint {
-            cluster: configured.unwrap_or(&target.host).to_string(),
-            upstream: configured
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("{}:{}", target.host, target.port)),
+            cluster,
+            upstream,
             url: target,
         })
     }
@@ -145,6 +143,18 @@ impl Endpoint {
             self.url.path
         )
     }
+}
+
+/// Where the filter's own calls to `target` go: the Envoy cluster (the configured name, or the
+/// target's host name) and the Kong `host:port` (the configured name, or the target's).
+pub fn dispatch_targets(target: &UpstreamTarget, configured: Option<&str>) -> (String, String) {
+    let configured = configured.map(str::trim).filter(|c| !c.is_empty());
+    (
+        configured.unwrap_or(&target.host).to_string(),
+        configured
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{}:{}", target.host, target.port)),
+    )
 }
 
 /// Which flow a config asks for.

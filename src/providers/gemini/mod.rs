@@ -15,8 +15,8 @@
 //!   `text-multilingual-embedding-002`; Kong's docs say "generateContent", which does not embed);
 //! - images: `:generateContent` with image output, `:predict` for Imagen models (bodies in
 //!   `crate::routes::images`);
-//! - video (AI Studio): `:predictLongRunning`, then the operation and its file (paths and
-//!   bodies in `crate::routes::videos`).
+//! - video: `:predictLongRunning`, then (AI Studio) the operation and its file, or (Vertex)
+//!   `:fetchPredictOperation` (paths and bodies in `crate::routes::videos`).
 //!
 //! Auth is not applied here: the exchange injects `config.auth` (AI Studio key as query `key`
 //! or header `x-goog-api-key`; a configured `Authorization: Bearer …` for Vertex).
@@ -136,7 +136,15 @@ pub fn target(ctx: &RequestCtx<'_>) -> Result<UpstreamTarget, ProxyError> {
         return Ok(target);
     }
     let stream = ctx.stream && ctx.route != RouteType::Embeddings;
-    let op = operation(ctx.route, stream, vx.is_some(), ctx.model);
+    let polls = ctx.route == RouteType::VideoGenerations
+        && vx.is_some()
+        && crate::routes::videos::names_job(ctx.client_path);
+    let op = if polls {
+        // A Vertex retrieve or download polls the job (the model is the job's).
+        crate::routes::videos::VERTEX_POLL
+    } else {
+        operation(ctx.route, stream, vx.is_some(), ctx.model)
+    };
     let model = path_segment(ctx.model);
     target.path = match vx {
         Some(v) => {

@@ -286,33 +286,36 @@ pub fn problem_lines(log: &str) -> Vec<String> {
 /// The filter config as a Kong deployment writes it for the spec's dispatch clusters.
 ///
 /// ngx_wasm_module's `dispatch_http_call` goes to `host[:port]` (an IP address, or a name its
-/// resolver knows), never to a named cluster: Kong's `auth.*_cluster` fields hold that target.
-/// So every `auth.*_cluster` value naming one of `clusters` becomes that cluster URL's
-/// `host:port` (the emulator's Kong profile maps the name itself, `--cluster NAME=URL`). A
-/// config that is not a JSON object, or names no cluster, is passed as is.
+/// resolver knows), never to a named cluster: Kong's `*_cluster` fields hold that target.
+/// So every `auth.*_cluster` value (and `model.options.gemini.vertex_cluster`) naming one of
+/// `clusters` becomes that cluster URL's `host:port` (the emulator's Kong profile maps the
+/// name itself, `--cluster NAME=URL`). A config that is not a JSON object, or names no
+/// cluster, is passed as is.
 pub fn kong_dispatch_targets(
     config: &str,
     clusters: &[(String, String)],
 ) -> Result<String, String> {
-    let Ok(serde_json::Value::Object(mut cfg)) = serde_json::from_str(config) else {
-        return Ok(config.to_string());
-    };
-    let Some(serde_json::Value::Object(auth)) = cfg.get_mut("auth") else {
+    let Ok(mut cfg) = serde_json::from_str::<serde_json::Value>(config) else {
         return Ok(config.to_string());
     };
     let mut changed = false;
-    for (field, value) in auth.iter_mut() {
-        let Some(name) = value.as_str().filter(|_| field.ends_with("_cluster")) else {
+    for place in ["/auth", "/model/options/gemini"] {
+        let Some(serde_json::Value::Object(fields)) = cfg.pointer_mut(place) else {
             continue;
         };
-        if let Some((_, url)) = clusters.iter().find(|(n, _)| n == name) {
-            let t = Target::from_url(url)?;
-            *value = serde_json::Value::String(format!("{}:{}", t.host, t.port));
-            changed = true;
+        for (field, value) in fields.iter_mut() {
+            let Some(name) = value.as_str().filter(|_| field.ends_with("_cluster")) else {
+                continue;
+            };
+            if let Some((_, url)) = clusters.iter().find(|(n, _)| n == name) {
+                let t = Target::from_url(url)?;
+                *value = serde_json::Value::String(format!("{}:{}", t.host, t.port));
+                changed = true;
+            }
         }
     }
     Ok(if changed {
-        serde_json::Value::Object(cfg).to_string()
+        cfg.to_string()
     } else {
         config.to_string()
     })
@@ -543,10 +546,15 @@ mod tests {
             ),
         ];
         let cfg = r#"{"auth":{"gcp_token_cluster":"gcp_token-1","aws_sts_cluster":"aws_sts-1",
-                      "aws_credentials_cluster":"other","header_value":"gcp_token-1"},"n":1}"#;
+                      "aws_credentials_cluster":"other","header_value":"gcp_token-1"},"n":1,
+                      "model":{"options":{"gemini":{"vertex_cluster":"aws_sts-1"}}}}"#;
         let out: serde_json::Value =
             serde_json::from_str(&kong_dispatch_targets(cfg, &clusters).unwrap()).unwrap();
         assert_eq!(out["auth"]["gcp_token_cluster"], "127.0.0.1:4100");
+        assert_eq!(
+            out["model"]["options"]["gemini"]["vertex_cluster"],
+            "127.0.0.1:4200"
+        );
         assert_eq!(out["auth"]["aws_sts_cluster"], "127.0.0.1:4200");
         // Only `*_cluster` fields naming a known cluster change.
         assert_eq!(out["auth"]["aws_credentials_cluster"], "other");

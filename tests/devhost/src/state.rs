@@ -415,7 +415,7 @@ impl HostState {
     // ---------------------------------------------------------------- local response
 
     /// `proxy_send_local_response` (docs/hosts.md §10).
-    pub fn send_local_response(&mut self, resp: LocalResponse) -> HostResult<()> {
+    pub fn send_local_response(&mut self, mut resp: LocalResponse) -> HostResult<()> {
         let profile = self.profile();
         let phase = self.phase;
         let Some(s) = self.streams.get(&self.current) else {
@@ -431,6 +431,10 @@ impl HostState {
             // Kong cancels pending dispatches of this context.
             let id = self.current;
             self.calls.retain(|c| c.context_id != id);
+            // ngx_wasm_module ends a non-empty body with a line feed.
+            if !resp.body.is_empty() {
+                resp.body.push(b'\n');
+            }
         } else if !s.local_responses.is_empty() {
             self.host_log("[envoy] second local response queued (sendLocalReply called twice)");
         }

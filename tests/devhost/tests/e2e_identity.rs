@@ -721,3 +721,63 @@ fn kong_docs_identity_configs_reach_the_provider_with_a_fetched_token() {
         });
     }
 }
+
+/// A Vertex AI video retrieve is answered from a poll the filter makes itself
+/// (docs/routes.md "Video on Vertex AI"): with no token cached, each first retrieve fetches its
+/// own token (only its own dispatches can resume it, on Envoy too), then polls with it; the
+/// token then serves later retrieves.
+#[test]
+fn a_vertex_video_poll_fetches_its_own_token_then_uses_the_cache() {
+    use base64::Engine;
+    scenario("identity: vertex video poll", |p| {
+        let provider = MockServer::start(MockOptions::default()).unwrap();
+        let identity = MockServer::start(MockOptions::default()).unwrap();
+        let suffix = identity.addr.port();
+        let (token, vertex_ai) = (format!("gcp_token-{suffix}"), format!("vertex-{suffix}"));
+        let mut cfg = vertex("https://oauth2.googleapis.com/token?delay_ms=300");
+        cfg["auth"]["gcp_token_cluster"] = json!(token);
+        cfg["route_type"] = json!("video/v1/videos/generations");
+        cfg["model"]["name"] = json!("veo-3.0-generate-001");
+        cfg["model"]["options"]["gemini"]["vertex_cluster"] = json!(vertex_ai);
+        let spec = GatewaySpec::new(&cfg.to_string(), &provider.url())
+            .with_clusters(&[(&token, &identity.url()), (&vertex_ai, &provider.url())]);
+        let gw = p
+            .try_gateway(&spec)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.name()));
+        let op = "projects/test-project/locations/us-central1/publishers/google/models/veo-3.0-generate-001/operations/mockop1";
+        let id = format!(
+            "video_{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(format!("{op}\n1700000000\n8\n1280x720\n"))
+        );
+        let addr = gw.addr;
+        let threads: Vec<_> = (0..3)
+            .map(|_| {
+                let path = format!("/v1/videos/{id}");
+                std::thread::spawn(move || http(addr, "GET", &path, &[], b"").unwrap())
+            })
+            .collect();
+        for t in threads {
+            let r = t.join().unwrap();
+            assert_eq!(r.status, 200, "{p:?}: {}", r.text());
+            let v: Value = serde_json::from_slice(&r.body).unwrap();
+            assert_eq!(v["status"], "completed", "{p:?}: {v}");
+        }
+        let fetches = identity.requests().len();
+        assert!((1..=3).contains(&fetches), "{p:?}: {fetches} fetches");
+        let polls = provider.requests();
+        assert_eq!(polls.len(), 3, "{p:?}");
+        for up in &polls {
+            assert!(up.path.ends_with(":fetchPredictOperation"), "{}", up.path);
+            assert!(
+                up.header("authorization")
+                    .is_some_and(|a| a.starts_with("Bearer mock-gcp-token-")),
+                "{p:?}"
+            );
+        }
+        // The cached token serves the next one.
+        let r = http(addr, "GET", &format!("/v1/videos/{id}"), &[], b"").unwrap();
+        assert_eq!(r.status, 200, "{p:?}: {}", r.text());
+        assert_eq!(identity.requests().len(), fetches, "{p:?}: token reused");
+    });
+}

@@ -2,7 +2,8 @@
 //! (`devhost::envoy::scenario`) in front of the mock for the route groups beyond chat
 //! (docs/routes.md): REST sub-paths and methods, multipart uploads forwarded byte for byte,
 //! binary answers untouched, Azure's URL layout, usage analytics, images translated for
-//! Gemini, Bedrock and DashScope, OpenAI's video jobs on Gemini's Veo, refusals, and realtime
+//! Gemini, Bedrock and DashScope, OpenAI's video jobs on Gemini's Veo (AI Studio, and Vertex AI
+//! where the filter polls the job with a call of its own), refusals, and realtime
 //! upgrades (routed by the filter; proxied by real Envoy, refused by the HTTP-only dev
 //! gateway).
 
@@ -13,10 +14,10 @@
     clippy::indexing_slicing
 )]
 
-use devhost::envoy::{scenario, scenario_on, Gateway, TestHost};
+use devhost::envoy::{scenario, scenario_on, Gateway, GatewaySpec, TestHost};
 use devhost::mock::{
-    MockOptions, MockServer, DASHSCOPE_IMAGE_URL, FILE_CONTENT, IMAGE_B64, SPEECH_BYTES, VEO_FILE,
-    VEO_REDIRECT, VEO_REDIRECT_FILE, VIDEO_BYTES,
+    vertex_large_video, MockOptions, MockServer, DASHSCOPE_IMAGE_URL, FILE_CONTENT, IMAGE_B64,
+    SPEECH_BYTES, VEO_FILE, VEO_REDIRECT, VEO_REDIRECT_FILE, VERTEX_GCS_URI, VIDEO_BYTES,
 };
 use devhost::testing::{http, HttpResponse};
 use serde_json::{json, Value};
@@ -619,5 +620,227 @@ fn video_job_on_gemini_runs_on_veo_operations() {
             mock.last().unwrap().path,
             format!("/v1beta/files/{VEO_REDIRECT_FILE}:download")
         );
+    });
+}
+
+/// A Vertex AI video config whose own calls (the poll) go to `cluster`.
+fn vertex_video(cluster: &str) -> Value {
+    json!({"route_type": "video/v1/videos/generations",
+        "auth": {"header_name": "Authorization", "header_value": "Bearer ya29.static"},
+        "logging": {"log_statistics": true},
+        "model": {"provider": "gemini", "name": "veo-3.0-generate-001",
+            "options": {"gemini": {"api_endpoint": "us-central1-aiplatform.googleapis.com",
+                "project_id": "test-project", "location_id": "us-central1",
+                "vertex_cluster": cluster}}}})
+}
+
+/// A gateway on `host` running `cfg`, with the cluster `cluster` leading to `mock` too.
+fn start_with_cluster(host: TestHost, cfg: &Value, mock: &MockServer, cluster: &str) -> Gateway {
+    let spec =
+        GatewaySpec::new(&cfg.to_string(), &mock.url()).with_clusters(&[(cluster, &mock.url())]);
+    host.try_gateway(&spec)
+        .unwrap_or_else(|e| panic!("{}: {e}", host.name()))
+}
+
+const VERTEX_MODEL: &str =
+    "/v1/projects/test-project/locations/us-central1/publishers/google/models/veo-3.0-generate-001";
+
+/// OpenAI's video job API on Vertex AI (docs/routes.md "Video on Vertex AI"): the create is
+/// forwarded to `:predictLongRunning`; a retrieve or download is a bodiless GET that the
+/// filter answers from a `:fetchPredictOperation` POST it dispatches itself (an Envoy cluster,
+/// a Kong `host:port`), here to the same mock.
+#[test]
+fn video_job_on_vertex_polls_with_a_call_of_the_filters_own() {
+    scenario("video on vertex", |p| {
+        let mock = MockServer::start(MockOptions::default()).unwrap();
+        // Real Envoy's cluster names are global to the test binary: one per mock.
+        let cluster = format!("vertex-{}", mock.addr.port());
+        let gw = start_with_cluster(p, &vertex_video(&cluster), &mock, &cluster);
+        let create = |prompt: &str| {
+            let r = call(
+                &gw,
+                "POST",
+                "/v1/videos",
+                Some("application/json"),
+                json!({"prompt": prompt, "seconds": "8", "size": "1280x720"})
+                    .to_string()
+                    .as_bytes(),
+            );
+            assert_eq!(r.status, 200, "{p:?}: {}", r.text());
+            json_of(&r)
+        };
+        let job = create("A calico cat playing a piano");
+        assert_eq!(job["status"], "in_progress", "{p:?}: {job}");
+        let seen = mock.last().unwrap();
+        assert_eq!(seen.path, format!("{VERTEX_MODEL}:predictLongRunning"));
+        assert_eq!(seen.header("authorization"), Some("Bearer ya29.static"));
+        assert_eq!(
+            seen.json(),
+            json!({"instances": [{"prompt": "A calico cat playing a piano"}],
+                "parameters": {"aspectRatio": "16:9", "durationSeconds": 8}})
+        );
+
+        // Retrieve: the filter's own POST, answered as the video object.
+        let id = job["id"].as_str().unwrap().to_string();
+        let r = call(&gw, "GET", &format!("/v1/videos/{id}"), None, b"");
+        assert_eq!(r.status, 200, "{p:?}: {}", r.text());
+        assert_eq!(
+            header(&r, "content-type"),
+            Some("application/json"),
+            "{p:?}"
+        );
+        let done = json_of(&r);
+        assert_eq!(done["status"], "completed", "{p:?}: {done}");
+        assert_eq!(
+            done["id"],
+            json!(id),
+            "{p:?}: a Vertex id names the job only"
+        );
+        assert_eq!(done["model"], "veo-3.0-generate-001");
+        let seen = mock.last().unwrap();
+        assert_eq!(
+            (seen.method.as_str(), seen.path.as_str()),
+            (
+                "POST",
+                format!("{VERTEX_MODEL}:fetchPredictOperation").as_str()
+            ),
+            "{p:?}"
+        );
+        assert_eq!(
+            seen.json(),
+            json!({"operationName": format!("projects/test-project/locations/us-central1/publishers/google/models/veo-3.0-generate-001/operations/mockop1")})
+        );
+        assert_eq!(
+            seen.header("authorization"),
+            Some("Bearer ya29.static"),
+            "{p:?}"
+        );
+        assert_eq!(
+            seen.header("host"),
+            Some("us-central1-aiplatform.googleapis.com"),
+            "{p:?}"
+        );
+        assert_eq!(
+            seen.header("content-type"),
+            Some("application/json"),
+            "{p:?}"
+        );
+
+        // Download: the same poll, the inline video decoded.
+        let before = mock.requests().len();
+        let r = call(&gw, "GET", &format!("/v1/videos/{id}/content"), None, b"");
+        assert_eq!(r.status, 200, "{p:?}: {}", r.text());
+        // ngx_wasm_module ends every local reply's body with a line feed (docs/hosts.md §10).
+        let body = match p {
+            TestHost::RealNginx | TestHost::EmuKong => r.body.strip_suffix(b"\n").unwrap_or(&[]),
+            _ => &r.body[..],
+        };
+        assert_eq!(body, VIDEO_BYTES, "{p:?}");
+        assert_eq!(header(&r, "content-type"), Some("video/mp4"), "{p:?}");
+        assert_eq!(
+            mock.requests().len(),
+            before + 1,
+            "{p:?}: one poll, nothing forwarded"
+        );
+
+        // Still running; filtered; left in Cloud Storage.
+        let id = create("a slow one")["id"].as_str().unwrap().to_string();
+        let r = call(&gw, "GET", &format!("/v1/videos/{id}"), None, b"");
+        assert_eq!(json_of(&r)["status"], "in_progress", "{p:?}");
+        let r = call(&gw, "GET", &format!("/v1/videos/{id}/content"), None, b"");
+        assert_eq!(r.status, 409, "{p:?}: {}", r.text());
+        let id = create("something blocked")["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = call(&gw, "GET", &format!("/v1/videos/{id}"), None, b"");
+        let failed = json_of(&r);
+        assert_eq!(failed["status"], "failed", "{p:?}: {failed}");
+        assert_eq!(failed["error"]["code"], "moderation_blocked");
+        let id = create("to storage")["id"].as_str().unwrap().to_string();
+        let r = call(&gw, "GET", &format!("/v1/videos/{id}/content"), None, b"");
+        assert_eq!(r.status, 409, "{p:?}: {}", r.text());
+        assert!(r.text().contains(VERTEX_GCS_URI), "{p:?}: {}", r.text());
+
+        // A video of real size (6 MiB, 8 MiB of base64 in the poll answer).
+        let id = create("a large one")["id"].as_str().unwrap().to_string();
+        let r = call(&gw, "GET", &format!("/v1/videos/{id}/content"), None, b"");
+        assert_eq!(r.status, 200, "{p:?}: {}", r.text());
+        let body = match p {
+            TestHost::RealNginx | TestHost::EmuKong => r.body.strip_suffix(b"\n").unwrap_or(&[]),
+            _ => &r.body[..],
+        };
+        assert!(
+            body == vertex_large_video(),
+            "{p:?}: {} bytes",
+            r.body.len()
+        );
+
+        // A retrieve that carries a body (no client's business, but HTTP allows it): the
+        // reply made from the poll waits until that body is read (docs/hosts.md §10).
+        let r = call(
+            &gw,
+            "GET",
+            &format!("/v1/videos/{id}"),
+            Some("text/plain"),
+            b"ignored",
+        );
+        assert_eq!(r.status, 200, "{p:?}: {}", r.text());
+        assert_eq!(json_of(&r)["status"], "completed", "{p:?}");
+
+        // The provider's error answer: its status and body.
+        let forged = {
+            use base64::Engine;
+            let op = "projects/test-project/locations/us-central1/publishers/google/models/veo-3.0-generate-001/operations/nosuchop";
+            format!(
+                "video_{}",
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .encode(format!("{op}\n1700000000\n4\n720x1280\n"))
+            )
+        };
+        let r = call(&gw, "GET", &format!("/v1/videos/{forged}"), None, b"");
+        assert_eq!(r.status, 404, "{p:?}: {}", r.text());
+        assert_eq!(json_of(&r)["error"]["status"], "NOT_FOUND", "{p:?}");
+    });
+}
+
+/// The poll's target does not exist: 503 naming it and the field. Real Envoy refuses an
+/// unknown cluster at once; real nginx fails when the name does not resolve (the test config's
+/// resolver answers nothing). The emulator sends calls to unknown targets to its upstream, so
+/// it is not run here.
+#[test]
+fn video_poll_to_a_missing_vertex_cluster_is_503_naming_it() {
+    let hosts: Vec<TestHost> = TestHost::all()
+        .into_iter()
+        .filter(|h| matches!(h, TestHost::RealEnvoy | TestHost::RealNginx))
+        .collect();
+    scenario_on(&hosts, "video on vertex, no cluster", |p| {
+        let mock = MockServer::start(MockOptions::default()).unwrap();
+        let cluster = format!("vertex-{}", mock.addr.port());
+        let missing = match p {
+            TestHost::RealNginx => "no-such-host.invalid:8080",
+            _ => "no-such-cluster",
+        };
+        let gw = start_with_cluster(p, &vertex_video(missing), &mock, &cluster);
+        let r = call(
+            &gw,
+            "POST",
+            "/v1/videos",
+            Some("application/json"),
+            br#"{"prompt": "waves"}"#,
+        );
+        let id = json_of(&r)["id"].as_str().unwrap().to_string();
+        let r = call(&gw, "GET", &format!("/v1/videos/{id}"), None, b"");
+        assert_eq!(r.status, 503, "{p:?}: {}", r.text());
+        let msg = json_of(&r)["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            msg.contains(&format!("'{missing}'"))
+                && msg.contains("model.options.gemini.vertex_cluster"),
+            "{p:?}: {msg}"
+        );
+        assert!(!msg.contains("ya29"), "{msg}");
     });
 }

@@ -247,6 +247,53 @@ fn shipped_envoy_yaml_token_clusters_serve_identity_listeners() {
     assert!(bad.is_empty(), "{bad:?}");
 }
 
+/// The Vertex video listener of `envoy.yaml` (docs/routes.md "Video on Vertex AI"): a create
+/// goes to the provider with the metadata token; a retrieve is the filter's own
+/// `:fetchPredictOperation` call through the shipped `vertex_ai` cluster (here pointed at the
+/// mock), with the cached token.
+#[test]
+fn shipped_envoy_yaml_vertex_video_polls_through_its_cluster() {
+    let (e, mock) = serve("envoy.yaml");
+    let addr = e.wait_listener("vertex_video").unwrap();
+    let r = http(
+        addr,
+        "POST",
+        "/v1/videos",
+        &[("content-type", "application/json")],
+        br#"{"prompt": "waves"}"#,
+    )
+    .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let r = http(addr, "GET", &format!("/v1/videos/{id}"), &[], b"").unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["status"], "completed");
+    let poll = mock.last().unwrap();
+    assert!(
+        poll.path.ends_with(":fetchPredictOperation"),
+        "{}",
+        poll.path
+    );
+    assert_eq!(
+        poll.header("host"),
+        Some("us-central1-aiplatform.googleapis.com")
+    );
+    assert!(poll
+        .header("authorization")
+        .is_some_and(|a| a.starts_with("Bearer mock-")));
+    let stats = e
+        .admin_get("/stats?filter=cluster\\.vertex_ai\\.upstream_rq_total")
+        .unwrap()
+        .text();
+    assert!(
+        stats.contains("cluster.vertex_ai.upstream_rq_total: 1"),
+        "{stats}"
+    );
+    envoy::record("envoy-real", "envoy.yaml vertex_video (own poll)");
+    let bad = e.problems();
+    assert!(bad.is_empty(), "{bad:?}");
+}
+
 #[test]
 fn static_clusters_route_on_the_rewritten_authority() {
     let (e, mock) = serve("envoy-static-clusters.yaml");

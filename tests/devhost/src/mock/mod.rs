@@ -20,7 +20,8 @@
 //!   stalls or breaks its `content-length` on demand (the hostile catalogue under real Envoy).
 //! - Route groups (`routes.rs`): responses (JSON or SSE), files, batches, assistants, audio,
 //!   images, videos, on OpenAI's and Azure's paths; binary answers for speech and content;
-//!   Gemini's Veo operation flow (`:predictLongRunning`, `GET /v1beta/{operation}`, the file).
+//!   Gemini's Veo operation flow (`:predictLongRunning`, `GET /v1beta/{operation}`, the file)
+//!   and Vertex AI's (`:predictLongRunning`, `:fetchPredictOperation`).
 
 pub mod faults;
 pub mod identity;
@@ -42,9 +43,10 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 pub use providers::{answer, eventstream_message};
+pub use routes::large_video as vertex_large_video;
 pub use routes::{
     DASHSCOPE_IMAGE_URL, FILE_CONTENT, IMAGE_B64, SPEECH_BYTES, VEO_FILE, VEO_REDIRECT,
-    VEO_REDIRECT_FILE, VIDEO_BYTES,
+    VEO_REDIRECT_FILE, VERTEX_GCS_URI, VERTEX_LARGE_VIDEO, VIDEO_BYTES,
 };
 
 /// A request the mock received.

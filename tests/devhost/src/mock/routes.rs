@@ -8,7 +8,8 @@
 //! `generateContent` with image output, Imagen `:predict`, Bedrock `InvokeModel` for Nova
 //! Canvas/Titan and Stability, DashScope multimodal generation), with their references' shapes,
 //! and so is the Gemini API's Veo flow the filter maps OpenAI's video jobs onto
-//! (`:predictLongRunning`, the operation, the file download).
+//! (`:predictLongRunning`, the operation, the file download), and Vertex AI's
+//! (`:predictLongRunning`, `:fetchPredictOperation`).
 
 use serde_json::{json, Value};
 
@@ -131,6 +132,15 @@ fn image_api(r: &Recorded) -> Option<Answer> {
     None
 }
 
+/// The prompt of a Veo `:predictLongRunning` body (`instances[0].prompt`).
+fn veo_prompt(r: &Recorded) -> String {
+    r.json()
+        .pointer("/instances/0/prompt")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string()
+}
+
 /// The file id of the video every mocked Veo operation makes.
 pub const VEO_FILE: &str = "mockvid1";
 /// The file a prompt containing "redirect" makes: its download answers 302 to
@@ -152,12 +162,7 @@ fn veo_api(r: &Recorded) -> Option<Answer> {
         let model = rest
             .strip_prefix("models/")?
             .strip_suffix(":predictLongRunning")?;
-        let prompt = r
-            .json()
-            .pointer("/instances/0/prompt")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+        let prompt = veo_prompt(r);
         let op = if prompt.contains("blocked") {
             "blockedop"
         } else if prompt.contains("redirect") {
@@ -214,9 +219,95 @@ fn veo_api(r: &Recorded) -> Option<Answer> {
     ))
 }
 
+/// Vertex AI's Veo flow ("Veo on Vertex AI API"): `POST …/publishers/google/models/{m}:predictLongRunning`
+/// answers an operation name under the same project and location; `POST
+/// …/models/{m}:fetchPredictOperation` with `{"operationName": …}` answers it done with the
+/// video inline (`bytesBase64Encoded` of [`VIDEO_BYTES`]). A prompt containing "blocked" ends
+/// in a responsible-AI filter answer, "slow" never finishes, "storage" leaves the video in
+/// Cloud Storage ([`VERTEX_GCS_URI`]), "large" makes a video of [`VERTEX_LARGE_VIDEO`] bytes
+/// (a few seconds of real Veo output); an unknown operation is a 404.
+fn vertex_veo_api(r: &Recorded) -> Option<Answer> {
+    use base64::Engine;
+    if r.method != "POST" {
+        return None;
+    }
+    let rest = r.path.strip_prefix("/v1/projects/")?;
+    let (base, model_op) = rest.split_once("/publishers/google/models/")?;
+    if let Some(model) = model_op.strip_suffix(":predictLongRunning") {
+        let prompt = veo_prompt(r);
+        let op = ["blocked", "slow", "storage", "large"]
+            .into_iter()
+            .find(|w| prompt.contains(w))
+            .map_or("mockop1".to_string(), |w| format!("{w}op"));
+        return Some(json_answer(
+            200,
+            json!({"name": format!("projects/{base}/publishers/google/models/{model}/operations/{op}")}),
+        ));
+    }
+    model_op.strip_suffix(":fetchPredictOperation")?;
+    let name = r
+        .json()
+        .get("operationName")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let op = name.rsplit_once("/operations/").map_or("", |(_, op)| op);
+    let kind = "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse";
+    let done = |response: Value| json!({"name": name, "done": true, "response": response});
+    Some(match op {
+        "mockop1" => json_answer(
+            200,
+            done(
+                json!({"@type": kind, "raiMediaFilteredCount": 0, "videos": [{
+                "bytesBase64Encoded": base64::engine::general_purpose::STANDARD.encode(VIDEO_BYTES),
+                "mimeType": "video/mp4"}]}),
+            ),
+        ),
+        "largeop" => json_answer(
+            200,
+            done(
+                json!({"@type": kind, "raiMediaFilteredCount": 0, "videos": [{
+                "bytesBase64Encoded": base64::engine::general_purpose::STANDARD.encode(large_video()),
+                "mimeType": "video/mp4"}]}),
+            ),
+        ),
+        "storageop" => json_answer(
+            200,
+            done(
+                json!({"@type": kind, "raiMediaFilteredCount": 0, "videos": [{
+                "gcsUri": VERTEX_GCS_URI, "mimeType": "video/mp4"}]}),
+            ),
+        ),
+        "blockedop" => json_answer(
+            200,
+            done(json!({"@type": kind, "raiMediaFilteredCount": 1,
+                "raiMediaFilteredReasons": ["Unable to generate videos: this prompt may violate our policies."]})),
+        ),
+        "slowop" => json_answer(200, json!({"name": name})),
+        _ => json_answer(
+            404,
+            json!({"error": {"code": 404, "message": "Operation not found.", "status": "NOT_FOUND"}}),
+        ),
+    })
+}
+
+/// The length of the Vertex mock's "large" video.
+pub const VERTEX_LARGE_VIDEO: usize = 6 << 20;
+
+/// The Vertex mock's "large" video: every byte value in turn.
+pub fn large_video() -> Vec<u8> {
+    (0..VERTEX_LARGE_VIDEO).map(|i| (i % 251) as u8).collect()
+}
+
+/// Where the Vertex mock's "storage" job leaves its video.
+pub const VERTEX_GCS_URI: &str = "gs://mock-bucket/veo/sample_0.mp4";
+
 /// The answer for a route-group request, or `None` when the path is not one.
 pub fn answer(r: &Recorded) -> Option<Answer> {
     if let Some(a) = image_api(r) {
+        return Some(a);
+    }
+    if let Some(a) = vertex_veo_api(r) {
         return Some(a);
     }
     if let Some(a) = veo_api(r) {
