@@ -140,9 +140,7 @@ impl HostCall {
         );
         h
     }
-}
 
-impl HostCall {
     /// A dispatch the host refused at once (Envoy: no cluster of that name), as an answer
     /// that never came.
     pub fn refused(&self, target: &str, reason: &str) -> CallAnswer {
