@@ -337,30 +337,28 @@ impl Words {
     /// Counts the next piece.
     pub fn feed(&mut self, s: &str) {
         let mut after_space = !self.in_word;
-        if s.is_ascii() {
-            let chunks = s.as_bytes().chunks_exact(8);
-            let rest = chunks.remainder();
-            for chunk in chunks {
-                if let Ok(bytes) = <[u8; 8]>::try_from(chunk) {
-                    let space = ascii_spaces(u64::from_le_bytes(bytes));
-                    // A word starts at a non-space byte whose previous byte is a space.
-                    let before = (space << 8) | if after_space { HIGH_BITS & 0xff } else { 0 };
-                    self.count += (!space & before & HIGH_BITS).count_ones() as usize;
-                    after_space = space >> 63 == 1;
-                }
+        // Eight bytes at a time up to the first non-ASCII byte. Every byte before that chunk is
+        // ASCII, so where it starts is a character boundary: the rest is read by characters.
+        let mut ascii = 0;
+        for chunk in s.as_bytes().chunks_exact(8) {
+            let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
+                break;
+            };
+            let x = u64::from_le_bytes(bytes);
+            if x & HIGH_BITS != 0 {
+                break;
             }
-            for &b in rest {
-                // `char::is_whitespace` on ASCII: tab, LF, VT, FF, CR and space.
-                let space = b == b' ' || (b'\t'..=b'\r').contains(&b);
-                self.count += usize::from(after_space && !space);
-                after_space = space;
-            }
-        } else {
-            for c in s.chars() {
-                let space = c.is_whitespace();
-                self.count += usize::from(after_space && !space);
-                after_space = space;
-            }
+            let space = ascii_spaces(x);
+            // A word starts at a non-space byte whose previous byte is a space.
+            let before = (space << 8) | if after_space { HIGH_BITS & 0xff } else { 0 };
+            self.count += (!space & before & HIGH_BITS).count_ones() as usize;
+            after_space = space >> 63 == 1;
+            ascii += 8;
+        }
+        for c in s.get(ascii..).unwrap_or_default().chars() {
+            let space = c.is_whitespace();
+            self.count += usize::from(after_space && !space);
+            after_space = space;
         }
         if !s.is_empty() {
             self.in_word = !after_space;
@@ -405,6 +403,7 @@ mod tests {
             "mixed ascii and é accents  ",
             "eight by\ttes a\nt a t\x0bime,\x0cacross\rthe  word   boundaries of u64s\x1f\x08\x0e!",
             "        ........\t\t\t\t\t\t\t\tx",
+            "sixteen ascii by tes, then\u{2003}an em space and more words after it",
         ];
         for t in texts {
             let expected = t.split_whitespace().count();
