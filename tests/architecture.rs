@@ -21,17 +21,26 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn core_files() -> Vec<(PathBuf, String)> {
+/// Every file under `src/`, with its text.
+fn src_files() -> Vec<(PathBuf, String)> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
     files
         .into_iter()
-        .filter(|p| !p.starts_with(src.join("filter")))
         .map(|p| {
             let text = std::fs::read_to_string(&p).unwrap();
             (p, text)
         })
+        .collect()
+}
+
+/// The files outside the shell (`src/filter/`).
+fn core_files() -> Vec<(PathBuf, String)> {
+    let filter = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/filter");
+    src_files()
+        .into_iter()
+        .filter(|(p, _)| !p.starts_with(&filter))
         .collect()
 }
 
@@ -62,11 +71,7 @@ fn core_uses_env_not_the_std_clock() {
 
 #[test]
 fn unsafe_code_only_in_the_raw_host_calls() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
-    for p in files {
-        let text = std::fs::read_to_string(&p).unwrap();
+    for (p, text) in src_files() {
         if p.ends_with("filter/raw.rs") {
             continue;
         }
@@ -79,12 +84,8 @@ fn unsafe_code_only_in_the_raw_host_calls() {
 /// stream types and cost the module 125 KB (docs/performance.md, "`.wasm` size").
 #[test]
 fn one_json_reader_in_the_module() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
     let mut offenders = Vec::new();
-    for p in files {
-        let text = std::fs::read_to_string(&p).unwrap();
+    for (p, text) in src_files() {
         // Unit tests at the end of a file may use any reader.
         let code = text.split("#[cfg(test)]").next().unwrap_or_default();
         let code = strip_comments(code);
