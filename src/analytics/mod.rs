@@ -323,8 +323,8 @@ fn ascii_spaces(x: u64) -> u64 {
 
 /// Words of a text that arrives in pieces to be read as joined with no separator: the runs of
 /// non-whitespace that `str::split_whitespace` would give for the joined text. Every request's
-/// prompt goes through it, so ASCII text (the common case) is counted a byte at a time without
-/// decoding characters.
+/// prompt goes through it, so ASCII text (the common case) is counted eight bytes at a time
+/// without decoding characters.
 #[derive(Debug, Default)]
 pub struct Words {
     /// Words so far.
