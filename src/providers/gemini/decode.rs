@@ -228,7 +228,7 @@ fn blocked_or_err(resp: &GenerateContentResponse) -> Result<(), TranslateError> 
     }
 }
 
-fn candidate_parts(c: &Candidate) -> impl Iterator<Item = &Part> {
+fn candidate_parts(c: &Candidate) -> impl Iterator<Item = &Part<'static>> {
     c.content.iter().flat_map(|content| content.parts.iter())
 }
 
@@ -240,7 +240,11 @@ fn chat_choice(c: &Candidate, position: usize, ids: &mut CallIds<'_>) -> ChatCho
     let mut tool_calls = Vec::new();
     for part in candidate_parts(c) {
         if part.function_call.is_none() && signature.is_none() {
-            signature = part.thought_signature.clone().filter(|s| !s.is_empty());
+            signature = part
+                .thought_signature
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(str::to_string);
         }
         if let Some(call) = &part.function_call {
             let arguments = call
@@ -252,7 +256,7 @@ fn chat_choice(c: &Candidate, position: usize, ids: &mut CallIds<'_>) -> ChatCho
                 id: ids.next(call.id.as_deref(), part.thought_signature.as_deref()),
                 kind: "function".into(),
                 function: FunctionCall {
-                    name: call.name.clone(),
+                    name: call.name.to_string(),
                     arguments,
                 },
             });

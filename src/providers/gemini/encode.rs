@@ -7,22 +7,25 @@
 //! `stream_options`, `logprobs`/`top_logprobs`/`logit_bias`/`reasoning_effort` and every other
 //! key of `extra`, and a tool's `strict` flag. `stream` is expressed by the URL, `model` too.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::schema;
 use super::wire::{
     BatchEmbedContentsRequest, Blob, Content, EmbedContentRequest, FileData, FunctionCall,
     FunctionCallingConfig, FunctionCallingMode, FunctionDeclaration, FunctionResponse,
-    GenerateContentRequest, GenerationConfig, Part, PredictInstance, PredictParameters,
-    PredictRequest, Role, Tool, ToolConfig,
+    FunctionResult, GenerateContentRequest, GenerationConfig, ModelPath, Part, PredictInstance,
+    PredictParameters, PredictRequest, Role, Tool, ToolConfig,
 };
 use crate::api::chat::{
     ChatRequest, Content as OaContent, ContentPart, ImageUrl, Message, ResponseFormat,
     Role as OaRole, Tool as OaTool, ToolChoice, ToolChoiceMode,
 };
-use crate::api::{CompletionsRequest, EmbeddingsRequest};
+use crate::api::completions::Prompt;
+use crate::api::embeddings::EmbeddingInput;
+use crate::api::{CompletionsRequest, EmbeddingsRequest, Stop};
 use crate::error::ProxyError;
 
 /// Separator between a tool-call id and the Gemini `thoughtSignature` carried inside it
@@ -33,11 +36,14 @@ use crate::error::ProxyError;
 /// verbatim, so the id is where a stateless filter can keep it.
 pub const THOUGHT_SEPARATOR: &str = "__thought__";
 
+/// `responseMimeType` of JSON mode.
+const JSON_MIME: &str = "application/json";
+
 /// Fallback media type for an image URL whose extension says nothing.
 const DEFAULT_IMAGE_MIME: &str = "image/jpeg";
 
-/// Chat → `GenerateContentRequest`.
-pub fn encode_chat(req: &ChatRequest) -> Result<GenerateContentRequest, ProxyError> {
+/// Chat → `GenerateContentRequest` (borrowing the request's texts, names and images).
+pub fn encode_chat(req: &ChatRequest) -> Result<GenerateContentRequest<'_>, ProxyError> {
     let ChatRequest {
         model: _,
         messages,
@@ -64,7 +70,7 @@ pub fn encode_chat(req: &ChatRequest) -> Result<GenerateContentRequest, ProxyErr
     let (system_instruction, contents) = encode_messages(messages)?;
 
     let mut generation_config = GenerationConfig {
-        stop_sequences: stop.as_ref().map(|s| s.to_vec()),
+        stop_sequences: stop.as_ref().map(Stop::as_slice),
         candidate_count: *n,
         max_output_tokens: req.max_output_tokens(),
         temperature: *temperature,
@@ -91,10 +97,10 @@ pub fn encode_chat(req: &ChatRequest) -> Result<GenerateContentRequest, ProxyErr
 /// Completions → `GenerateContentRequest` with the prompt as one user turn (a list of prompts
 /// is joined with newlines: one Gemini request answers one prompt). Dropped: `stream_options`
 /// and every key of `extra` (`echo`, `best_of`, `logprobs`, `suffix`, …).
-pub fn encode_completions(req: &CompletionsRequest) -> GenerateContentRequest {
+pub fn encode_completions(req: &CompletionsRequest) -> GenerateContentRequest<'_> {
     let CompletionsRequest {
         model: _,
-        prompt: _,
+        prompt,
         stream: _,
         stream_options: _,
         max_tokens,
@@ -105,17 +111,21 @@ pub fn encode_completions(req: &CompletionsRequest) -> GenerateContentRequest {
         extra: _,
     } = req;
     let generation_config = GenerationConfig {
-        stop_sequences: stop.as_ref().map(|s| s.to_vec()),
+        stop_sequences: stop.as_ref().map(Stop::as_slice),
         max_output_tokens: *max_tokens,
         temperature: *temperature,
         top_p: *top_p,
         top_k: *top_k,
         ..GenerationConfig::default()
     };
+    let prompt = match prompt {
+        Some(Prompt::One(s)) => Cow::Borrowed(s.as_str()),
+        _ => Cow::Owned(req.prompt_text()),
+    };
     GenerateContentRequest {
         contents: vec![Content {
             role: Some(Role::User),
-            parts: vec![Part::text(req.prompt_text())],
+            parts: vec![Part::text(prompt)],
         }],
         generation_config: (!generation_config.is_empty()).then_some(generation_config),
         ..GenerateContentRequest::default()
@@ -124,16 +134,15 @@ pub fn encode_completions(req: &CompletionsRequest) -> GenerateContentRequest {
 
 /// Embeddings → AI Studio `batchEmbedContents` (one request per input text). Dropped: `user`;
 /// `encoding_format` is not sent (Gemini returns floats; see `decode.rs`).
-pub fn encode_embeddings_ai_studio(
-    req: &EmbeddingsRequest,
-    model: &str,
+pub fn encode_embeddings_ai_studio<'a>(
+    req: &'a EmbeddingsRequest,
+    model: &'a str,
     dimensions: Option<u32>,
-) -> Result<BatchEmbedContentsRequest, ProxyError> {
-    let model = format!("models/{model}");
+) -> Result<BatchEmbedContentsRequest<'a>, ProxyError> {
     let requests = embedding_texts(req)?
-        .into_iter()
+        .iter()
         .map(|text| EmbedContentRequest {
-            model: model.clone(),
+            model: ModelPath(model),
             content: Content {
                 role: None,
                 parts: vec![Part::text(text)],
@@ -148,9 +157,9 @@ pub fn encode_embeddings_ai_studio(
 pub fn encode_embeddings_vertex(
     req: &EmbeddingsRequest,
     dimensions: Option<u32>,
-) -> Result<PredictRequest, ProxyError> {
+) -> Result<PredictRequest<'_>, ProxyError> {
     let instances = embedding_texts(req)?
-        .into_iter()
+        .iter()
         .map(|content| PredictInstance { content })
         .collect();
     Ok(PredictRequest {
@@ -161,18 +170,25 @@ pub fn encode_embeddings_vertex(
     })
 }
 
-fn embedding_texts(req: &EmbeddingsRequest) -> Result<Vec<String>, ProxyError> {
-    req.input
-        .as_ref()
-        .and_then(|i| i.texts())
-        .ok_or_else(|| ProxyError::bad_request("Gemini embeddings take text input only"))
+/// The texts to embed, where they are in the request.
+fn embedding_texts(req: &EmbeddingsRequest) -> Result<&[String], ProxyError> {
+    match &req.input {
+        Some(EmbeddingInput::One(s)) => Ok(std::slice::from_ref(s)),
+        Some(EmbeddingInput::Many(list)) => Ok(list),
+        _ => Err(ProxyError::bad_request(
+            "Gemini embeddings take text input only",
+        )),
+    }
 }
 
 /// System/developer messages → `systemInstruction`; the rest → `contents` with consecutive
 /// same-role turns merged (Gemini wants user/model alternation; tool results are user turns).
-fn encode_messages(messages: &[Message]) -> Result<(Option<Content>, Vec<Content>), ProxyError> {
+fn encode_messages(
+    messages: &[Message],
+) -> Result<(Option<Content<'_>>, Vec<Content<'_>>), ProxyError> {
     let mut system = Vec::new();
-    let mut contents: Vec<Content> = Vec::new();
+    // At most one turn per message.
+    let mut contents: Vec<Content<'_>> = Vec::with_capacity(messages.len());
     // tool_call id → function name, from earlier assistant turns.
     let mut call_names: HashMap<&str, &str> = HashMap::new();
 
@@ -186,9 +202,9 @@ fn encode_messages(messages: &[Message]) -> Result<(Option<Content>, Vec<Content
                 push_turn(&mut contents, Role::User, parts);
             }
             OaRole::Assistant => {
-                let mut parts: Vec<Part> = Vec::new();
-                let text: String = text_parts(msg.content.as_ref()).collect();
-                if !text.is_empty() {
+                let calls = msg.tool_calls.as_deref().unwrap_or_default();
+                let mut parts: Vec<Part<'_>> = Vec::with_capacity(calls.len().saturating_add(1));
+                if let Some(text) = joined(text_parts(msg.content.as_ref())) {
                     // The signature of earlier reasoning goes back on the answer's text part
                     // (Gemini "Thought signatures"); a call's signature comes from its id.
                     parts.push(Part {
@@ -196,7 +212,7 @@ fn encode_messages(messages: &[Message]) -> Result<(Option<Content>, Vec<Content
                         ..Part::text(text)
                     });
                 }
-                for call in msg.tool_calls.iter().flatten() {
+                for call in calls {
                     call_names.insert(call.id.as_str(), call.function.name.as_str());
                     parts.push(function_call_part(call)?);
                 }
@@ -242,7 +258,7 @@ fn encode_messages(messages: &[Message]) -> Result<(Option<Content>, Vec<Content
 }
 
 /// Appends a turn, merging it into the previous one when the role repeats.
-fn push_turn(contents: &mut Vec<Content>, role: Role, parts: Vec<Part>) {
+fn push_turn<'a>(contents: &mut Vec<Content<'a>>, role: Role, parts: Vec<Part<'a>>) {
     if parts.is_empty() {
         return;
     }
@@ -258,41 +274,50 @@ fn push_turn(contents: &mut Vec<Content>, role: Role, parts: Vec<Part>) {
     });
 }
 
-/// The text pieces of a message (string content, or its text parts; images skipped).
-fn text_parts(content: Option<&OaContent>) -> impl Iterator<Item = String> + '_ {
-    let list: Vec<String> = match content {
-        Some(OaContent::Text(s)) => vec![s.clone()],
-        Some(OaContent::Parts(parts)) => parts
-            .iter()
-            .filter_map(|p| match p {
-                ContentPart::Text { text } => Some(text.clone()),
-                _ => None,
-            })
-            .collect(),
-        None => Vec::new(),
+/// The non-empty text pieces of a message (string content, or its text parts; images skipped).
+fn text_parts(content: Option<&OaContent>) -> impl Iterator<Item = &str> {
+    content
+        .into_iter()
+        .flat_map(OaContent::texts)
+        .filter(|s| !s.is_empty())
+}
+
+/// Pieces of text joined: the one piece as it is, several into one new string; `None` when
+/// there are none.
+fn joined<'a>(mut pieces: impl Iterator<Item = &'a str>) -> Option<Cow<'a, str>> {
+    let first = pieces.next()?;
+    let Some(second) = pieces.next() else {
+        return Some(Cow::Borrowed(first));
     };
-    list.into_iter().filter(|s| !s.is_empty())
+    let mut text = String::with_capacity(first.len().saturating_add(second.len()));
+    text.push_str(first);
+    text.push_str(second);
+    text.extend(pieces);
+    Some(Cow::Owned(text))
 }
 
 /// The signature of the first `thinking` part of an assistant message.
-fn thinking_signature(content: Option<&OaContent>) -> Option<String> {
+fn thinking_signature(content: Option<&OaContent>) -> Option<Cow<'_, str>> {
     let Some(OaContent::Parts(parts)) = content else {
         return None;
     };
     parts.iter().find_map(|p| match p {
-        ContentPart::Thinking { signature, .. } => signature.clone().filter(|s| !s.is_empty()),
+        ContentPart::Thinking {
+            signature: Some(signature),
+            ..
+        } if !signature.is_empty() => Some(Cow::Borrowed(signature.as_str())),
         _ => None,
     })
 }
 
-fn user_parts(content: Option<&OaContent>, position: usize) -> Result<Vec<Part>, ProxyError> {
+fn user_parts(content: Option<&OaContent>, position: usize) -> Result<Vec<Part<'_>>, ProxyError> {
     match content {
         None => Ok(Vec::new()),
-        Some(OaContent::Text(s)) => Ok(vec![Part::text(s.clone())]),
+        Some(OaContent::Text(s)) => Ok(vec![Part::text(s)]),
         Some(OaContent::Parts(parts)) => parts
             .iter()
             .filter_map(|p| match p {
-                ContentPart::Text { text } => Some(Ok(Part::text(text.clone()))),
+                ContentPart::Text { text } => Some(Ok(Part::text(text))),
                 ContentPart::ImageUrl { image_url } => Some(image_part(image_url)),
                 // No block-level cache in Gemini; reasoning is the model's, not the user's.
                 ContentPart::CachePoint { .. }
@@ -311,13 +336,13 @@ fn user_parts(content: Option<&OaContent>, position: usize) -> Result<Vec<Part>,
 /// `fileData` (Gemini API and Vertex both fetch public HTTPS URLs and Cloud Storage URIs
 /// themselves; AI Studio since the January 2026 "external URLs" update). The media type of a
 /// URL is guessed from its extension, else `image/jpeg` (`fileData.mimeType` is required).
-pub fn image_part(image: &ImageUrl) -> Result<Part, ProxyError> {
+pub fn image_part(image: &ImageUrl) -> Result<Part<'_>, ProxyError> {
     if let Some(data) = image.as_data_url() {
         return Ok(Part {
-            inline_data: Some(Blob {
-                mime_type: data.media_type.to_string(),
-                data: data.data.to_string(),
-            }),
+            inline_data: Some(Box::new(Blob {
+                mime_type: Cow::Borrowed(data.media_type),
+                data: Cow::Borrowed(data.data),
+            })),
             ..Part::default()
         });
     }
@@ -337,10 +362,10 @@ pub fn image_part(image: &ImageUrl) -> Result<Part, ProxyError> {
         ));
     }
     Ok(Part {
-        file_data: Some(FileData {
-            mime_type: Some(mime_from_url(url).to_string()),
-            file_uri: url.to_string(),
-        }),
+        file_data: Some(Box::new(FileData {
+            mime_type: Some(Cow::Borrowed(mime_from_url(url))),
+            file_uri: Cow::Borrowed(url),
+        })),
         ..Part::default()
     })
 }
@@ -366,19 +391,20 @@ fn mime_from_url(url: &str) -> &'static str {
 
 /// An assistant tool call → `functionCall` part; the arguments string must be a JSON object
 /// (empty means `{}`); a `thoughtSignature` carried in the id is put back on the part.
-fn function_call_part(call: &crate::api::chat::ToolCall) -> Result<Part, ProxyError> {
-    let (id, name) = (call.id.as_str(), call.function.name.as_str());
+fn function_call_part(call: &crate::api::chat::ToolCall) -> Result<Part<'_>, ProxyError> {
     let args = call.arguments_object()?;
-    let thought_signature = id
+    let thought_signature = call
+        .id
         .split_once(THOUGHT_SEPARATOR)
-        .map(|(_, sig)| sig.to_string())
-        .filter(|s| !s.is_empty());
+        .map(|(_, sig)| sig)
+        .filter(|s| !s.is_empty())
+        .map(Cow::Borrowed);
     Ok(Part {
-        function_call: Some(FunctionCall {
+        function_call: Some(Box::new(FunctionCall {
             id: None,
-            name: name.to_string(),
+            name: Cow::Borrowed(call.function.name.as_str()),
             args: Some(args),
-        }),
+        })),
         thought_signature,
         ..Part::default()
     })
@@ -386,34 +412,27 @@ fn function_call_part(call: &crate::api::chat::ToolCall) -> Result<Part, ProxyEr
 
 /// A tool result → `functionResponse`: a JSON-object content is the response itself, any
 /// other content is wrapped as `{"content": "<text>"}`.
-fn function_response(name: &str, msg: &Message) -> Part {
-    let text = msg.text();
+fn function_response<'a>(name: &'a str, msg: &'a Message) -> Part<'a> {
+    let text = joined(msg.content.iter().flat_map(OaContent::texts)).unwrap_or_default();
     let response = match serde_json::from_slice::<Value>(text.as_bytes()) {
-        Ok(v @ Value::Object(_)) => v,
-        _ => {
-            let mut m = Map::new();
-            m.insert("content".into(), Value::String(text));
-            Value::Object(m)
-        }
+        Ok(v @ Value::Object(_)) => FunctionResult::Object(v),
+        _ => FunctionResult::Wrapped { content: text },
     };
     Part {
-        function_response: Some(FunctionResponse {
-            name: name.to_string(),
-            response,
-        }),
+        function_response: Some(Box::new(FunctionResponse { name, response })),
         ..Part::default()
     }
 }
 
 /// `tools` → one `functionDeclarations` list; parameters converted to Gemini's schema subset
 /// and left out for argument-less functions.
-fn encode_tools(tools: &[OaTool]) -> Option<Vec<Tool>> {
-    let function_declarations: Vec<FunctionDeclaration> = tools
+fn encode_tools(tools: &[OaTool]) -> Option<Vec<Tool<'_>>> {
+    let function_declarations: Vec<FunctionDeclaration<'_>> = tools
         .iter()
         .filter(|t| t.kind == "function")
         .map(|t| FunctionDeclaration {
-            name: t.function.name.clone(),
-            description: t.function.description.clone(),
+            name: &t.function.name,
+            description: t.function.description.as_deref(),
             parameters: t
                 .function
                 .parameters
@@ -430,7 +449,7 @@ fn encode_tools(tools: &[OaTool]) -> Option<Vec<Tool>> {
 }
 
 /// `tool_choice` → `toolConfig.functionCallingConfig`.
-fn encode_tool_choice(choice: &ToolChoice) -> ToolConfig {
+fn encode_tool_choice(choice: &ToolChoice) -> ToolConfig<'_> {
     let function_calling_config = match choice {
         ToolChoice::Mode(ToolChoiceMode::Auto) => FunctionCallingConfig {
             mode: FunctionCallingMode::Auto,
@@ -446,7 +465,7 @@ fn encode_tool_choice(choice: &ToolChoice) -> ToolConfig {
         },
         ToolChoice::Named(named) => FunctionCallingConfig {
             mode: FunctionCallingMode::Any,
-            allowed_function_names: Some(vec![named.function.name.clone()]),
+            allowed_function_names: Some([named.function.name.as_str()]),
         },
     };
     ToolConfig {
@@ -456,11 +475,11 @@ fn encode_tool_choice(choice: &ToolChoice) -> ToolConfig {
 
 /// `response_format`: `json_object` → `responseMimeType: application/json`; `json_schema` →
 /// that plus `responseSchema` (converted, see `schema.rs`); `text` → nothing.
-fn apply_response_format(format: &ResponseFormat, config: &mut GenerationConfig) {
+fn apply_response_format(format: &ResponseFormat, config: &mut GenerationConfig<'_>) {
     match format.kind.as_str() {
-        "json_object" => config.response_mime_type = Some("application/json".into()),
+        "json_object" => config.response_mime_type = Some(JSON_MIME),
         "json_schema" => {
-            config.response_mime_type = Some("application/json".into());
+            config.response_mime_type = Some(JSON_MIME);
             config.response_schema = format
                 .json_schema
                 .as_ref()
@@ -492,12 +511,65 @@ mod tests {
                 arguments: args.into(),
             },
         };
-        let p = function_call_part(&call("call_1__thought__c2ln", "{\"a\":1}")).unwrap();
+        let signed = call("call_1__thought__c2ln", "{\"a\":1}");
+        let p = function_call_part(&signed).unwrap();
         assert_eq!(p.thought_signature.as_deref(), Some("c2ln"));
-        let p = function_call_part(&call("call_1", "")).unwrap();
+        let unsigned = call("call_1", "");
+        let p = function_call_part(&unsigned).unwrap();
         assert_eq!(p.thought_signature, None);
         assert_eq!(p.function_call.unwrap().args, Some(serde_json::json!({})));
         assert!(function_call_part(&call("c", "[1]")).is_err());
         assert!(function_call_part(&call("c", "{nope")).is_err());
+    }
+
+    /// Whether `text` is borrowed and is the very bytes of `source`.
+    fn same_bytes(text: Option<&Cow<'_, str>>, source: &str) -> bool {
+        matches!(text, Some(Cow::Borrowed(t)) if std::ptr::eq(t.as_ptr(), source.as_ptr()))
+    }
+
+    #[test]
+    fn texts_and_images_are_written_from_the_request() {
+        let req: ChatRequest = serde_json::from_value(serde_json::json!({
+            "model": "m",
+            "messages": [
+                {"role": "system", "content": "Be brief."},
+                {"role": "user", "content": [
+                    {"type": "text", "text": "What is this?"},
+                    {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0K"}}
+                ]},
+                {"role": "assistant", "content": "A PNG."},
+                {"role": "user", "content": "Thanks."}
+            ]
+        }))
+        .unwrap();
+        let texts: Vec<&str> = req
+            .messages
+            .iter()
+            .flat_map(|m| m.content.iter().flat_map(OaContent::texts))
+            .collect();
+        let out = encode_chat(&req).unwrap();
+        let system = out.system_instruction.as_ref().unwrap();
+        assert!(same_bytes(system.parts[0].text.as_ref(), texts[0]));
+        let parts: Vec<&Part<'_>> = out.contents.iter().flat_map(|c| &c.parts).collect();
+        assert_eq!(parts.len(), 4);
+        assert!(same_bytes(parts[0].text.as_ref(), texts[1]));
+        let blob = parts[1].inline_data.as_ref().unwrap();
+        assert_eq!(blob.mime_type, "image/png");
+        assert!(matches!(&blob.data, Cow::Borrowed("iVBORw0K")));
+        assert!(same_bytes(parts[2].text.as_ref(), texts[2]));
+        assert!(same_bytes(parts[3].text.as_ref(), texts[3]));
+    }
+
+    #[test]
+    fn joined_borrows_one_piece_and_joins_several() {
+        let one = "only";
+        assert!(
+            matches!(joined([one].into_iter()), Some(Cow::Borrowed(t)) if std::ptr::eq(t, one))
+        );
+        assert_eq!(
+            joined(["a", "b", "c"].into_iter()),
+            Some(Cow::Owned("abc".to_string()))
+        );
+        assert_eq!(joined(std::iter::empty()), None);
     }
 }

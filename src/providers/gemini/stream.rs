@@ -115,7 +115,7 @@ impl GeminiStream {
                     id: self
                         .ids
                         .next(call.id.as_deref(), part.thought_signature.as_deref()),
-                    name: call.name.clone(),
+                    name: call.name.to_string(),
                 });
                 out.push(StreamEvent::ToolCallArgs {
                     index,
@@ -132,17 +132,17 @@ impl GeminiStream {
                 // A signature closes the reasoning before it: after a thought's text, before
                 // an answer text.
                 if let (Some(sig), false) = (signature, thought) {
-                    out.push(StreamEvent::ReasoningSignature(sig.clone()));
+                    out.push(StreamEvent::ReasoningSignature(sig.to_string()));
                 }
                 if let Some(text) = text {
                     out.push(if thought {
-                        StreamEvent::Reasoning(text.clone())
+                        StreamEvent::Reasoning(text.to_string())
                     } else {
-                        StreamEvent::Text(text.clone())
+                        StreamEvent::Text(text.to_string())
                     });
                 }
                 if let (Some(sig), true) = (signature, thought) {
-                    out.push(StreamEvent::ReasoningSignature(sig.clone()));
+                    out.push(StreamEvent::ReasoningSignature(sig.to_string()));
                 }
             }
         }

@@ -7,42 +7,50 @@
 //! write are modelled; unknown response fields are ignored by serde, unknown enum values land in
 //! `Unknown`.
 
-use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------------------------
 // generateContent request
 // ---------------------------------------------------------------------------------------------
+//
+// The request types borrow from the client's typed request (lifetime `'a`): a text, an image's
+// base64 data or a name is written out from where it already is, and only what the encoder
+// computes (joined texts, converted schemas, parsed arguments) is owned. `Content`, `Part` and
+// the types inside them are also read from answers; there they own everything (`'static`,
+// serde reads a `Cow` as `Owned`).
 
 /// `GenerateContentRequest` body (the model is in the URL, so there is no `model` field).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct GenerateContentRequest {
+pub struct GenerateContentRequest<'a> {
     /// The conversation.
-    pub contents: Vec<Content>,
+    pub contents: Vec<Content<'a>>,
     /// System prompt(s), as text parts.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub system_instruction: Option<Content>,
+    pub system_instruction: Option<Content<'a>>,
     /// Function declarations.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tools: Option<Vec<Tool>>,
+    pub tools: Option<Vec<Tool<'a>>>,
     /// How functions may be called.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tool_config: Option<ToolConfig>,
+    pub tool_config: Option<ToolConfig<'a>>,
     /// Sampling and output settings.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub generation_config: Option<GenerationConfig>,
+    pub generation_config: Option<GenerationConfig<'a>>,
 }
 
 /// A `Content`: one turn (or the system instruction) made of parts.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Content {
+pub struct Content<'a> {
     /// `user` or `model`; absent on `systemInstruction`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
     /// The parts, in order.
     #[serde(default)]
-    pub parts: Vec<Part>,
+    pub parts: Vec<Part<'a>>,
 }
 
 /// Author of a `Content`.
@@ -59,35 +67,39 @@ pub enum Role {
 }
 
 /// A `Part`: exactly one data field is set, plus the `thought` flag and signature.
+///
+/// The data fields other than `text` are boxed: most parts are text, and a conversation holds
+/// one `Part` per turn at least, so the struct stays small (88 bytes on 64-bit targets instead
+/// of about 290).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Part {
+pub struct Part<'a> {
     /// Text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
+    pub text: Option<Cow<'a, str>>,
     /// `true` on thought-summary parts (reasoning).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thought: Option<bool>,
     /// Opaque signature of the model's reasoning, to be sent back on the same part.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub thought_signature: Option<String>,
+    pub thought_signature: Option<Cow<'a, str>>,
     /// Inline bytes (base64).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub inline_data: Option<Blob>,
+    pub inline_data: Option<Box<Blob<'a>>>,
     /// A file by URI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file_data: Option<FileData>,
+    pub file_data: Option<Box<FileData<'a>>>,
     /// A call the model makes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub function_call: Option<FunctionCall>,
-    /// The result of a call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub function_response: Option<FunctionResponse>,
+    pub function_call: Option<Box<FunctionCall<'a>>>,
+    /// The result of a call (request only: answers never carry one, so it is not read).
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub function_response: Option<Box<FunctionResponse<'a>>>,
 }
 
-impl Part {
+impl<'a> Part<'a> {
     /// A text part.
-    pub fn text(text: impl Into<String>) -> Part {
+    pub fn text(text: impl Into<Cow<'a, str>>) -> Part<'a> {
         Part {
             text: Some(text.into()),
             ..Part::default()
@@ -98,62 +110,76 @@ impl Part {
 /// `inlineData`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Blob {
+pub struct Blob<'a> {
     /// IANA media type.
-    pub mime_type: String,
+    pub mime_type: Cow<'a, str>,
     /// Base64 bytes.
-    pub data: String,
+    pub data: Cow<'a, str>,
 }
 
 /// `fileData`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct FileData {
+pub struct FileData<'a> {
     /// IANA media type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mime_type: Option<String>,
+    pub mime_type: Option<Cow<'a, str>>,
     /// `gs://…`, `https://…` or a Files API URI.
-    pub file_uri: String,
+    pub file_uri: Cow<'a, str>,
 }
 
 /// `functionCall`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FunctionCall {
+pub struct FunctionCall<'a> {
     /// Call id (set by some models / the Live API).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<Cow<'a, str>>,
     /// Function name.
-    pub name: String,
+    pub name: Cow<'a, str>,
     /// Arguments as a JSON object (opaque).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub args: Option<Value>,
 }
 
-/// `functionResponse`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FunctionResponse {
+/// `functionResponse` (request only).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FunctionResponse<'a> {
     /// Function name (must match the call).
-    pub name: String,
-    /// The result, a JSON object (opaque).
-    pub response: Value,
+    pub name: &'a str,
+    /// The result, a JSON object.
+    pub response: FunctionResult<'a>,
+}
+
+/// `functionResponse.response`: the tool's JSON object as it is, or any other tool output
+/// wrapped as `{"content": "<text>"}` (written from the text where it is).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum FunctionResult<'a> {
+    /// The tool answered a JSON object.
+    Object(Value),
+    /// Any other answer, as text.
+    Wrapped {
+        /// The tool's text.
+        content: Cow<'a, str>,
+    },
 }
 
 /// One entry of `tools`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Tool {
+pub struct Tool<'a> {
     /// The functions.
-    pub function_declarations: Vec<FunctionDeclaration>,
+    pub function_declarations: Vec<FunctionDeclaration<'a>>,
 }
 
 /// `FunctionDeclaration`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FunctionDeclaration {
+pub struct FunctionDeclaration<'a> {
     /// Name.
-    pub name: String,
+    pub name: &'a str,
     /// What it does.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<&'a str>,
     /// Parameters as Gemini's OpenAPI schema subset (see `schema.rs`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Value>,
@@ -162,20 +188,20 @@ pub struct FunctionDeclaration {
 /// `toolConfig`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ToolConfig {
+pub struct ToolConfig<'a> {
     /// Function-calling mode.
-    pub function_calling_config: FunctionCallingConfig,
+    pub function_calling_config: FunctionCallingConfig<'a>,
 }
 
 /// `functionCallingConfig`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct FunctionCallingConfig {
+pub struct FunctionCallingConfig<'a> {
     /// `AUTO`, `ANY` or `NONE`.
     pub mode: FunctionCallingMode,
     /// With `ANY`: the only functions the model may call.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub allowed_function_names: Option<Vec<String>>,
+    pub allowed_function_names: Option<[&'a str; 1]>,
 }
 
 /// `functionCallingConfig.mode`.
@@ -193,13 +219,13 @@ pub enum FunctionCallingMode {
 /// `generationConfig`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct GenerationConfig {
+pub struct GenerationConfig<'a> {
     /// Stop sequences.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub stop_sequences: Option<Vec<String>>,
+    pub stop_sequences: Option<&'a [String]>,
     /// `application/json` for JSON mode.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub response_mime_type: Option<String>,
+    pub response_mime_type: Option<&'a str>,
     /// Output schema (OpenAPI subset).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_schema: Option<Value>,
@@ -229,7 +255,7 @@ pub struct GenerationConfig {
     pub seed: Option<i64>,
 }
 
-impl GenerationConfig {
+impl GenerationConfig<'_> {
     /// Whether no field is set (then the whole object is left out).
     pub fn is_empty(&self) -> bool {
         *self == GenerationConfig::default()
@@ -273,7 +299,7 @@ pub struct GenerateContentResponse {
 pub struct Candidate {
     /// The generated content.
     #[serde(default)]
-    pub content: Option<Content>,
+    pub content: Option<Content<'static>>,
     /// Why generation stopped (absent until the last chunk of a stream).
     #[serde(default)]
     pub finish_reason: Option<FinishReason>,
@@ -393,22 +419,32 @@ pub struct ApiError {
 
 /// AI Studio `batchEmbedContents` body.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BatchEmbedContentsRequest {
+pub struct BatchEmbedContentsRequest<'a> {
     /// One request per input text.
-    pub requests: Vec<EmbedContentRequest>,
+    pub requests: Vec<EmbedContentRequest<'a>>,
 }
 
 /// One `EmbedContentRequest`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct EmbedContentRequest {
+pub struct EmbedContentRequest<'a> {
     /// `models/<model>` (must match the URL's model).
-    pub model: String,
+    pub model: ModelPath<'a>,
     /// The text, as one part.
-    pub content: Content,
+    pub content: Content<'a>,
     /// Truncated output size.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output_dimensionality: Option<u32>,
+}
+
+/// A model as `models/<name>`, written out without building that string once per input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModelPath<'a>(pub &'a str);
+
+impl Serialize for ModelPath<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!("models/{}", self.0))
+    }
 }
 
 /// AI Studio `batchEmbedContents` answer.
@@ -433,9 +469,9 @@ pub struct ContentEmbedding {
 
 /// Vertex `:predict` body for text-embedding models.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PredictRequest {
+pub struct PredictRequest<'a> {
     /// One instance per text.
-    pub instances: Vec<PredictInstance>,
+    pub instances: Vec<PredictInstance<'a>>,
     /// Shared parameters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parameters: Option<PredictParameters>,
@@ -443,9 +479,9 @@ pub struct PredictRequest {
 
 /// One embedding instance.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PredictInstance {
+pub struct PredictInstance<'a> {
     /// The text.
-    pub content: String,
+    pub content: &'a str,
 }
 
 /// `parameters` of a text-embedding prediction.
@@ -492,4 +528,28 @@ pub struct EmbeddingStatistics {
     /// Whether the input was truncated.
     #[serde(default)]
     pub truncated: Option<bool>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_stays_small() {
+        // One `Part` per turn at least: two optional strings, four boxes and the flag (on
+        // 64-bit targets; unboxed it was about 290 bytes).
+        assert!(std::mem::size_of::<Part<'_>>() <= 88);
+    }
+
+    #[test]
+    fn model_path_is_a_json_string() {
+        assert_eq!(
+            serde_json::to_string(&ModelPath("text-embedding-004")).unwrap(),
+            r#""models/text-embedding-004""#
+        );
+        assert_eq!(
+            serde_json::to_string(&ModelPath("a\"b")).unwrap(),
+            r#""models/a\"b""#
+        );
+    }
 }
