@@ -126,6 +126,14 @@ pub fn requests() -> Vec<Case> {
             "bedrock",
             false,
         ),
+        // OpenAI-compatible providers forward the client's parsed body (edited) rather than
+        // encoding the typed request: the other memory shape.
+        case(
+            "large chat -> openai",
+            "req_large_chat.json",
+            "openai",
+            false,
+        ),
     ]
 }
 
