@@ -70,12 +70,7 @@ pub fn with_model(req: &[u8], model: &str) -> Vec<u8> {
 
 pub fn answer_for(provider: &str, tool: bool) -> Vec<u8> {
     let kind = if tool { "tool_use" } else { "text" };
-    let p = if provider == "openai" {
-        "anthropic"
-    } else {
-        provider
-    };
-    read(&format!("resp_{p}_{kind}.json"))
+    read(&format!("resp_{provider}_{kind}.json"))
 }
 
 pub fn case(name: &str, file: &str, provider: &'static str, tool: bool) -> Case {
