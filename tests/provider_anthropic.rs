@@ -42,7 +42,8 @@ fn chat(v: Value) -> ChatRequest {
 
 /// Encodes a chat body and returns the upstream JSON.
 fn encode(v: Value) -> Value {
-    let req = encode_chat(&chat(v), "claude-sonnet-4-5", &options(), false).unwrap();
+    let chat = chat(v);
+    let req = encode_chat(&chat, "claude-sonnet-4-5", &options(), false).unwrap();
     serde_json::to_value(req).unwrap()
 }
 
@@ -66,6 +67,7 @@ fn request_ctx<'a>(
         stream: false,
         client_path,
         env,
+        body_len: 0,
     }
 }
 
@@ -260,7 +262,7 @@ fn version_header_and_routes() {
     let enc = p
         .encode(
             &req,
-            &Value::Null,
+            Value::Null,
             &request_ctx(RouteType::Chat, &opts, &env, "/"),
         )
         .unwrap();
@@ -274,7 +276,7 @@ fn version_header_and_routes() {
     let enc = p
         .encode(
             &req,
-            &Value::Null,
+            Value::Null,
             &request_ctx(RouteType::Chat, &bare, &env, "/"),
         )
         .unwrap();

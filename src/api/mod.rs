@@ -244,7 +244,7 @@ impl Stop {
         self.as_slice().to_vec()
     }
 
-    /// The sequences as a list, borrowed.
+    /// The sequences, borrowed (encoders serialise them without copying).
     pub fn as_slice(&self) -> &[String] {
         match self {
             Stop::One(s) => std::slice::from_ref(s),

@@ -204,7 +204,8 @@ fn encode_messages(
             OaRole::Assistant => {
                 let calls = msg.tool_calls.as_deref().unwrap_or_default();
                 let mut parts: Vec<Part<'_>> = Vec::with_capacity(calls.len().saturating_add(1));
-                if let Some(text) = joined(text_parts(msg.content.as_ref())) {
+                let text = msg.text_ref();
+                if !text.is_empty() {
                     // The signature of earlier reasoning goes back on the answer's text part
                     // (Gemini "Thought signatures"); a call's signature comes from its id.
                     parts.push(Part {
@@ -280,20 +281,6 @@ fn text_parts(content: Option<&OaContent>) -> impl Iterator<Item = &str> {
         .into_iter()
         .flat_map(OaContent::texts)
         .filter(|s| !s.is_empty())
-}
-
-/// Pieces of text joined: the one piece as it is, several into one new string; `None` when
-/// there are none.
-fn joined<'a>(mut pieces: impl Iterator<Item = &'a str>) -> Option<Cow<'a, str>> {
-    let first = pieces.next()?;
-    let Some(second) = pieces.next() else {
-        return Some(Cow::Borrowed(first));
-    };
-    let mut text = String::with_capacity(first.len().saturating_add(second.len()));
-    text.push_str(first);
-    text.push_str(second);
-    text.extend(pieces);
-    Some(Cow::Owned(text))
 }
 
 /// The signature of the first `thinking` part of an assistant message.
@@ -413,7 +400,7 @@ fn function_call_part(call: &crate::api::chat::ToolCall) -> Result<Part<'_>, Pro
 /// A tool result → `functionResponse`: a JSON-object content is the response itself, any
 /// other content is wrapped as `{"content": "<text>"}`.
 fn function_response<'a>(name: &'a str, msg: &'a Message) -> Part<'a> {
-    let text = joined(msg.content.iter().flat_map(OaContent::texts)).unwrap_or_default();
+    let text = msg.text_ref();
     let response = match serde_json::from_slice::<Value>(text.as_bytes()) {
         Ok(v @ Value::Object(_)) => FunctionResult::Object(v),
         _ => FunctionResult::Wrapped { content: text },
@@ -558,18 +545,5 @@ mod tests {
         assert!(matches!(&blob.data, Cow::Borrowed("iVBORw0K")));
         assert!(same_bytes(parts[2].text.as_ref(), texts[2]));
         assert!(same_bytes(parts[3].text.as_ref(), texts[3]));
-    }
-
-    #[test]
-    fn joined_borrows_one_piece_and_joins_several() {
-        let one = "only";
-        assert!(
-            matches!(joined([one].into_iter()), Some(Cow::Borrowed(t)) if std::ptr::eq(t, one))
-        );
-        assert_eq!(
-            joined(["a", "b", "c"].into_iter()),
-            Some(Cow::Owned("abc".to_string()))
-        );
-        assert_eq!(joined(std::iter::empty()), None);
     }
 }

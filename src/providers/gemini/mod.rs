@@ -30,7 +30,8 @@ pub mod wire;
 use serde_json::Value;
 
 use super::{
-    Decoded, Encoded, Provider, RequestCtx, ResponseCtx, Scheme, StreamPlan, UpstreamTarget,
+    json_body, Decoded, Encoded, Provider, RequestCtx, ResponseCtx, Scheme, StreamPlan,
+    UpstreamTarget,
 };
 use crate::api::{LlmRequest, LlmResponse, RouteType};
 use crate::config::{ModelOptions, ProviderName};
@@ -173,11 +174,10 @@ pub fn target(ctx: &RequestCtx<'_>) -> Result<UpstreamTarget, ProxyError> {
     Ok(target)
 }
 
-fn to_body<T: serde::Serialize>(value: &T) -> Result<Encoded, ProxyError> {
-    let body = serde_json::to_vec(value)
-        .map_err(|e| ProxyError::Internal(format!("cannot serialise Gemini request: {e}")))?;
+/// The body with no extra headers.
+fn to_body<T: serde::Serialize>(value: &T, ctx: &RequestCtx<'_>) -> Result<Encoded, ProxyError> {
     Ok(Encoded {
-        body,
+        body: json_body(value, ctx)?,
         headers: Vec::new(),
     })
 }
@@ -215,19 +215,19 @@ impl Provider for Gemini {
     fn encode(
         &self,
         req: &LlmRequest,
-        _raw: &Value,
+        _raw: Value,
         ctx: &RequestCtx<'_>,
     ) -> Result<Encoded, ProxyError> {
         match req {
-            LlmRequest::Chat(r) => to_body(&encode::encode_chat(r)?),
-            LlmRequest::Completions(r) => to_body(&encode::encode_completions(r)),
+            LlmRequest::Chat(r) => to_body(&encode::encode_chat(r)?, ctx),
+            LlmRequest::Completions(r) => to_body(&encode::encode_completions(r), ctx),
             LlmRequest::Embeddings(r) => {
                 let dims = r.dimensions.or(ctx.options.embeddings_dimensions);
                 if vertex(ctx.options).is_some() {
-                    to_body(&encode::encode_embeddings_vertex(r, dims)?)
+                    to_body(&encode::encode_embeddings_vertex(r, dims)?, ctx)
                 } else {
                     let model = bare_model(ctx.model);
-                    to_body(&encode::encode_embeddings_ai_studio(r, model, dims)?)
+                    to_body(&encode::encode_embeddings_ai_studio(r, model, dims)?, ctx)
                 }
             }
         }
