@@ -52,7 +52,8 @@ fn image_formats_and_refusals() {
         ("image/gif", "gif"),
         ("image/webp", "webp"),
     ] {
-        let b = encode::image_block(&img(&format!("data:{mime};base64,AAAA"))).unwrap();
+        let url = img(&format!("data:{mime};base64,AAAA"));
+        let b = encode::image_block(&url).unwrap();
         assert_eq!(b.format, fmt);
         assert_eq!(b.source.bytes, "AAAA");
     }
