@@ -66,6 +66,7 @@ fn request_ctx<'a>(
         stream: false,
         client_path,
         env,
+        body_len: 0,
     }
 }
 
@@ -260,7 +261,7 @@ fn version_header_and_routes() {
     let enc = p
         .encode(
             &req,
-            &Value::Null,
+            Value::Null,
             &request_ctx(RouteType::Chat, &opts, &env, "/"),
         )
         .unwrap();
@@ -274,7 +275,7 @@ fn version_header_and_routes() {
     let enc = p
         .encode(
             &req,
-            &Value::Null,
+            Value::Null,
             &request_ctx(RouteType::Chat, &bare, &env, "/"),
         )
         .unwrap();

@@ -408,6 +408,7 @@ fn sign_with(
         stream: false,
         client_path: "/",
         env: &env,
+        body_len: 0,
     };
     let target = UpstreamTarget {
         scheme: ai_proxy::providers::Scheme::Https,
@@ -527,6 +528,7 @@ fn preserve_keeps_the_client_path_on_the_bedrock_host() {
         stream: false,
         client_path: "/model/cohere.rerank-v3-5%3A0/invoke",
         env: &env,
+        body_len: 0,
     };
     let t = Bedrock.upstream(&ctx).unwrap();
     assert_eq!(t.host, "bedrock-runtime.ap-northeast-1.amazonaws.com");

@@ -66,6 +66,7 @@ fn request_ctx<'a>(
         stream: false,
         client_path: "/llm/v1/anything",
         env,
+        body_len: 0,
     }
 }
 

@@ -354,6 +354,7 @@ fn req_ctx<'a>(
         stream: false,
         client_path,
         env,
+        body_len: 0,
     }
 }
 
@@ -414,7 +415,7 @@ fn completions_request_is_refused() {
     let err = provider()
         .encode(
             &req,
-            &raw,
+            raw.clone(),
             &req_ctx(RouteType::Completions, "m", &o, &env, "/"),
         )
         .unwrap_err();
@@ -429,7 +430,7 @@ fn embeddings_without_input_is_refused() {
     let err = provider()
         .encode(
             &req,
-            &raw,
+            raw.clone(),
             &req_ctx(RouteType::Embeddings, "m", &o, &env, "/"),
         )
         .unwrap_err();
@@ -446,7 +447,7 @@ fn chat_body_must_be_an_object() {
     let err = provider()
         .encode(
             &req,
-            &json!([1]),
+            json!([1]),
             &req_ctx(RouteType::Chat, "m", &o, &env, "/"),
         )
         .unwrap_err();

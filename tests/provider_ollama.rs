@@ -123,6 +123,7 @@ fn llama2_without_upstream_url_is_refused() {
         stream: false,
         client_path: "/",
         env: &env,
+        body_len: 0,
     };
     let err = providers::for_name(ProviderName::Llama2, &opts)
         .upstream(&ctx)
@@ -148,6 +149,7 @@ fn ollama_default_target_and_preserve_path() {
             stream: false,
             client_path: "/api/show",
             env: &env,
+            body_len: 0,
         };
         let t = p.upstream(&ctx).unwrap();
         assert_eq!(

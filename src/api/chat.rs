@@ -1,6 +1,8 @@
 //! Chat completions (`llm/v1/chat`): request, messages, content parts, tools, and the answer.
 //! Reference: OpenAI "Create chat completion" API; docs/kong-compatibility.md §3.6.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -136,6 +138,14 @@ impl Message {
     pub fn text(&self) -> String {
         self.content.as_ref().map(Content::text).unwrap_or_default()
     }
+
+    /// [`Message::text`], borrowed when it can be.
+    pub fn text_ref(&self) -> Cow<'_, str> {
+        self.content
+            .as_ref()
+            .map(Content::text_ref)
+            .unwrap_or_default()
+    }
 }
 
 /// Message content: a string or a list of parts.
@@ -163,15 +173,18 @@ impl Content {
 
     /// All text parts joined (no separator); images are skipped.
     pub fn text(&self) -> String {
+        self.text_ref().into_owned()
+    }
+
+    /// [`Content::text`], borrowed when the content is one string or one text part (encoders
+    /// send it without copying).
+    pub fn text_ref(&self) -> Cow<'_, str> {
         match self {
-            Content::Text(s) => s.clone(),
-            Content::Parts(parts) => parts
-                .iter()
-                .filter_map(|p| match p {
-                    ContentPart::Text { text } => Some(text.as_str()),
-                    _ => None,
-                })
-                .collect(),
+            Content::Text(s) => Cow::Borrowed(s),
+            Content::Parts(parts) => match parts.as_slice() {
+                [ContentPart::Text { text }] => Cow::Borrowed(text),
+                _ => Cow::Owned(self.texts().collect()),
+            },
         }
     }
 }

@@ -241,9 +241,14 @@ pub enum Stop {
 impl Stop {
     /// The sequences as a list.
     pub fn to_vec(&self) -> Vec<String> {
+        self.as_slice().to_vec()
+    }
+
+    /// The sequences, borrowed (encoders serialise them without copying).
+    pub fn as_slice(&self) -> &[String] {
         match self {
-            Stop::One(s) => vec![s.clone()],
-            Stop::Many(v) => v.clone(),
+            Stop::One(s) => std::slice::from_ref(s),
+            Stop::Many(v) => v,
         }
     }
 }

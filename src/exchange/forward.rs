@@ -17,7 +17,7 @@ pub(crate) enum Outbound<'a> {
     /// The client's, unchanged (streamed through by the host or already held).
     Client,
     /// The parsed request, encoded by the provider.
-    Translate(&'a LlmRequest, &'a Value),
+    Translate(&'a LlmRequest, Value),
     /// A body encoded already (route types translated outside the providers, `crate::routes`).
     Encoded(Encoded),
 }
@@ -41,6 +41,7 @@ impl Exchange {
                     stream: self.stream,
                     client_path: &self.client.path,
                     env: self.env.as_ref(),
+                    body_len: self.body_len,
                 };
                 &fallback
             }
@@ -88,6 +89,7 @@ impl Exchange {
             stream: self.stream,
             client_path: &self.client.path,
             env: self.env.as_ref(),
+            body_len: self.body_len,
         };
         let mut target = self.target(Some(&ctx))?;
         let auth_cfg = self.cfg.raw.auth.clone().unwrap_or_default();

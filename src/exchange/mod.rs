@@ -124,6 +124,8 @@ pub struct Exchange {
     include_usage: bool,
     /// The parsed request (JSON routes).
     request: Option<LlmRequest>,
+    /// The client body's length (sizes the encoded body's buffer).
+    body_len: usize,
     started_ms: u64,
     status: u16,
     response: ResponseMode,
@@ -191,6 +193,7 @@ impl Exchange {
             stream: false,
             include_usage: false,
             request: None,
+            body_len: 0,
             started_ms: 0,
             status: 0,
             response: ResponseMode::Pending,

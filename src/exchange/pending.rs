@@ -136,6 +136,7 @@ pub(crate) fn authorize(
                 stream: *stream,
                 client_path,
                 env: &env,
+                body_len: 0,
             };
             let out = Outgoing {
                 method,

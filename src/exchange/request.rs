@@ -259,6 +259,7 @@ impl Exchange {
     }
 
     fn request_body(&mut self, body: &[u8]) -> Result<RequestEdits, ProxyError> {
+        self.body_len = body.len();
         if self.routed() {
             return self.routed_body(body);
         }
@@ -354,7 +355,7 @@ impl Exchange {
             // The typed request holds all the encoder reads: free the parsed body first.
             raw = Value::Null;
         }
-        let edits = self.forward(Outbound::Translate(&req, &raw))?;
+        let edits = self.forward(Outbound::Translate(&req, raw))?;
         if self.cfg.raw.logging.log_payloads {
             // Kong logs the body as the client sent it; credentials are redacted.
             self.analytics.request_payload = Some(self.payload_log(body));

@@ -39,6 +39,9 @@ pub struct RequestCtx<'a> {
     pub client_path: &'a str,
     /// Clock and ids.
     pub env: &'a dyn Env,
+    /// The client body's length in bytes: [`json_body`] sizes the provider body's buffer with
+    /// it (0 when unknown).
+    pub body_len: usize,
 }
 
 /// What a provider needs to know about one answer.
@@ -110,6 +113,20 @@ pub enum StreamPlan {
     },
 }
 
+/// Serialises a provider body into a buffer allocated once, sized from the client body: a
+/// translated body is about as long as the one it came from, and a buffer grown by doubling
+/// would hold up to twice the body at its last step (peak memory per request,
+/// docs/performance.md).
+pub(crate) fn json_body<T: serde::Serialize + ?Sized>(
+    value: &T,
+    ctx: &RequestCtx<'_>,
+) -> Result<Vec<u8>, ProxyError> {
+    let mut out = Vec::with_capacity(ctx.body_len + ctx.body_len / 8 + 256);
+    serde_json::to_writer(&mut out, value)
+        .map_err(|e| ProxyError::Internal(format!("encoding failed: {e}")))?;
+    Ok(out)
+}
+
 /// One provider. Implementations are stateless unit values shared by every request.
 pub trait Provider: Sync {
     /// Kong's provider name.
@@ -129,7 +146,7 @@ pub trait Provider: Sync {
     fn encode(
         &self,
         req: &LlmRequest,
-        raw: &Value,
+        raw: Value,
         ctx: &RequestCtx<'_>,
     ) -> Result<Encoded, ProxyError>;
 

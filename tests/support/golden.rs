@@ -79,13 +79,14 @@ fn run_case(provider: ProviderName, route: RouteType, name: &str, path: &Path) {
         stream,
         client_path: "/",
         env: &env,
+        body_len: 0,
     };
 
     let raw = read_json(&path.join("request.json"));
     let req = parse_request(route, &raw);
     let encoded = imp
         .upstream(&req_ctx)
-        .and_then(|t| imp.encode(&req, &raw, &req_ctx).map(|e| (t, e)));
+        .and_then(|t| imp.encode(&req, raw.clone(), &req_ctx).map(|e| (t, e)));
 
     if path.join("expected-error.json").exists() {
         let want = read_json(&path.join("expected-error.json"));

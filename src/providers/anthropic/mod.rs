@@ -15,7 +15,9 @@ pub mod wire;
 
 use serde_json::Value;
 
-use super::{Decoded, Encoded, Provider, RequestCtx, ResponseCtx, StreamPlan, UpstreamTarget};
+use super::{
+    json_body, Decoded, Encoded, Provider, RequestCtx, ResponseCtx, StreamPlan, UpstreamTarget,
+};
 use crate::api::{LlmRequest, LlmResponse, RouteType};
 use crate::config::ProviderName;
 use crate::error::{ProxyError, TranslateError};
@@ -39,10 +41,6 @@ impl Anthropic {
             .map(|v| vec![("anthropic-version".to_string(), v.clone())])
             .unwrap_or_default()
     }
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, ProxyError> {
-    serde_json::to_vec(v).map_err(|e| ProxyError::Internal(format!("encoding failed: {e}")))
 }
 
 impl Provider for Anthropic {
@@ -91,7 +89,7 @@ impl Provider for Anthropic {
     fn encode(
         &self,
         req: &LlmRequest,
-        _raw: &Value,
+        _raw: Value,
         ctx: &RequestCtx<'_>,
     ) -> Result<Encoded, ProxyError> {
         let model = if ctx.model.is_empty() {
@@ -100,11 +98,12 @@ impl Provider for Anthropic {
             ctx.model
         };
         let body = match req {
-            LlmRequest::Chat(chat) => {
-                to_json(&encode::encode_chat(chat, model, ctx.options, ctx.stream)?)?
-            }
+            LlmRequest::Chat(chat) => json_body(
+                &encode::encode_chat(chat, model, ctx.options, ctx.stream)?,
+                ctx,
+            )?,
             LlmRequest::Completions(c) => {
-                to_json(&encode::encode_completions(c, model, ctx.options))?
+                json_body(&encode::encode_completions(c, model, ctx.options), ctx)?
             }
             LlmRequest::Embeddings(_) => {
                 return Err(ProxyError::bad_request(

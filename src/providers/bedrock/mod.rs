@@ -148,7 +148,7 @@ impl Provider for Bedrock {
     fn encode(
         &self,
         req: &LlmRequest,
-        _raw: &Value,
+        _raw: Value,
         ctx: &RequestCtx<'_>,
     ) -> Result<Encoded, ProxyError> {
         let body = match req {

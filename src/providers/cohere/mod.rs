@@ -24,7 +24,8 @@ pub mod wire;
 use serde_json::Value;
 
 use super::{
-    Decoded, Encoded, Provider, RequestCtx, ResponseCtx, Scheme, StreamPlan, UpstreamTarget,
+    json_body, Decoded, Encoded, Provider, RequestCtx, ResponseCtx, Scheme, StreamPlan,
+    UpstreamTarget,
 };
 use crate::api::{LlmRequest, RouteType};
 use crate::config::ProviderName;
@@ -88,16 +89,16 @@ impl Provider for Cohere {
     fn encode(
         &self,
         req: &LlmRequest,
-        _raw: &Value,
+        _raw: Value,
         ctx: &RequestCtx<'_>,
     ) -> Result<Encoded, ProxyError> {
         let body = match req {
-            LlmRequest::Chat(r) => to_json(&encode::encode_chat(r, ctx.model, ctx.stream)?),
+            LlmRequest::Chat(r) => json_body(&encode::encode_chat(r, ctx.model, ctx.stream)?, ctx),
             LlmRequest::Completions(r) => {
-                to_json(&encode::encode_completions(r, ctx.model, ctx.stream))
+                json_body(&encode::encode_completions(r, ctx.model, ctx.stream), ctx)
             }
             LlmRequest::Embeddings(r) => {
-                to_json(&encode::encode_embeddings(r, ctx.model, ctx.options)?)
+                json_body(&encode::encode_embeddings(r, ctx.model, ctx.options)?, ctx)
             }
         }?;
         Ok(Encoded {
@@ -134,8 +135,4 @@ impl Provider for Cohere {
 /// Leading slashes collapse to one; an empty path is `/` (docs/kong-compatibility.md §8).
 fn normalise_path(path: &str) -> String {
     format!("/{}", path.trim_start_matches('/'))
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, ProxyError> {
-    serde_json::to_vec(value).map_err(|e| ProxyError::Internal(format!("encoding failed: {e}")))
 }

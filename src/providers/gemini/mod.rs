@@ -215,7 +215,7 @@ impl Provider for Gemini {
     fn encode(
         &self,
         req: &LlmRequest,
-        _raw: &Value,
+        _raw: Value,
         ctx: &RequestCtx<'_>,
     ) -> Result<Encoded, ProxyError> {
         match req {

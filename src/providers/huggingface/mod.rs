@@ -26,7 +26,9 @@ pub mod wire;
 
 use serde_json::Value;
 
-use super::{Decoded, Encoded, Provider, RequestCtx, ResponseCtx, StreamPlan, UpstreamTarget};
+use super::{
+    json_body, Decoded, Encoded, Provider, RequestCtx, ResponseCtx, StreamPlan, UpstreamTarget,
+};
 use crate::api::{LlmRequest, LlmResponse, RouteType};
 use crate::config::ProviderName;
 use crate::error::{ProxyError, TranslateError};
@@ -87,25 +89,24 @@ impl Provider for Huggingface {
     fn encode(
         &self,
         req: &LlmRequest,
-        raw: &Value,
+        raw: Value,
         ctx: &RequestCtx<'_>,
     ) -> Result<Encoded, ProxyError> {
         let body = match req {
             LlmRequest::Chat(chat) => {
-                let body = encode::encode_chat(raw, chat, ctx.model, ctx.stream)?;
-                serde_json::to_vec(&body)
+                let body = encode::encode_chat(&raw, chat, ctx.model, ctx.stream)?;
+                json_body(&body, ctx)
             }
             LlmRequest::Embeddings(emb) => {
                 let body = encode::encode_embeddings(emb)?;
-                serde_json::to_vec(&body)
+                json_body(&body, ctx)
             }
             LlmRequest::Completions(_) => {
                 return Err(ProxyError::bad_request(
                     "huggingface does not support llm/v1/completions",
                 ))
             }
-        }
-        .map_err(|e| ProxyError::Internal(e.to_string()))?;
+        }?;
         Ok(Encoded {
             body,
             headers: encode::option_headers(ctx.options),

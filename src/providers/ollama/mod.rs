@@ -26,7 +26,8 @@ pub mod wire;
 use serde_json::Value;
 
 use super::{
-    Decoded, Encoded, Provider, RequestCtx, ResponseCtx, Scheme, StreamPlan, UpstreamTarget,
+    json_body, Decoded, Encoded, Provider, RequestCtx, ResponseCtx, Scheme, StreamPlan,
+    UpstreamTarget,
 };
 use crate::api::{LlmRequest, RouteType};
 use crate::config::ProviderName;
@@ -130,28 +131,28 @@ impl Provider for Ollama {
     fn encode(
         &self,
         req: &LlmRequest,
-        raw: &Value,
+        raw: Value,
         ctx: &RequestCtx<'_>,
     ) -> Result<Encoded, ProxyError> {
         if raw.get("prompt").is_some() && raw.get("messages").is_some() {
             return Err(ProxyError::bad_request(PROMPT_AND_MESSAGES));
         }
         let body = match (req, self.raw) {
-            (LlmRequest::Chat(r), true) => to_json(&llama2_raw::encode_chat(r, ctx.stream)),
+            (LlmRequest::Chat(r), true) => json_body(&llama2_raw::encode_chat(r, ctx.stream), ctx),
             (LlmRequest::Completions(r), true) => {
-                to_json(&llama2_raw::encode_completions(r, ctx.stream))
+                json_body(&llama2_raw::encode_completions(r, ctx.stream), ctx)
             }
             (LlmRequest::Embeddings(_), true) => Err(ProxyError::bad_request(
                 "no transformer for llama2://llm/v1/embeddings",
             )),
             (LlmRequest::Chat(r), false) => {
-                to_json(&encode::encode_chat(r, ctx.model, ctx.stream)?)
+                json_body(&encode::encode_chat(r, ctx.model, ctx.stream)?, ctx)
             }
             (LlmRequest::Completions(r), false) => {
-                to_json(&encode::encode_completions(r, ctx.model, ctx.stream))
+                json_body(&encode::encode_completions(r, ctx.model, ctx.stream), ctx)
             }
             (LlmRequest::Embeddings(r), false) => {
-                to_json(&encode::encode_embeddings(r, ctx.model, ctx.options)?)
+                json_body(&encode::encode_embeddings(r, ctx.model, ctx.options)?, ctx)
             }
         }?;
         Ok(Encoded {
@@ -189,8 +190,4 @@ impl Provider for Ollama {
             _ => StreamPlan::Passthrough,
         }
     }
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, ProxyError> {
-    serde_json::to_vec(value).map_err(|e| ProxyError::Internal(format!("encoding failed: {e}")))
 }

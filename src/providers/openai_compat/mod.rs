@@ -13,7 +13,8 @@ pub mod stream;
 use serde_json::Value;
 
 use super::{
-    Decoded, Encoded, Provider, RequestCtx, ResponseCtx, Scheme, StreamPlan, UpstreamTarget,
+    json_body, Decoded, Encoded, Provider, RequestCtx, ResponseCtx, Scheme, StreamPlan,
+    UpstreamTarget,
 };
 use crate::api::{LlmRequest, RouteType};
 use crate::config::ProviderName;
@@ -117,10 +118,10 @@ impl Provider for Compat {
     fn encode(
         &self,
         _req: &LlmRequest,
-        raw: &Value,
+        raw: Value,
         ctx: &RequestCtx<'_>,
     ) -> Result<Encoded, ProxyError> {
-        let mut body = raw.clone();
+        let mut body = raw;
         if let Value::Object(map) = &mut body {
             map.insert("model".into(), Value::String(ctx.model.to_string()));
             if ctx.route != RouteType::Embeddings {
@@ -130,7 +131,7 @@ impl Provider for Compat {
                 map.remove("top_k");
             }
         }
-        let body = serde_json::to_vec(&body).map_err(|e| ProxyError::Internal(e.to_string()))?;
+        let body = json_body(&body, ctx)?;
         Ok(Encoded {
             body,
             headers: Vec::new(),
