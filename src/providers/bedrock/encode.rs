@@ -373,11 +373,7 @@ fn tool_result_content(
 }
 
 fn stop_sequences(stop: Option<&Stop>) -> Option<&[String]> {
-    let list = match stop? {
-        Stop::One(s) => std::slice::from_ref(s),
-        Stop::Many(v) => v.as_slice(),
-    };
-    Some(list).filter(|l| !l.is_empty())
+    stop.map(Stop::as_slice).filter(|l| !l.is_empty())
 }
 
 /// `tools` + `tool_choice` → `toolConfig`.
