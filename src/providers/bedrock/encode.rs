@@ -66,7 +66,7 @@ pub fn encode_chat<'a>(
     } = req;
 
     let mut system = Vec::new();
-    let mut turns = Turns::default();
+    let mut turns = Turns(Vec::with_capacity(messages.len()));
     for m in messages {
         match m.role {
             // All system prompts, in order; `developer` is OpenAI's newer name for `system`.
@@ -85,7 +85,9 @@ pub fn encode_chat<'a>(
                     }
                     _ => true,
                 });
-                for call in m.tool_calls.iter().flatten() {
+                let calls = m.tool_calls.as_deref().unwrap_or_default();
+                blocks.reserve_exact(calls.len());
+                for call in calls {
                     blocks.push(ContentBlock::ToolUse(tool_use(call)?));
                 }
                 blocks.extend(cache.map(ContentBlock::CachePoint));
@@ -174,7 +176,6 @@ pub fn encode_completions<'a>(
 }
 
 /// Turns under construction: consecutive same-role turns merge, empty turns are skipped.
-#[derive(Default)]
 struct Turns<'a>(Vec<Message<'a>>);
 
 impl<'a> Turns<'a> {
@@ -243,7 +244,7 @@ fn content_blocks(
     content: &Option<Content>,
     keep_empty: bool,
 ) -> Result<Vec<ContentBlock<'_>>, ProxyError> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(block_count(content));
     let keep = |text: &str| keep_empty || !text.is_empty();
     match content {
         Some(Content::Text(s)) if keep(s) => out.push(ContentBlock::Text(Cow::Borrowed(s))),
@@ -289,6 +290,16 @@ fn content_blocks(
         }
     }
     Ok(out)
+}
+
+/// How many blocks a message's content gives at most (vectors are sized once: a long
+/// conversation has hundreds of them).
+fn block_count(content: &Option<Content>) -> usize {
+    match content {
+        None => 0,
+        Some(Content::Text(_)) => 1,
+        Some(Content::Parts(parts)) => parts.len(),
+    }
 }
 
 fn unsupported_part() -> ProxyError {
@@ -342,7 +353,7 @@ fn tool_use(call: &ToolCall) -> Result<ToolUseOut<'_>, ProxyError> {
 fn tool_result_content(
     content: &Option<Content>,
 ) -> Result<Vec<ToolResultContent<'_>>, ProxyError> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(block_count(content).max(1));
     match content {
         None => out.push(ToolResultContent::Text("")),
         Some(Content::Text(s)) => match serde_json::from_slice::<Value>(s.as_bytes()) {
