@@ -105,6 +105,15 @@ def answers():
             "usageMetadata": {"promptTokenCount": USAGE[0], "candidatesTokenCount": USAGE[1], "totalTokenCount": sum(USAGE)}},
         "resp_bedrock_text.json": {"output": {"message": {"role": "assistant", "content": [{"text": t}]}}, "stopReason": "end_turn",
             "usage": {"inputTokens": USAGE[0], "outputTokens": USAGE[1], "totalTokens": sum(USAGE)}, "metrics": {"latencyMs": 812}},
+        # OpenAI "Create chat completion" answer object: passed through by the filter (usage read).
+        "resp_openai_text.json": {"id": "chatcmpl-1", "object": "chat.completion", "created": 1733300000, "model": "gpt-4o",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": t, "refusal": None}, "logprobs": None,
+                "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": USAGE[0], "completion_tokens": USAGE[1], "total_tokens": sum(USAGE)}},
+        "resp_openai_tool_use.json": {"id": "chatcmpl-2", "object": "chat.completion", "created": 1733300000, "model": "gpt-4o",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": None, "tool_calls": [{"id": "call_1", "type": "function",
+                "function": {"name": "book_hotel", "arguments": json.dumps(args)}}]}, "logprobs": None, "finish_reason": "tool_calls"}],
+            "usage": {"prompt_tokens": USAGE[0], "completion_tokens": USAGE[1], "total_tokens": sum(USAGE)}},
         "resp_bedrock_tool_use.json": {"output": {"message": {"role": "assistant", "content": [
             {"toolUse": {"toolUseId": "tooluse_1", "name": "book_hotel", "input": args}}]}}, "stopReason": "tool_use",
             "usage": {"inputTokens": USAGE[0], "outputTokens": USAGE[1], "totalTokens": sum(USAGE)}, "metrics": {"latencyMs": 640}},

@@ -42,7 +42,8 @@ fn chat(v: Value) -> ChatRequest {
 
 /// Encodes a chat body and returns the upstream JSON.
 fn encode(v: Value) -> Value {
-    let req = encode_chat(&chat(v), "claude-sonnet-4-5", &options(), false).unwrap();
+    let chat = chat(v);
+    let req = encode_chat(&chat, "claude-sonnet-4-5", &options(), false).unwrap();
     serde_json::to_value(req).unwrap()
 }
 

@@ -70,12 +70,7 @@ pub fn with_model(req: &[u8], model: &str) -> Vec<u8> {
 
 pub fn answer_for(provider: &str, tool: bool) -> Vec<u8> {
     let kind = if tool { "tool_use" } else { "text" };
-    let p = if provider == "openai" {
-        "anthropic"
-    } else {
-        provider
-    };
-    read(&format!("resp_{p}_{kind}.json"))
+    read(&format!("resp_{provider}_{kind}.json"))
 }
 
 pub fn case(name: &str, file: &str, provider: &'static str, tool: bool) -> Case {
@@ -124,6 +119,14 @@ pub fn requests() -> Vec<Case> {
             "large chat -> bedrock",
             "req_large_chat.json",
             "bedrock",
+            false,
+        ),
+        // OpenAI-compatible providers forward the client's parsed body (edited) rather than
+        // encoding the typed request: the other memory shape.
+        case(
+            "large chat -> openai",
+            "req_large_chat.json",
+            "openai",
             false,
         ),
     ]

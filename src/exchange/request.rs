@@ -337,7 +337,16 @@ impl Exchange {
 
         merge_defaults(map, self.route, &self.options);
 
-        let req = parse_typed(self.route, &raw)?;
+        // The typed request takes the parsed body's strings instead of copying them: the
+        // parsed body is consumed as it is read. A provider whose encoder also reads the parsed
+        // body gets it from a copy (one deserializer for the typed request keeps the module
+        // smaller than two, docs/performance.md).
+        let source = if self.provider.reads_raw() {
+            raw.clone()
+        } else {
+            std::mem::take(&mut raw)
+        };
+        let req = parse_typed(self.route, source)?;
         self.include_usage = match &req {
             LlmRequest::Chat(r) => r.include_usage(),
             LlmRequest::Completions(r) => r.include_usage(),
@@ -351,10 +360,6 @@ impl Exchange {
             )));
         }
         self.analytics.estimate_prompt(&req);
-        if !self.provider.reads_raw() {
-            // The typed request holds all the encoder reads: free the parsed body first.
-            raw = Value::Null;
-        }
         let edits = self.forward(Outbound::Translate(&req, raw))?;
         if self.cfg.raw.logging.log_payloads {
             // Kong logs the body as the client sent it; credentials are redacted.
@@ -460,9 +465,9 @@ fn merge_defaults(map: &mut Map<String, Value>, route: RouteType, o: &crate::con
     }
 }
 
-fn parse_typed(route: RouteType, raw: &Value) -> Result<LlmRequest, ProxyError> {
+/// The typed request, from the parsed body (consumed: its strings move into the typed request).
+fn parse_typed(route: RouteType, raw: Value) -> Result<LlmRequest, ProxyError> {
     let bad = |e: serde_json::Error| ProxyError::bad_request(format!("invalid request body: {e}"));
-    // `Value` is already parsed: deserialising from a reference clones only what is kept.
     Ok(match route {
         RouteType::Chat => LlmRequest::Chat(serde::Deserialize::deserialize(raw).map_err(bad)?),
         RouteType::Completions => {

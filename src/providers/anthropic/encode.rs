@@ -3,6 +3,8 @@
 //! images are converted, assistant text next to tool calls is kept, top_p/top_k/stop are
 //! forwarded).
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::wire::{
@@ -33,12 +35,12 @@ pub const DEFAULT_MAX_TOKENS: u64 = 4096;
 /// message `name`, `response_format` of type `json_object` (Anthropic has no schema-less JSON
 /// mode; `json_schema` maps to `output_config.format`), non-`function` tools, and every field
 /// in `extra`. `n` above 1 is refused (400): Anthropic answers with one message only.
-pub fn encode_chat(
-    req: &ChatRequest,
-    model: &str,
+pub fn encode_chat<'a>(
+    req: &'a ChatRequest,
+    model: &'a str,
     options: &ModelOptions,
     stream: bool,
-) -> Result<MessagesRequest, ProxyError> {
+) -> Result<MessagesRequest<'a>, ProxyError> {
     let ChatRequest {
         model: _,
         messages,
@@ -74,21 +76,23 @@ pub fn encode_chat(
         encode_tool_choice(tool_choice.as_ref(), *parallel_tool_calls, tools.is_some());
 
     Ok(MessagesRequest {
-        model: model.to_string(),
+        model,
         max_tokens: req
             .max_output_tokens()
             .or(options.max_tokens)
             .unwrap_or(DEFAULT_MAX_TOKENS),
         messages: turns,
         system,
-        stop_sequences: stop.as_ref().map(crate::api::Stop::to_vec),
+        stop_sequences: stop.as_ref().map(crate::api::Stop::as_slice),
         temperature: *temperature,
         top_p: *top_p,
         top_k: *top_k,
         stream: stream.then_some(true),
         tools,
         tool_choice,
-        metadata: user.clone().map(|user_id| Metadata { user_id }),
+        metadata: user.as_deref().map(|user_id| Metadata {
+            user_id: Cow::Borrowed(user_id),
+        }),
         output_config: response_format.as_ref().and_then(encode_response_format),
     })
 }
@@ -103,13 +107,13 @@ pub fn encode_chat(
 ///   followed by any user text, as the "Tool use" docs require.
 fn encode_messages(
     messages: &[Message],
-) -> Result<(Option<System>, Vec<MessageParam>), ProxyError> {
-    let mut system: Vec<String> = Vec::new();
-    let mut turns: Vec<(WireRole, Vec<BlockParam>)> = Vec::new();
+) -> Result<(Option<System<'_>>, Vec<MessageParam<'_>>), ProxyError> {
+    let mut system: Vec<Cow<'_, str>> = Vec::new();
+    let mut turns: Vec<(WireRole, Vec<BlockParam<'_>>)> = Vec::new();
     for msg in messages {
         let (role, blocks) = match msg.role {
             Role::System | Role::Developer => {
-                system.push(msg.text());
+                system.push(msg.text_ref());
                 continue;
             }
             Role::User => (WireRole::User, content_blocks(msg.content.as_ref())?),
@@ -145,7 +149,7 @@ fn encode_messages(
 
 /// One text block is sent as a plain string (the documented shorthand); anything else as
 /// blocks.
-fn compact(mut blocks: Vec<BlockParam>) -> MessageContent {
+fn compact(mut blocks: Vec<BlockParam<'_>>) -> MessageContent<'_> {
     if let [BlockParam::Text { .. }] = blocks.as_slice() {
         if let Some(BlockParam::Text { text }) = blocks.pop() {
             return MessageContent::Text(text);
@@ -155,28 +159,28 @@ fn compact(mut blocks: Vec<BlockParam>) -> MessageContent {
 }
 
 /// User content (string or parts) as blocks.
-fn content_blocks(content: Option<&Content>) -> Result<Vec<BlockParam>, ProxyError> {
+fn content_blocks(content: Option<&Content>) -> Result<Vec<BlockParam<'_>>, ProxyError> {
     match content {
         None => Ok(Vec::new()),
-        Some(Content::Text(text)) => Ok(vec![BlockParam::Text { text: text.clone() }]),
+        Some(Content::Text(text)) => Ok(vec![BlockParam::Text { text: text.into() }]),
         Some(Content::Parts(parts)) => parts.iter().map(part_block).collect(),
     }
 }
 
 /// One OpenAI content part as an Anthropic block ("Vision": `base64` and `url` sources).
-fn part_block(part: &ContentPart) -> Result<BlockParam, ProxyError> {
+fn part_block(part: &ContentPart) -> Result<BlockParam<'_>, ProxyError> {
     match part {
-        ContentPart::Text { text } => Ok(BlockParam::Text { text: text.clone() }),
+        ContentPart::Text { text } => Ok(BlockParam::Text { text: text.into() }),
         ContentPart::ImageUrl { image_url } => {
             let source = if let Some(data) = image_url.as_data_url() {
                 ImageSource::Base64 {
-                    media_type: data.media_type.to_string(),
-                    data: data.data.to_string(),
+                    media_type: data.media_type.into(),
+                    data: data.data.into(),
                 }
             } else if image_url.url.starts_with("https://") || image_url.url.starts_with("http://")
             {
                 ImageSource::Url {
-                    url: image_url.url.clone(),
+                    url: image_url.url.as_str().into(),
                 }
             } else {
                 return Err(ProxyError::bad_request(
@@ -195,7 +199,7 @@ fn part_block(part: &ContentPart) -> Result<BlockParam, ProxyError> {
 }
 
 /// An assistant turn: its text (if any), then one `tool_use` block per tool call.
-fn assistant_blocks(msg: &Message) -> Result<Vec<BlockParam>, ProxyError> {
+fn assistant_blocks(msg: &Message) -> Result<Vec<BlockParam<'_>>, ProxyError> {
     let mut blocks = content_blocks(msg.content.as_ref())?;
     let calls = msg.tool_calls.as_deref().unwrap_or_default();
     if !calls.is_empty() {
@@ -209,17 +213,17 @@ fn assistant_blocks(msg: &Message) -> Result<Vec<BlockParam>, ProxyError> {
 }
 
 /// An OpenAI tool call as a `tool_use` block; the arguments string must be a JSON object.
-fn tool_use(call: &ToolCall) -> Result<BlockParam, ProxyError> {
+fn tool_use(call: &ToolCall) -> Result<BlockParam<'_>, ProxyError> {
     let input = call.arguments_object()?;
     Ok(BlockParam::ToolUse {
-        id: call.id.clone(),
-        name: call.function.name.clone(),
-        input,
+        id: call.id.as_str().into(),
+        name: call.function.name.as_str().into(),
+        input: Cow::Owned(input),
     })
 }
 
 /// A `tool` message as a `tool_result` block.
-fn tool_result(msg: &Message) -> Result<BlockParam, ProxyError> {
+fn tool_result(msg: &Message) -> Result<BlockParam<'_>, ProxyError> {
     let Some(id) = msg.tool_call_id.as_ref().filter(|id| !id.is_empty()) else {
         return Err(ProxyError::bad_request(
             "a 'tool' message needs 'tool_call_id' for anthropic",
@@ -227,31 +231,30 @@ fn tool_result(msg: &Message) -> Result<BlockParam, ProxyError> {
     };
     let content = match &msg.content {
         None => None,
-        Some(Content::Text(text)) => Some(ToolResultContent::Text(text.clone())),
+        Some(Content::Text(text)) => Some(ToolResultContent::Text(text.into())),
         Some(Content::Parts(parts)) => Some(ToolResultContent::Blocks(
             parts.iter().map(part_block).collect::<Result<_, _>>()?,
         )),
     };
     Ok(BlockParam::ToolResult {
-        tool_use_id: id.clone(),
+        tool_use_id: id.into(),
         content,
     })
 }
 
 /// OpenAI function tools as Anthropic tools; a tool without `parameters` gets the empty
 /// object schema, since `input_schema` is required.
-fn encode_tools(tools: &[Tool]) -> Vec<ToolParam> {
+fn encode_tools(tools: &[Tool]) -> Vec<ToolParam<'_>> {
     tools
         .iter()
         .filter(|t| t.kind == "function")
         .map(|t| ToolParam {
-            name: t.function.name.clone(),
-            description: t.function.description.clone(),
-            input_schema: t
-                .function
-                .parameters
-                .clone()
-                .unwrap_or_else(|| serde_json::json!({"type": "object", "properties": {}})),
+            name: t.function.name.as_str().into(),
+            description: t.function.description.as_deref().map(Cow::Borrowed),
+            input_schema: t.function.parameters.as_ref().map_or_else(
+                || Cow::Owned(serde_json::json!({"type": "object", "properties": {}})),
+                Cow::Borrowed,
+            ),
             strict: t.function.strict,
         })
         .collect()
@@ -264,7 +267,7 @@ fn encode_tool_choice(
     choice: Option<&ToolChoice>,
     parallel: Option<bool>,
     has_tools: bool,
-) -> Option<ToolChoiceParam> {
+) -> Option<ToolChoiceParam<'_>> {
     let disable = (parallel == Some(false)).then_some(true);
     match choice {
         Some(ToolChoice::Mode(ToolChoiceMode::Auto)) => Some(ToolChoiceParam::Auto {
@@ -275,7 +278,7 @@ fn encode_tool_choice(
         }),
         Some(ToolChoice::Mode(ToolChoiceMode::None)) => Some(ToolChoiceParam::None),
         Some(ToolChoice::Named(named)) => Some(ToolChoiceParam::Tool {
-            name: named.function.name.clone(),
+            name: named.function.name.as_str().into(),
             disable_parallel_tool_use: disable,
         }),
         None if has_tools && disable.is_some() => Some(ToolChoiceParam::Auto {
@@ -287,11 +290,11 @@ fn encode_tool_choice(
 
 /// `response_format` `json_schema` → `output_config.format` ("Structured outputs"); other
 /// types have no equivalent and are dropped.
-fn encode_response_format(rf: &ResponseFormat) -> Option<OutputConfig> {
+fn encode_response_format(rf: &ResponseFormat) -> Option<OutputConfig<'_>> {
     if rf.kind != "json_schema" {
         return None;
     }
-    let schema = rf.json_schema.as_ref()?.schema.clone()?;
+    let schema = Cow::Borrowed(rf.json_schema.as_ref()?.schema.as_ref()?);
     Some(OutputConfig {
         format: OutputFormat::JsonSchema { schema },
     })
@@ -308,11 +311,11 @@ fn encode_response_format(rf: &ResponseFormat) -> Option<OutputConfig> {
 /// Dropped (no equivalent): `stream_options`, `n`, `echo`, `logprobs`, `suffix`, `best_of`,
 /// penalties and other extra fields. The request is never sent as a stream: Anthropic's
 /// completions stream is not translated (docs/kong-compatibility.md §13.2: Kong streams Anthropic chat only).
-pub fn encode_completions(
-    req: &CompletionsRequest,
-    model: &str,
+pub fn encode_completions<'a>(
+    req: &'a CompletionsRequest,
+    model: &'a str,
     options: &ModelOptions,
-) -> CompleteRequest {
+) -> CompleteRequest<'a> {
     let text = req.prompt_text();
     let prompt = if text.starts_with("\n\nHuman:") {
         text
@@ -324,16 +327,16 @@ pub fn encode_completions(
         .get("user")
         .and_then(Value::as_str)
         .map(|u| Metadata {
-            user_id: u.to_string(),
+            user_id: Cow::Borrowed(u),
         });
     CompleteRequest {
-        model: model.to_string(),
+        model,
         prompt,
         max_tokens_to_sample: req
             .max_tokens
             .or(options.max_tokens)
             .unwrap_or(DEFAULT_MAX_TOKENS),
-        stop_sequences: req.stop.as_ref().map(crate::api::Stop::to_vec),
+        stop_sequences: req.stop.as_ref().map(crate::api::Stop::as_slice),
         temperature: req.temperature,
         top_p: req.top_p,
         top_k: req.top_k,

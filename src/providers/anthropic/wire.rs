@@ -7,6 +7,8 @@
 //! (legacy)". Only the fields this filter writes or reads are modelled; unknown fields in
 //! answers are ignored and unknown enum values land in `Unknown`.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -16,19 +18,19 @@ use serde_json::Value;
 
 /// `POST /v1/messages` body.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MessagesRequest {
+pub struct MessagesRequest<'a> {
     /// Model id.
-    pub model: String,
+    pub model: &'a str,
     /// Output token limit (required by Anthropic).
     pub max_tokens: u64,
     /// Alternating user/assistant turns.
-    pub messages: Vec<MessageParam>,
+    pub messages: Vec<MessageParam<'a>>,
     /// System prompt: one string, or several text blocks kept apart.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub system: Option<System>,
+    pub system: Option<System<'a>>,
     /// Custom stop sequences.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub stop_sequences: Option<Vec<String>>,
+    pub stop_sequences: Option<&'a [String]>,
     /// Sampling temperature.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
@@ -43,41 +45,41 @@ pub struct MessagesRequest {
     pub stream: Option<bool>,
     /// Tool definitions.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tools: Option<Vec<ToolParam>>,
+    pub tools: Option<Vec<ToolParam<'a>>>,
     /// How the model may use tools.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tool_choice: Option<ToolChoiceParam>,
+    pub tool_choice: Option<ToolChoiceParam<'a>>,
     /// Request metadata (end-user id).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<Metadata>,
+    pub metadata: Option<Metadata<'a>>,
     /// Structured output (JSON schema of the answer).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub output_config: Option<OutputConfig>,
+    pub output_config: Option<OutputConfig<'a>>,
 }
 
 /// `system`: a string or a list of text blocks.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
-pub enum System {
+pub enum System<'a> {
     /// One system prompt.
-    Text(String),
+    Text(Cow<'a, str>),
     /// Several system prompts, in order.
-    Blocks(Vec<TextBlockParam>),
+    Blocks(Vec<TextBlockParam<'a>>),
 }
 
 /// `{"type":"text","text":…}` where only text is allowed (system prompts).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TextBlockParam {
+pub struct TextBlockParam<'a> {
     /// Always `text`.
     #[serde(rename = "type")]
     pub kind: &'static str,
     /// The text.
-    pub text: String,
+    pub text: Cow<'a, str>,
 }
 
-impl TextBlockParam {
+impl<'a> TextBlockParam<'a> {
     /// A text block.
-    pub fn new(text: String) -> Self {
+    pub fn new(text: Cow<'a, str>) -> Self {
         TextBlockParam { kind: "text", text }
     }
 }
@@ -94,94 +96,94 @@ pub enum Role {
 
 /// One turn of `messages`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MessageParam {
+pub struct MessageParam<'a> {
     /// Author.
     pub role: Role,
     /// Content: a string (one text block) or blocks.
-    pub content: MessageContent,
+    pub content: MessageContent<'a>,
 }
 
 /// A turn's content.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
-pub enum MessageContent {
+pub enum MessageContent<'a> {
     /// Shorthand for one text block.
-    Text(String),
+    Text(Cow<'a, str>),
     /// Content blocks.
-    Blocks(Vec<BlockParam>),
+    Blocks(Vec<BlockParam<'a>>),
 }
 
 /// A content block of a request turn.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum BlockParam {
+pub enum BlockParam<'a> {
     /// Text.
     Text {
         /// The text.
-        text: String,
+        text: Cow<'a, str>,
     },
     /// An image.
     Image {
         /// Where the image comes from.
-        source: ImageSource,
+        source: ImageSource<'a>,
     },
     /// A tool call made by an earlier assistant turn.
     ToolUse {
         /// Call id.
-        id: String,
+        id: Cow<'a, str>,
         /// Tool name.
-        name: String,
+        name: Cow<'a, str>,
         /// Arguments (a JSON object).
-        input: Value,
+        input: Cow<'a, Value>,
     },
     /// The result of a tool call, in a user turn.
     ToolResult {
         /// The call it answers.
-        tool_use_id: String,
+        tool_use_id: Cow<'a, str>,
         /// Result content (string or text/image blocks).
         #[serde(skip_serializing_if = "Option::is_none")]
-        content: Option<ToolResultContent>,
+        content: Option<ToolResultContent<'a>>,
     },
 }
 
 /// `tool_result.content`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
-pub enum ToolResultContent {
+pub enum ToolResultContent<'a> {
     /// Plain text.
-    Text(String),
+    Text(Cow<'a, str>),
     /// Text and image blocks.
-    Blocks(Vec<BlockParam>),
+    Blocks(Vec<BlockParam<'a>>),
 }
 
 /// `image.source`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum ImageSource {
+pub enum ImageSource<'a> {
     /// Inline base64 data.
     Base64 {
         /// e.g. `image/png`.
-        media_type: String,
+        media_type: Cow<'a, str>,
         /// Base64 payload.
-        data: String,
+        data: Cow<'a, str>,
     },
     /// An http(s) URL Anthropic fetches itself.
     Url {
         /// The URL.
-        url: String,
+        url: Cow<'a, str>,
     },
 }
 
 /// A tool definition.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ToolParam {
+pub struct ToolParam<'a> {
     /// Tool name.
-    pub name: String,
+    pub name: Cow<'a, str>,
     /// What it does.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<Cow<'a, str>>,
     /// JSON schema of the input object (opaque).
-    pub input_schema: Value,
+    pub input_schema: Cow<'a, Value>,
     /// Strict schema adherence ("Strict tool use").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub strict: Option<bool>,
@@ -190,7 +192,7 @@ pub struct ToolParam {
 /// `tool_choice`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum ToolChoiceParam {
+pub enum ToolChoiceParam<'a> {
     /// The model decides.
     Auto {
         /// At most one tool call.
@@ -206,7 +208,7 @@ pub enum ToolChoiceParam {
     /// Must call this tool.
     Tool {
         /// The tool.
-        name: String,
+        name: Cow<'a, str>,
         /// Exactly one tool call.
         #[serde(skip_serializing_if = "Option::is_none")]
         disable_parallel_tool_use: Option<bool>,
@@ -217,26 +219,26 @@ pub enum ToolChoiceParam {
 
 /// `metadata`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Metadata {
+pub struct Metadata<'a> {
     /// Opaque end-user id.
-    pub user_id: String,
+    pub user_id: Cow<'a, str>,
 }
 
 /// `output_config`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OutputConfig {
+pub struct OutputConfig<'a> {
     /// The answer's format.
-    pub format: OutputFormat,
+    pub format: OutputFormat<'a>,
 }
 
 /// `output_config.format`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum OutputFormat {
+pub enum OutputFormat<'a> {
     /// The answer text is JSON matching this schema.
     JsonSchema {
         /// The schema (opaque).
-        schema: Value,
+        schema: Cow<'a, Value>,
     },
 }
 
@@ -449,16 +451,16 @@ pub struct ErrorBody {
 
 /// `POST /v1/complete` body.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CompleteRequest {
+pub struct CompleteRequest<'a> {
     /// Model id.
-    pub model: String,
+    pub model: &'a str,
     /// `\n\nHuman: …\n\nAssistant:` framed prompt.
     pub prompt: String,
     /// Output token limit (required).
     pub max_tokens_to_sample: u64,
     /// Stop sequences (beyond the built-in `\n\nHuman:`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub stop_sequences: Option<Vec<String>>,
+    pub stop_sequences: Option<&'a [String]>,
     /// Sampling temperature.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
@@ -470,7 +472,7 @@ pub struct CompleteRequest {
     pub top_k: Option<u64>,
     /// End-user id.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<Metadata>,
+    pub metadata: Option<Metadata<'a>>,
 }
 
 /// A `completion` answer.
