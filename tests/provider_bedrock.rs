@@ -52,7 +52,8 @@ fn image_formats_and_refusals() {
         ("image/gif", "gif"),
         ("image/webp", "webp"),
     ] {
-        let b = encode::image_block(&img(&format!("data:{mime};base64,AAAA"))).unwrap();
+        let url = img(&format!("data:{mime};base64,AAAA"));
+        let b = encode::image_block(&url).unwrap();
         assert_eq!(b.format, fmt);
         assert_eq!(b.source.bytes, "AAAA");
     }
@@ -86,6 +87,64 @@ fn tool_message_needs_an_id() {
         e,
         ProxyError::bad_request("tool message without tool_call_id")
     );
+}
+
+/// The Converse body borrows what the client sent (text, image data, tool schemas, model
+/// fields) instead of copying it: a 1 MB image is not held twice while the body is written.
+#[test]
+fn encoder_borrows_the_client_request() {
+    use ai_proxy::providers::bedrock::wire::{ContentBlock, ToolResultContent};
+    use std::borrow::Cow;
+    let req: ChatRequest = serde_json::from_value(json!({
+        "messages": [
+            {"role": "user", "content": [
+                {"type": "text", "text": "hello"},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}
+            ]},
+            {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": "done"}
+        ],
+        "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}],
+        "bedrock": {"additionalModelRequestFields": {"k": 1}}
+    }))
+    .unwrap();
+    let body = encode::encode_chat(&req, &ModelOptions::default()).unwrap();
+    let user = &body.messages[0].content;
+    assert!(matches!(
+        &user[0],
+        ContentBlock::Text(Cow::Borrowed("hello"))
+    ));
+    let (ContentBlock::Image(img), Some(ai_proxy::api::chat::Content::Parts(parts))) =
+        (&user[1], &req.messages[0].content)
+    else {
+        panic!("{user:?}")
+    };
+    let ai_proxy::api::chat::ContentPart::ImageUrl { image_url } = &parts[1] else {
+        panic!("{parts:?}")
+    };
+    // The base64 bytes point into the client's data URL.
+    assert_eq!(img.source.bytes, "AAAA");
+    assert!(image_url
+        .url
+        .as_bytes()
+        .as_ptr_range()
+        .contains(&img.source.bytes.as_ptr()));
+    let ContentBlock::ToolResult(result) = &body.messages[2].content[0] else {
+        panic!("{:?}", body.messages[2])
+    };
+    assert!(matches!(
+        result.content[..],
+        [ToolResultContent::Text("done")]
+    ));
+    let tools = &body.tool_config.as_ref().unwrap().tools;
+    assert!(matches!(
+        tools[0].tool_spec.input_schema.json,
+        Cow::Borrowed(_)
+    ));
+    assert!(matches!(
+        body.additional_model_request_fields,
+        Some(Cow::Borrowed(_))
+    ));
 }
 
 #[test]

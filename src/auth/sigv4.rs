@@ -21,7 +21,6 @@
 //! Secrets (the secret key, the session token, derived keys) never appear in `Debug` output or
 //! in error texts.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use hmac::{Hmac, Mac};
@@ -160,25 +159,15 @@ pub fn sign(
         added.push(("X-Amz-Security-Token".into(), token.to_string()));
     }
 
-    let mut headers: Vec<(String, String)> = req
-        .headers
-        .iter()
-        .filter(|(n, _)| {
-            !OWNED_HEADERS
-                .iter()
-                .any(|owned| n.eq_ignore_ascii_case(owned))
-        })
-        .cloned()
-        .collect();
-    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+    let kept = req.headers.iter().filter(|(n, _)| {
+        !OWNED_HEADERS
+            .iter()
+            .any(|owned| n.eq_ignore_ascii_case(owned))
+    });
+    if !kept.clone().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
         return Err(SigV4Error::MissingHost);
     }
-    headers.extend(added.iter().cloned());
-
-    let canonical = canonical_request(&SignableRequest {
-        headers: &headers,
-        ..*req
-    });
+    let canonical = canonical(req, kept.chain(added.iter()));
     let scope = credential_scope(date, params.region, params.service);
     let sts = string_to_sign(&amz, &scope, &canonical.text);
     let key = signing_key(creds.secret_access_key, date, params.region, params.service)?;
@@ -196,32 +185,52 @@ pub fn sign(
 
 /// Task 1: the canonical request of `req` (its headers as given, all of them signed).
 pub fn canonical_request(req: &SignableRequest<'_>) -> CanonicalRequest {
-    // BTreeMap: sorted by lowercase name; values of repeated headers keep their order.
-    let mut by_name: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (name, value) in req.headers {
-        by_name
-            .entry(name.trim().to_ascii_lowercase())
-            .or_default()
-            .push(normalize_header_value(value));
-    }
-    let mut text = String::new();
+    canonical(req, req.headers.iter())
+}
+
+/// The canonical request of `req` with `headers` in place of `req.headers`, written into one
+/// buffer (signing runs on every Bedrock request).
+fn canonical<'h>(
+    req: &SignableRequest<'_>,
+    headers: impl Iterator<Item = &'h (String, String)>,
+) -> CanonicalRequest {
+    // Sorted by lowercase name; the stable sort keeps repeated headers' values in order.
+    let mut list: Vec<(String, &str)> = headers
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.as_str()))
+        .collect();
+    list.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut text = String::with_capacity(256 + 2 * req.path.len());
+    let mut signed_headers = String::with_capacity(64);
     text.push_str(req.method);
     text.push('\n');
-    text.push_str(&canonical_uri(req.path));
+    push_canonical_uri(&mut text, req.path);
     text.push('\n');
-    text.push_str(&canonical_query(req.query));
+    push_canonical_query(&mut text, req.query);
     text.push('\n');
-    for (name, values) in &by_name {
-        text.push_str(name);
-        text.push(':');
-        text.push_str(&values.join(","));
+    let mut previous: Option<&str> = None;
+    for (name, value) in &list {
+        if previous == Some(name.as_str()) {
+            // A repeated header: its values joined with `,` on one line.
+            text.push(',');
+        } else {
+            if previous.is_some() {
+                text.push('\n');
+                signed_headers.push(';');
+            }
+            text.push_str(name);
+            text.push(':');
+            signed_headers.push_str(name);
+        }
+        push_header_value(&mut text, value);
+        previous = Some(name);
+    }
+    if previous.is_some() {
         text.push('\n');
     }
     text.push('\n');
-    let signed_headers = by_name.keys().cloned().collect::<Vec<_>>().join(";");
     text.push_str(&signed_headers);
     text.push('\n');
-    text.push_str(&sha256_hex(req.body));
+    push_hex(&mut text, &Sha256::digest(req.body));
     CanonicalRequest {
         text,
         signed_headers,
@@ -248,7 +257,7 @@ fn signing_key(
     date: &str,
     region: &str,
     service: &str,
-) -> Result<Vec<u8>, SigV4Error> {
+) -> Result<[u8; 32], SigV4Error> {
     let k_secret = format!("AWS4{secret}");
     let k_date = hmac(k_secret.as_bytes(), date.as_bytes())?;
     let k_region = hmac(&k_date, region.as_bytes())?;
@@ -256,10 +265,14 @@ fn signing_key(
     hmac(&k_service, b"aws4_request")
 }
 
-fn hmac(key: &[u8], data: &[u8]) -> Result<Vec<u8>, SigV4Error> {
+fn hmac(key: &[u8], data: &[u8]) -> Result<[u8; 32], SigV4Error> {
     let mut mac = HmacSha256::new_from_slice(key).map_err(|_| SigV4Error::Hmac)?;
     mac.update(data);
-    Ok(mac.finalize().into_bytes().to_vec())
+    mac.finalize()
+        .into_bytes()
+        .as_slice()
+        .try_into()
+        .map_err(|_| SigV4Error::Hmac)
 }
 
 /// Lowercase hex SHA-256 of `bytes`.
@@ -268,8 +281,14 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
+    push_hex(&mut out, bytes);
+    out
+}
+
+/// Appends the lowercase hex of `bytes`.
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for b in bytes {
         for nibble in [b >> 4, b & 0x0f] {
             if let Some(d) = DIGITS.get(usize::from(nibble)) {
@@ -277,7 +296,6 @@ fn hex(bytes: &[u8]) -> String {
             }
         }
     }
-    out
 }
 
 /// `YYYYMMDD'T'HHMMSS'Z'` (UTC) for a Unix time: the `X-Amz-Date` format.
@@ -310,8 +328,14 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 
 /// Percent-encodes every byte outside `A-Za-z0-9-._~` (SigV4's `UriEncode`, slashes included).
 pub fn uri_encode(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(bytes.len());
+    push_uri_encoded(&mut out, bytes);
+    out
+}
+
+/// Appends [`uri_encode`] of `bytes`.
+fn push_uri_encoded(out: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in bytes {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(char::from(b));
@@ -324,7 +348,6 @@ pub fn uri_encode(bytes: &[u8]) -> String {
             }
         }
     }
-    out
 }
 
 /// Decodes `%XX` escapes; a `%` not followed by two hex digits stays literal.
@@ -349,7 +372,14 @@ pub fn percent_decode(s: &str) -> Vec<u8> {
     out
 }
 
+#[cfg(test)]
 fn canonical_uri(path: &str) -> String {
+    let mut out = String::new();
+    push_canonical_uri(&mut out, path);
+    out
+}
+
+fn push_canonical_uri(out: &mut String, path: &str) {
     let mut segments: Vec<&str> = Vec::new();
     for seg in path.split('/') {
         match seg {
@@ -361,22 +391,24 @@ fn canonical_uri(path: &str) -> String {
         }
     }
     if segments.is_empty() {
-        return "/".to_string();
+        out.push('/');
+        return;
     }
     let trailing = path.ends_with('/') || path.ends_with("/.") || path.ends_with("/..");
-    let mut out = String::with_capacity(path.len() + 8);
     for seg in segments {
         out.push('/');
         // The segment as sent is encoded once more (non-S3 double encoding).
-        out.push_str(&uri_encode(seg.as_bytes()));
+        push_uri_encoded(out, seg.as_bytes());
     }
     if trailing {
         out.push('/');
     }
-    out
 }
 
-fn canonical_query(query: &[(String, String)]) -> String {
+fn push_canonical_query(out: &mut String, query: &[(String, String)]) {
+    if query.is_empty() {
+        return;
+    }
     let mut pairs: Vec<(String, String)> = query
         .iter()
         .map(|(k, v)| {
@@ -387,16 +419,24 @@ fn canonical_query(query: &[(String, String)]) -> String {
         })
         .collect();
     pairs.sort();
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&")
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(k);
+        out.push('=');
+        out.push_str(v);
+    }
 }
 
-/// Trims and collapses runs of spaces/tabs into one space.
-fn normalize_header_value(value: &str) -> String {
-    value.split_whitespace().collect::<Vec<_>>().join(" ")
+/// Appends a header value trimmed, with runs of whitespace collapsed into one space.
+fn push_header_value(out: &mut String, value: &str) {
+    for (i, word) in value.split_whitespace().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
 }
 
 #[cfg(test)]

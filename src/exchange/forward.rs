@@ -199,9 +199,9 @@ impl Exchange {
             if !remove_headers.iter().any(|h| h == "authorization") {
                 remove_headers.push("authorization".into());
             }
-            let sent_body = body
-                .clone()
-                .or_else(|| self.original_body.clone())
+            let sent_body: &[u8] = body
+                .as_deref()
+                .or(self.original_body.as_deref())
                 .unwrap_or_default();
             let out = Outgoing {
                 method: if self.client.method.is_empty() {
@@ -211,14 +211,14 @@ impl Exchange {
                 },
                 target: &target,
                 headers: &set_headers,
-                body: &sent_body,
+                body: sent_body,
             };
             if identity && fetched.is_none() {
                 // Signed once the identity's keys arrive (the shell keeps the pending work).
                 self.pending = Some(PendingAuth::Sign {
                     provider: self.provider,
                     method: out.method.to_string(),
-                    body: sent_body.clone(),
+                    body: sent_body.to_vec(),
                     route: self.route,
                     model: model.clone(),
                     options: Box::new(self.options.clone()),

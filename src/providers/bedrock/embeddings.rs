@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::embeddings::{Embedding, EmbeddingsRequest, EmbeddingsResponse};
+use crate::api::embeddings::{Embedding, EmbeddingInput, EmbeddingsRequest, EmbeddingsResponse};
 use crate::api::Usage;
 use crate::config::ModelOptions;
 use crate::error::{ProxyError, TranslateError};
@@ -55,12 +55,13 @@ pub fn embed_family(model: &str) -> Option<EmbedFamily> {
 ///
 /// Titan takes one text per call: a list of more than one is refused with a 400 (the client can
 /// send one request per text). Dropped: `encoding_format` (the answer always carries floats),
-/// `user`, unknown fields; `dimensions` for Titan v1 and Cohere v3 (fixed sizes).
-pub fn encode_embeddings(
-    req: &EmbeddingsRequest,
+/// `user`, unknown fields; `dimensions` for Titan v1 and Cohere v3 (fixed sizes). The body
+/// borrows the texts from `req`.
+pub fn encode_embeddings<'a>(
+    req: &'a EmbeddingsRequest,
     model: &str,
-    options: &ModelOptions,
-) -> Result<EmbedRequest, ProxyError> {
+    options: &'a ModelOptions,
+) -> Result<EmbedRequest<'a>, ProxyError> {
     let EmbeddingsRequest {
         model: _,
         input,
@@ -74,28 +75,34 @@ pub fn encode_embeddings(
             "Bedrock embeddings: unsupported model '{model}' (supported: amazon.titan-embed-text-v1, amazon.titan-embed-text-v2, amazon.titan-embed-image-v1, cohere.embed-*)"
         ))
     })?;
-    let texts = input.as_ref().and_then(|i| i.texts()).ok_or_else(|| {
-        ProxyError::bad_request("Bedrock embeddings take text input, not token arrays")
-    })?;
+    let texts: &[String] = match input {
+        Some(EmbeddingInput::One(s)) => std::slice::from_ref(s),
+        Some(EmbeddingInput::Many(v)) => v,
+        Some(EmbeddingInput::Tokens(_) | EmbeddingInput::TokenBatches(_)) | None => {
+            return Err(ProxyError::bad_request(
+                "Bedrock embeddings take text input, not token arrays",
+            ))
+        }
+    };
     let dims = dimensions.or(options.embeddings_dimensions);
     if let EmbedFamily::Cohere { v4 } = family {
         let input_type = options
             .cohere
             .as_ref()
-            .and_then(|c| c.embedding_input_type.clone())
-            .unwrap_or_else(|| "classification".to_string());
+            .and_then(|c| c.embedding_input_type.as_deref())
+            .unwrap_or("classification");
         return Ok(EmbedRequest::Cohere(CohereEmbedRequest {
             texts,
             input_type,
             output_dimension: if v4 { dims } else { None },
         }));
     }
-    let [text] = <[String; 1]>::try_from(texts).map_err(|t| {
-        ProxyError::bad_request(format!(
+    let [text] = texts else {
+        return Err(ProxyError::bad_request(format!(
             "Amazon Titan embeddings take exactly one input text per request; got {}",
-            t.len()
-        ))
-    })?;
+            texts.len()
+        )));
+    };
     let mut body = TitanEmbedRequest {
         input_text: text,
         dimensions: None,
@@ -167,9 +174,9 @@ pub fn decode_embeddings(
 /// `normalize`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct TitanEmbedRequest {
+pub struct TitanEmbedRequest<'a> {
     /// The one text to embed.
-    pub input_text: String,
+    pub input_text: &'a str,
     /// v2: 1024, 512 or 256.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<u32>,
@@ -202,11 +209,11 @@ pub struct TitanEmbedResponse {
 
 /// Cohere Embed (v3/v4) on Bedrock request.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CohereEmbedRequest {
+pub struct CohereEmbedRequest<'a> {
     /// Texts to embed (at most 96).
-    pub texts: Vec<String>,
+    pub texts: &'a [String],
     /// `search_document`, `search_query`, `classification` or `clustering`.
-    pub input_type: String,
+    pub input_type: &'a str,
     /// v4: 256, 512, 1024 or 1536.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output_dimension: Option<u32>,
@@ -236,9 +243,9 @@ pub enum CohereEmbeddings {
 /// An InvokeModel embeddings body, per model family.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
-pub enum EmbedRequest {
+pub enum EmbedRequest<'a> {
     /// Amazon Titan (text v1/v2, multimodal).
-    Titan(TitanEmbedRequest),
+    Titan(TitanEmbedRequest<'a>),
     /// Cohere Embed.
-    Cohere(CohereEmbedRequest),
+    Cohere(CohereEmbedRequest<'a>),
 }

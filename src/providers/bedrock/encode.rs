@@ -13,6 +13,8 @@
 //! needs a schema), and every unknown top-level field except `guardrailConfig`,
 //! `performanceConfig` and `bedrock.additionalModelRequestFields`.
 
+use std::borrow::Cow;
+
 use serde_json::{json, Map, Value};
 
 use super::wire::{
@@ -20,13 +22,13 @@ use super::wire::{
     ImageSource, InferenceConfig, InputSchema, JsonSchemaDefinition, Message, OutputConfig,
     OutputFormat, OutputStructure, ReasoningContentBlock, ReasoningTextOut, SpecificTool,
     SystemBlock, Tool as WireTool, ToolChoice as WireChoice, ToolConfig, ToolResultBlock,
-    ToolResultContent, ToolSpec, ToolUseBlock,
+    ToolResultContent, ToolSpec, ToolUseOut,
 };
 use crate::api::chat::{
     ChatRequest, Content, ContentPart, ImageUrl, ResponseFormat, Role, Tool, ToolCall, ToolChoice,
     ToolChoiceMode,
 };
-use crate::api::completions::CompletionsRequest;
+use crate::api::completions::{CompletionsRequest, Prompt};
 use crate::api::Stop;
 use crate::config::ModelOptions;
 use crate::error::ProxyError;
@@ -35,11 +37,11 @@ use crate::error::ProxyError;
 pub const HTTP_IMAGE: &str =
     "Bedrock Converse cannot fetch image URLs; send the image as a data URL (data:<mime>;base64,<data>)";
 
-/// Chat → Converse.
-pub fn encode_chat(
-    req: &ChatRequest,
+/// Chat → Converse. The result borrows the client's text, images and schemas from `req`.
+pub fn encode_chat<'a>(
+    req: &'a ChatRequest,
     options: &ModelOptions,
-) -> Result<ConverseRequest, ProxyError> {
+) -> Result<ConverseRequest<'a>, ProxyError> {
     let ChatRequest {
         model: _,
         messages,
@@ -64,7 +66,7 @@ pub fn encode_chat(
     } = req;
 
     let mut system = Vec::new();
-    let mut turns = Turns::default();
+    let mut turns = Turns(Vec::with_capacity(messages.len()));
     for m in messages {
         match m.role {
             // All system prompts, in order; `developer` is OpenAI's newer name for `system`.
@@ -75,16 +77,20 @@ pub fn encode_chat(
             Role::Assistant => {
                 let mut blocks = content_blocks(&m.content, false)?;
                 // A breakpoint of an assistant turn goes after its tool calls (the end of the turn).
-                let cache: Vec<ContentBlock> = blocks
-                    .iter()
-                    .filter(|b| matches!(b, ContentBlock::CachePoint(_)))
-                    .cloned()
-                    .collect();
-                blocks.retain(|b| !matches!(b, ContentBlock::CachePoint(_)));
-                for call in m.tool_calls.iter().flatten() {
+                let mut cache = None;
+                blocks.retain(|b| match b {
+                    ContentBlock::CachePoint(c) => {
+                        cache.get_or_insert_with(|| c.clone());
+                        false
+                    }
+                    _ => true,
+                });
+                let calls = m.tool_calls.as_deref().unwrap_or_default();
+                blocks.reserve_exact(calls.len());
+                for call in calls {
                     blocks.push(ContentBlock::ToolUse(tool_use(call)?));
                 }
-                blocks.extend(cache.into_iter().take(1));
+                blocks.extend(cache.map(ContentBlock::CachePoint));
                 turns.push(ConversationRole::Assistant, blocks);
             }
             // A tool result is a user turn of toolResult blocks; consecutive results merge into
@@ -97,7 +103,7 @@ pub fn encode_chat(
                     .filter(|s| !s.is_empty())
                     .ok_or_else(|| ProxyError::bad_request("tool message without tool_call_id"))?;
                 let block = ToolResultBlock {
-                    tool_use_id: id.to_string(),
+                    tool_use_id: id,
                     content: tool_result_content(&m.content)?,
                 };
                 let mut blocks = vec![ContentBlock::ToolResult(block)];
@@ -131,13 +137,13 @@ pub fn encode_chat(
 ///
 /// Dropped: `stream_options`, unknown fields except `guardrailConfig`, `performanceConfig` and
 /// `bedrock.additionalModelRequestFields`.
-pub fn encode_completions(
-    req: &CompletionsRequest,
+pub fn encode_completions<'a>(
+    req: &'a CompletionsRequest,
     options: &ModelOptions,
-) -> Result<ConverseRequest, ProxyError> {
+) -> Result<ConverseRequest<'a>, ProxyError> {
     let CompletionsRequest {
         model: _,
-        prompt: _,
+        prompt,
         stream: _,
         stream_options: _,
         max_tokens,
@@ -156,7 +162,10 @@ pub fn encode_completions(
     Ok(ConverseRequest {
         messages: vec![Message {
             role: ConversationRole::User,
-            content: vec![ContentBlock::Text(req.prompt_text())],
+            content: vec![ContentBlock::Text(match prompt {
+                Some(Prompt::One(s)) => Cow::Borrowed(s),
+                Some(Prompt::Many(_)) | None => Cow::Owned(req.prompt_text()),
+            })],
         }],
         inference_config: Some(inference).filter(|i| !i.is_empty()),
         guardrail_config: object_field(extra, "guardrailConfig"),
@@ -167,11 +176,10 @@ pub fn encode_completions(
 }
 
 /// Turns under construction: consecutive same-role turns merge, empty turns are skipped.
-#[derive(Default)]
-struct Turns(Vec<Message>);
+struct Turns<'a>(Vec<Message<'a>>);
 
-impl Turns {
-    fn push(&mut self, role: ConversationRole, blocks: Vec<ContentBlock>) {
+impl<'a> Turns<'a> {
+    fn push(&mut self, role: ConversationRole, blocks: Vec<ContentBlock<'a>>) {
         if blocks.is_empty() {
             return;
         }
@@ -194,14 +202,14 @@ impl Turns {
 
 /// System text and breakpoints → `SystemContentBlock`s (image parts are dropped: the system
 /// prompt takes text only).
-fn system_blocks(content: &Option<Content>, out: &mut Vec<SystemBlock>) {
+fn system_blocks<'a>(content: &'a Option<Content>, out: &mut Vec<SystemBlock<'a>>) {
     match content {
-        Some(Content::Text(s)) if !s.is_empty() => out.push(SystemBlock::Text(s.clone())),
+        Some(Content::Text(s)) if !s.is_empty() => out.push(SystemBlock::Text(s)),
         Some(Content::Parts(parts)) => {
             for part in parts {
                 match part {
                     ContentPart::Text { text } if !text.is_empty() => {
-                        out.push(SystemBlock::Text(text.clone()));
+                        out.push(SystemBlock::Text(text));
                     }
                     ContentPart::CachePoint { ttl } if !out.is_empty() => {
                         out.push(SystemBlock::CachePoint(CachePointBlock::new(
@@ -235,17 +243,17 @@ fn cache_point(content: &Option<Content>) -> Option<CachePointBlock> {
 fn content_blocks(
     content: &Option<Content>,
     keep_empty: bool,
-) -> Result<Vec<ContentBlock>, ProxyError> {
-    let mut out = Vec::new();
+) -> Result<Vec<ContentBlock<'_>>, ProxyError> {
+    let mut out = Vec::with_capacity(block_count(content));
     let keep = |text: &str| keep_empty || !text.is_empty();
     match content {
-        Some(Content::Text(s)) if keep(s) => out.push(ContentBlock::Text(s.clone())),
+        Some(Content::Text(s)) if keep(s) => out.push(ContentBlock::Text(Cow::Borrowed(s))),
         None | Some(Content::Text(_)) => {}
         Some(Content::Parts(parts)) => {
             for part in parts {
                 match part {
                     ContentPart::Text { text } if keep(text) => {
-                        out.push(ContentBlock::Text(text.clone()));
+                        out.push(ContentBlock::Text(Cow::Borrowed(text)));
                     }
                     ContentPart::Text { .. } => {}
                     ContentPart::ImageUrl { image_url } => {
@@ -261,8 +269,8 @@ fn content_blocks(
                         signature,
                     } if !keep_empty => {
                         let text = ReasoningTextOut {
-                            text: thinking.clone(),
-                            signature: signature.clone().filter(|s| !s.is_empty()),
+                            text: thinking,
+                            signature: signature.as_deref().filter(|s| !s.is_empty()),
                         };
                         out.push(ContentBlock::ReasoningContent(
                             ReasoningContentBlock::ReasoningText(text),
@@ -270,7 +278,7 @@ fn content_blocks(
                     }
                     ContentPart::RedactedThinking { data } if !keep_empty => {
                         out.push(ContentBlock::ReasoningContent(
-                            ReasoningContentBlock::RedactedContent(data.clone()),
+                            ReasoningContentBlock::RedactedContent(data),
                         ));
                     }
                     ContentPart::CachePoint { .. }
@@ -284,6 +292,16 @@ fn content_blocks(
     Ok(out)
 }
 
+/// How many blocks a message's content gives at most (vectors are sized once: a long
+/// conversation has hundreds of them).
+fn block_count(content: &Option<Content>) -> usize {
+    match content {
+        None => 0,
+        Some(Content::Text(_)) => 1,
+        Some(Content::Parts(parts)) => parts.len(),
+    }
+}
+
 fn unsupported_part() -> ProxyError {
     ProxyError::bad_request(
         "Bedrock Converse: unsupported content part type (text and image_url are supported)",
@@ -291,7 +309,7 @@ fn unsupported_part() -> ProxyError {
 }
 
 /// A data URL → an inline image block; http(s) URLs → 400 (Converse only takes bytes or S3).
-pub fn image_block(img: &ImageUrl) -> Result<ImageBlock, ProxyError> {
+pub fn image_block(img: &ImageUrl) -> Result<ImageBlock<'_>, ProxyError> {
     let Some(data) = img.as_data_url() else {
         let lower = img.url.to_ascii_lowercase();
         if lower.starts_with("http://") || lower.starts_with("https://") {
@@ -314,19 +332,17 @@ pub fn image_block(img: &ImageUrl) -> Result<ImageBlock, ProxyError> {
     };
     Ok(ImageBlock {
         format,
-        source: ImageSource {
-            bytes: data.data.to_string(),
-        },
+        source: ImageSource { bytes: data.data },
     })
 }
 
 /// An assistant tool call → `toolUse`; its arguments string must hold a JSON object (an empty
 /// string counts as `{}`).
-fn tool_use(call: &ToolCall) -> Result<ToolUseBlock, ProxyError> {
+fn tool_use(call: &ToolCall) -> Result<ToolUseOut<'_>, ProxyError> {
     let input = call.arguments_object()?;
-    Ok(ToolUseBlock {
-        tool_use_id: call.id.clone(),
-        name: call.function.name.clone(),
+    Ok(ToolUseOut {
+        tool_use_id: &call.id,
+        name: &call.function.name,
         input,
     })
 }
@@ -334,18 +350,20 @@ fn tool_use(call: &ToolCall) -> Result<ToolUseBlock, ProxyError> {
 /// A tool message's content: a string holding a JSON object becomes a `json` block (as Kong
 /// does), any other string a `text` block (Kong's 400 on non-JSON results is not copied);
 /// parts map to text and image blocks.
-fn tool_result_content(content: &Option<Content>) -> Result<Vec<ToolResultContent>, ProxyError> {
-    let mut out = Vec::new();
+fn tool_result_content(
+    content: &Option<Content>,
+) -> Result<Vec<ToolResultContent<'_>>, ProxyError> {
+    let mut out = Vec::with_capacity(block_count(content).max(1));
     match content {
-        None => out.push(ToolResultContent::Text(String::new())),
+        None => out.push(ToolResultContent::Text("")),
         Some(Content::Text(s)) => match serde_json::from_slice::<Value>(s.as_bytes()) {
             Ok(v @ Value::Object(_)) => out.push(ToolResultContent::Json(v)),
-            _ => out.push(ToolResultContent::Text(s.clone())),
+            _ => out.push(ToolResultContent::Text(s)),
         },
         Some(Content::Parts(parts)) => {
             for part in parts {
                 match part {
-                    ContentPart::Text { text } => out.push(ToolResultContent::Text(text.clone())),
+                    ContentPart::Text { text } => out.push(ToolResultContent::Text(text)),
                     ContentPart::ImageUrl { image_url } => {
                         out.push(ToolResultContent::Image(image_block(image_url)?));
                     }
@@ -360,13 +378,13 @@ fn tool_result_content(content: &Option<Content>) -> Result<Vec<ToolResultConten
         }
     }
     if out.is_empty() {
-        out.push(ToolResultContent::Text(String::new()));
+        out.push(ToolResultContent::Text(""));
     }
     Ok(out)
 }
 
-fn stop_sequences(stop: Option<&Stop>) -> Option<Vec<String>> {
-    stop.map(Stop::to_vec).filter(|v| !v.is_empty())
+fn stop_sequences(stop: Option<&Stop>) -> Option<&[String]> {
+    stop.map(Stop::as_slice).filter(|l| !l.is_empty())
 }
 
 /// `tools` + `tool_choice` → `toolConfig`.
@@ -375,17 +393,17 @@ fn stop_sequences(stop: Option<&Stop>) -> Option<Vec<String>> {
 /// an explicit one); `required` → `{"any":{}}`; a named function → `{"tool":{"name"}}`.
 /// Converse has no `none`: the tools are left out, unless the history holds toolUse/toolResult
 /// blocks, where Converse requires `toolConfig`: then the tools go without a `toolChoice`.
-fn tool_config(
-    tools: Option<&[Tool]>,
-    choice: Option<&ToolChoice>,
+fn tool_config<'a>(
+    tools: Option<&'a [Tool]>,
+    choice: Option<&'a ToolChoice>,
     history_has_tools: bool,
-) -> Option<ToolConfig> {
+) -> Option<ToolConfig<'a>> {
     let tools = tools.filter(|t| !t.is_empty())?;
     let tool_choice = match choice {
         None | Some(ToolChoice::Mode(ToolChoiceMode::Auto)) => None,
         Some(ToolChoice::Mode(ToolChoiceMode::Required)) => Some(WireChoice::Any(Empty {})),
         Some(ToolChoice::Named(named)) => Some(WireChoice::Tool(SpecificTool {
-            name: named.function.name.clone(),
+            name: &named.function.name,
         })),
         Some(ToolChoice::Mode(ToolChoiceMode::None)) if !history_has_tools => return None,
         Some(ToolChoice::Mode(ToolChoiceMode::None)) => None,
@@ -394,14 +412,13 @@ fn tool_config(
         .iter()
         .map(|t| WireTool {
             tool_spec: ToolSpec {
-                name: t.function.name.clone(),
-                description: t.function.description.clone().filter(|d| !d.is_empty()),
+                name: &t.function.name,
+                description: t.function.description.as_deref().filter(|d| !d.is_empty()),
                 input_schema: InputSchema {
-                    json: t
-                        .function
-                        .parameters
-                        .clone()
-                        .unwrap_or_else(|| json!({"type": "object", "properties": {}})),
+                    json: match &t.function.parameters {
+                        Some(schema) => Cow::Borrowed(schema),
+                        None => Cow::Owned(json!({"type": "object", "properties": {}})),
+                    },
                 },
             },
         })
@@ -410,7 +427,7 @@ fn tool_config(
 }
 
 /// `response_format: json_schema` → `outputConfig.textFormat` (the schema travels as a string).
-fn output_config(format: Option<&ResponseFormat>) -> Option<OutputConfig> {
+fn output_config(format: Option<&ResponseFormat>) -> Option<OutputConfig<'_>> {
     let format = format.filter(|f| f.kind == "json_schema")?;
     let js = format.json_schema.as_ref()?;
     let schema = js.schema.as_ref()?;
@@ -420,8 +437,8 @@ fn output_config(format: Option<&ResponseFormat>) -> Option<OutputConfig> {
             structure: OutputStructure {
                 json_schema: JsonSchemaDefinition {
                     schema: schema.to_string(),
-                    name: Some(js.name.clone()).filter(|n| !n.is_empty()),
-                    description: js.description.clone(),
+                    name: Some(js.name.as_str()).filter(|n| !n.is_empty()),
+                    description: js.description.as_deref(),
                 },
             },
         },
@@ -431,33 +448,50 @@ fn output_config(format: Option<&ResponseFormat>) -> Option<OutputConfig> {
 /// `additionalModelRequestFields`: the client's `bedrock.additionalModelRequestFields` object
 /// (Kong's extension) plus `top_k`, which Converse's `inferenceConfig` lacks (Anthropic, Mistral
 /// and Cohere models on Bedrock name it `top_k`). A `top_k` the client put there wins.
-fn additional_fields(extra: &Map<String, Value>, top_k: Option<u64>) -> Option<Map<String, Value>> {
-    let mut fields = extra
+///
+/// The client's object is borrowed; it is copied only when `top_k` has to be added to it.
+fn additional_fields(
+    extra: &Map<String, Value>,
+    top_k: Option<u64>,
+) -> Option<Cow<'_, Map<String, Value>>> {
+    let client = extra
         .get("bedrock")
         .and_then(|b| b.get("additionalModelRequestFields"))
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    if let Some(k) = top_k {
-        fields.entry("top_k").or_insert_with(|| json!(k));
-    }
+        .and_then(Value::as_object);
+    let fields = match (client, top_k) {
+        (Some(c), Some(k)) if !c.contains_key("top_k") => {
+            let mut fields = c.clone();
+            fields.insert("top_k".into(), json!(k));
+            Cow::Owned(fields)
+        }
+        (Some(c), _) => Cow::Borrowed(c),
+        (None, Some(k)) => {
+            let mut fields = Map::new();
+            fields.insert("top_k".into(), json!(k));
+            Cow::Owned(fields)
+        }
+        (None, None) => return None,
+    };
     Some(fields).filter(|f| !f.is_empty())
 }
 
 /// `performanceConfig`: `bedrock.performance_config_latency` forces the latency; otherwise the
 /// client's own `performanceConfig` object goes through.
-fn performance_config(extra: &Map<String, Value>, options: &ModelOptions) -> Option<Value> {
+fn performance_config<'a>(
+    extra: &'a Map<String, Value>,
+    options: &ModelOptions,
+) -> Option<Cow<'a, Value>> {
     let forced = options
         .bedrock
         .as_ref()
         .and_then(|b| b.performance_config_latency.as_deref())
         .filter(|l| !l.is_empty());
     match forced {
-        Some(latency) => Some(json!({ "latency": latency })),
-        None => object_field(extra, "performanceConfig"),
+        Some(latency) => Some(Cow::Owned(json!({ "latency": latency }))),
+        None => object_field(extra, "performanceConfig").map(Cow::Borrowed),
     }
 }
 
-fn object_field(extra: &Map<String, Value>, key: &str) -> Option<Value> {
-    extra.get(key).filter(|v| v.is_object()).cloned()
+fn object_field<'a>(extra: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    extra.get(key).filter(|v| v.is_object())
 }

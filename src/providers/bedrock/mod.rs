@@ -23,8 +23,8 @@ pub mod wire;
 use serde_json::Value;
 
 use super::{
-    Credentials, Decoded, Encoded, Outgoing, Provider, RequestCtx, ResponseCtx, Scheme, StreamPlan,
-    UpstreamTarget,
+    json_body, Credentials, Decoded, Encoded, Outgoing, Provider, RequestCtx, ResponseCtx, Scheme,
+    StreamPlan, UpstreamTarget,
 };
 use crate::api::{LlmRequest, LlmResponse, RouteType};
 use crate::auth::sigv4::{self, AwsCredentials, SignableRequest, SigningParams};
@@ -152,19 +152,15 @@ impl Provider for Bedrock {
         ctx: &RequestCtx<'_>,
     ) -> Result<Encoded, ProxyError> {
         let body = match req {
-            LlmRequest::Chat(r) => serde_json::to_vec(&encode::encode_chat(r, ctx.options)?),
+            LlmRequest::Chat(r) => json_body(&encode::encode_chat(r, ctx.options)?, ctx),
             LlmRequest::Completions(r) => {
-                serde_json::to_vec(&encode::encode_completions(r, ctx.options)?)
+                json_body(&encode::encode_completions(r, ctx.options)?, ctx)
             }
-            LlmRequest::Embeddings(r) => {
-                serde_json::to_vec(&embeddings::encode_embeddings(r, ctx.model, ctx.options)?)
-            }
-        }
-        .map_err(|e| ProxyError::Transformation {
-            provider: "bedrock",
-            route: req.route().as_str(),
-            reason: e.to_string(),
-        })?;
+            LlmRequest::Embeddings(r) => json_body(
+                &embeddings::encode_embeddings(r, ctx.model, ctx.options)?,
+                ctx,
+            ),
+        }?;
         Ok(Encoded {
             body,
             headers: Vec::new(),

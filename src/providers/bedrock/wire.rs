@@ -9,49 +9,57 @@
 //! unions are externally tagged enums (serialise only); response-side unions are structs of
 //! optional members, so a member we do not know is ignored instead of failing the answer.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 // ---------------------------------------------------------------------------------------
 // Converse request
 // ---------------------------------------------------------------------------------------
+//
+// The request types borrow from the typed OpenAI request (`'a`): text, ids, names, images and
+// tool schemas go out as the client sent them, without a copy. Only what the encoder computes
+// is owned: tool inputs and JSON tool results parsed from their strings, a joined prompt, the
+// default tool schema, a `top_k` added to the model fields, the serialised output schema.
 
 /// `POST /model/{modelId}/converse` (and `/converse-stream`) body.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ConverseRequest {
+pub struct ConverseRequest<'a> {
     /// The conversation (alternating user/assistant turns).
-    pub messages: Vec<Message>,
+    pub messages: Vec<Message<'a>>,
     /// System prompts, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub system: Vec<SystemBlock>,
+    pub system: Vec<SystemBlock<'a>>,
     /// Base inference parameters.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub inference_config: Option<InferenceConfig>,
+    pub inference_config: Option<InferenceConfig<'a>>,
     /// Tools and tool choice.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tool_config: Option<ToolConfig>,
+    pub tool_config: Option<ToolConfig<'a>>,
     /// Guardrail to apply (Kong's top-level `guardrailConfig`, passed as sent).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub guardrail_config: Option<Value>,
-    /// Model-specific parameters (e.g. `top_k`).
+    pub guardrail_config: Option<&'a Value>,
+    /// Model-specific parameters (e.g. `top_k`): the client's object as sent, a copy only
+    /// when a field is added to it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub additional_model_request_fields: Option<Map<String, Value>>,
-    /// Latency-optimised inference.
+    pub additional_model_request_fields: Option<Cow<'a, Map<String, Value>>>,
+    /// Latency-optimised inference: the client's object, or the configured latency.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub performance_config: Option<Value>,
+    pub performance_config: Option<Cow<'a, Value>>,
     /// Structured output.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub output_config: Option<OutputConfig>,
+    pub output_config: Option<OutputConfig<'a>>,
 }
 
 /// One turn.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Message {
+pub struct Message<'a> {
     /// `user` or `assistant`.
     pub role: ConversationRole,
     /// Content blocks.
-    pub content: Vec<ContentBlock>,
+    pub content: Vec<ContentBlock<'a>>,
 }
 
 /// `ConversationRole`.
@@ -70,18 +78,18 @@ pub enum ConversationRole {
 /// A request content block (`ContentBlock` union).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub enum ContentBlock {
-    /// `{"text": …}`
-    Text(String),
+pub enum ContentBlock<'a> {
+    /// `{"text": …}` (owned only for a completions prompt joined from a list).
+    Text(Cow<'a, str>),
     /// `{"image": {"format", "source": {"bytes"}}}`
-    Image(ImageBlock),
+    Image(ImageBlock<'a>),
     /// `{"toolUse": {"toolUseId", "name", "input"}}`
-    ToolUse(ToolUseBlock),
+    ToolUse(ToolUseOut<'a>),
     /// `{"toolResult": {"toolUseId", "content", "status"?}}`
-    ToolResult(ToolResultBlock),
+    ToolResult(ToolResultBlock<'a>),
     /// `{"reasoningContent": {"reasoningText": {"text", "signature"?}}}` or
     /// `{"reasoningContent": {"redactedContent": …}}`: earlier reasoning of an assistant turn.
-    ReasoningContent(ReasoningContentBlock),
+    ReasoningContent(ReasoningContentBlock<'a>),
     /// `{"cachePoint": {"type": "default", "ttl"?}}`: a prompt-cache breakpoint.
     CachePoint(CachePointBlock),
 }
@@ -89,9 +97,9 @@ pub enum ContentBlock {
 /// `SystemContentBlock` (`text` and `cachePoint` members).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub enum SystemBlock {
+pub enum SystemBlock<'a> {
     /// System prompt text (non-empty).
-    Text(String),
+    Text(&'a str),
     /// A prompt-cache breakpoint after the blocks before it.
     CachePoint(CachePointBlock),
 }
@@ -104,7 +112,7 @@ pub struct CachePointBlock {
     pub kind: &'static str,
     /// Cache lifetime, when not the default.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<String>,
+    pub ttl: Option<&'static str>,
 }
 
 impl CachePointBlock {
@@ -112,9 +120,11 @@ impl CachePointBlock {
     pub fn new(ttl: Option<&str>) -> Self {
         CachePointBlock {
             kind: "default",
-            ttl: ttl
-                .filter(|t| matches!(*t, "5m" | "1h"))
-                .map(str::to_string),
+            ttl: match ttl {
+                Some("5m") => Some("5m"),
+                Some("1h") => Some("1h"),
+                _ => None,
+            },
         }
     }
 }
@@ -122,78 +132,77 @@ impl CachePointBlock {
 /// `ReasoningContentBlock` union, request side.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub enum ReasoningContentBlock {
+pub enum ReasoningContentBlock<'a> {
     /// `{"text", "signature"?}`.
-    ReasoningText(ReasoningTextOut),
+    ReasoningText(ReasoningTextOut<'a>),
     /// Encrypted reasoning (base64), as the model gave it.
-    RedactedContent(String),
+    RedactedContent(&'a str),
 }
 
 /// `ReasoningTextBlock`, request side.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ReasoningTextOut {
+pub struct ReasoningTextOut<'a> {
     /// Reasoning text.
-    pub text: String,
+    pub text: &'a str,
     /// The model's signature of the text.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub signature: Option<String>,
+    pub signature: Option<&'a str>,
 }
 
 /// `ImageBlock`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ImageBlock {
+pub struct ImageBlock<'a> {
     /// `png`, `jpeg`, `gif` or `webp`.
     pub format: &'static str,
     /// Inline bytes.
-    pub source: ImageSource,
+    pub source: ImageSource<'a>,
 }
 
 /// `ImageSource` (`bytes` member: base64 in JSON).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ImageSource {
-    /// Base64 of the image bytes.
-    pub bytes: String,
+pub struct ImageSource<'a> {
+    /// Base64 of the image bytes (the data URL's payload as sent).
+    pub bytes: &'a str,
 }
 
-/// `ToolUseBlock`, in requests and answers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `ToolUseBlock`, request side (the answer side is [`ToolUseBlock`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ToolUseBlock {
+pub struct ToolUseOut<'a> {
     /// Call id.
-    pub tool_use_id: String,
+    pub tool_use_id: &'a str,
     /// Tool name.
-    pub name: String,
-    /// Arguments (a JSON object).
-    #[serde(default)]
+    pub name: &'a str,
+    /// Arguments (a JSON object, parsed from OpenAI's arguments string).
     pub input: Value,
 }
 
 /// `ToolResultBlock`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ToolResultBlock {
+pub struct ToolResultBlock<'a> {
     /// The call answered.
-    pub tool_use_id: String,
+    pub tool_use_id: &'a str,
     /// Result content.
-    pub content: Vec<ToolResultContent>,
+    pub content: Vec<ToolResultContent<'a>>,
 }
 
 /// `ToolResultContentBlock` union.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub enum ToolResultContent {
-    /// `{"json": {…}}`
+pub enum ToolResultContent<'a> {
+    /// `{"json": {…}}` (parsed from the tool message's string).
     Json(Value),
     /// `{"text": …}`
-    Text(String),
+    Text(&'a str),
     /// `{"image": …}`
-    Image(ImageBlock),
+    Image(ImageBlock<'a>),
 }
 
 /// `InferenceConfiguration`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct InferenceConfig {
+pub struct InferenceConfig<'a> {
     /// Output token limit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<u64>,
@@ -205,10 +214,10 @@ pub struct InferenceConfig {
     pub top_p: Option<f64>,
     /// Stop sequences.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub stop_sequences: Option<Vec<String>>,
+    pub stop_sequences: Option<&'a [String]>,
 }
 
-impl InferenceConfig {
+impl InferenceConfig<'_> {
     /// Whether nothing is set (the field is then omitted).
     pub fn is_empty(&self) -> bool {
         self.max_tokens.is_none()
@@ -221,52 +230,52 @@ impl InferenceConfig {
 /// `ToolConfiguration`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ToolConfig {
+pub struct ToolConfig<'a> {
     /// Tools.
-    pub tools: Vec<Tool>,
+    pub tools: Vec<Tool<'a>>,
     /// How the model picks.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tool_choice: Option<ToolChoice>,
+    pub tool_choice: Option<ToolChoice<'a>>,
 }
 
 /// `Tool` union (`toolSpec` member; a `cachePoint` member is added by the Anthropic ingress).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Tool {
+pub struct Tool<'a> {
     /// The specification.
-    pub tool_spec: ToolSpec,
+    pub tool_spec: ToolSpec<'a>,
 }
 
 /// `ToolSpecification`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ToolSpec {
+pub struct ToolSpec<'a> {
     /// Name.
-    pub name: String,
+    pub name: &'a str,
     /// Description.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<&'a str>,
     /// `{"json": <JSON schema>}`.
-    pub input_schema: InputSchema,
+    pub input_schema: InputSchema<'a>,
 }
 
 /// `ToolInputSchema` union (`json` member).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct InputSchema {
-    /// The JSON schema (opaque).
-    pub json: Value,
+pub struct InputSchema<'a> {
+    /// The JSON schema (opaque): the client's, or an empty object schema when it sent none.
+    pub json: Cow<'a, Value>,
 }
 
 /// `ToolChoice` union.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub enum ToolChoice {
+pub enum ToolChoice<'a> {
     /// `{"auto": {}}`
     Auto(Empty),
     /// `{"any": {}}`: some tool must be called.
     Any(Empty),
     /// `{"tool": {"name"}}`: this tool must be called.
-    Tool(SpecificTool),
+    Tool(SpecificTool<'a>),
 }
 
 /// `{}`
@@ -275,48 +284,48 @@ pub struct Empty {}
 
 /// `SpecificToolChoice`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SpecificTool {
+pub struct SpecificTool<'a> {
     /// Tool name.
-    pub name: String,
+    pub name: &'a str,
 }
 
 /// `OutputConfig` (structured output).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct OutputConfig {
+pub struct OutputConfig<'a> {
     /// `OutputFormat`.
-    pub text_format: OutputFormat,
+    pub text_format: OutputFormat<'a>,
 }
 
 /// `OutputFormat`: `{"type": "json_schema", "structure": {"jsonSchema": …}}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OutputFormat {
+pub struct OutputFormat<'a> {
     /// Always `json_schema`.
     #[serde(rename = "type")]
     pub kind: &'static str,
     /// `OutputFormatStructure` union.
-    pub structure: OutputStructure,
+    pub structure: OutputStructure<'a>,
 }
 
 /// `OutputFormatStructure` union (`jsonSchema` member).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct OutputStructure {
+pub struct OutputStructure<'a> {
     /// `JsonSchemaDefinition`.
-    pub json_schema: JsonSchemaDefinition,
+    pub json_schema: JsonSchemaDefinition<'a>,
 }
 
 /// `JsonSchemaDefinition`: the schema travels as a JSON *string*.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct JsonSchemaDefinition {
+pub struct JsonSchemaDefinition<'a> {
     /// The schema, serialised.
     pub schema: String,
     /// Schema name.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<&'a str>,
     /// Schema description.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<&'a str>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -370,6 +379,19 @@ pub struct OutputBlock {
     /// Reasoning (extended thinking).
     #[serde(default)]
     pub reasoning_content: Option<ReasoningBlock>,
+}
+
+/// `ToolUseBlock`, answer side (the request side is [`ToolUseOut`]).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolUseBlock {
+    /// Call id.
+    pub tool_use_id: String,
+    /// Tool name.
+    pub name: String,
+    /// Arguments (a JSON object).
+    #[serde(default)]
+    pub input: Value,
 }
 
 /// `ReasoningContentBlock` union.
