@@ -43,11 +43,12 @@ pub enum EmbeddingInput {
 }
 
 impl EmbeddingInput {
-    /// The texts to embed; `None` for token input (which only OpenAI-format upstreams take).
-    pub fn texts(&self) -> Option<Vec<String>> {
+    /// The texts to embed, where they are in the request; `None` for token input (which only
+    /// OpenAI-format upstreams take).
+    pub fn texts(&self) -> Option<&[String]> {
         match self {
-            EmbeddingInput::One(s) => Some(vec![s.clone()]),
-            EmbeddingInput::Many(v) => Some(v.clone()),
+            EmbeddingInput::One(s) => Some(std::slice::from_ref(s)),
+            EmbeddingInput::Many(v) => Some(v),
             EmbeddingInput::Tokens(_) | EmbeddingInput::TokenBatches(_) => None,
         }
     }

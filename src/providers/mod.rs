@@ -150,8 +150,9 @@ pub trait Provider: Sync {
         ctx: &RequestCtx<'_>,
     ) -> Result<Encoded, ProxyError>;
 
-    /// Whether `encode` reads `raw`. When it does not, the exchange frees the parsed client body
-    /// before encoding, so it is not alive beside the typed request and the provider body
+    /// Whether `encode` reads `raw`. When it does not, the exchange builds the typed request
+    /// from the parsed client body itself (its strings move, its nodes are freed as they are
+    /// read) and passes `Value::Null`; when it does, the typed request is built from a copy
     /// (peak memory per request, docs/performance.md).
     fn reads_raw(&self) -> bool {
         true

@@ -75,14 +75,10 @@ pub fn encode_embeddings<'a>(
             "Bedrock embeddings: unsupported model '{model}' (supported: amazon.titan-embed-text-v1, amazon.titan-embed-text-v2, amazon.titan-embed-image-v1, cohere.embed-*)"
         ))
     })?;
-    let texts: &[String] = match input {
-        Some(EmbeddingInput::One(s)) => std::slice::from_ref(s),
-        Some(EmbeddingInput::Many(v)) => v,
-        Some(EmbeddingInput::Tokens(_) | EmbeddingInput::TokenBatches(_)) | None => {
-            return Err(ProxyError::bad_request(
-                "Bedrock embeddings take text input, not token arrays",
-            ))
-        }
+    let Some(texts) = input.as_ref().and_then(EmbeddingInput::texts) else {
+        return Err(ProxyError::bad_request(
+            "Bedrock embeddings take text input, not token arrays",
+        ));
     };
     let dims = dimensions.or(options.embeddings_dimensions);
     if let EmbedFamily::Cohere { v4 } = family {

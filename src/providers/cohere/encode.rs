@@ -305,7 +305,7 @@ pub fn encode_embeddings(
         .unwrap_or_else(|| DEFAULT_INPUT_TYPE.to_string());
     Ok(wire::EmbedRequest {
         model: model.to_string(),
-        texts,
+        texts: texts.to_vec(),
         input_type,
         embedding_types: vec!["float"],
         output_dimension: dimensions.or(options.embeddings_dimensions),

@@ -172,13 +172,10 @@ pub fn encode_embeddings_vertex(
 
 /// The texts to embed, where they are in the request.
 fn embedding_texts(req: &EmbeddingsRequest) -> Result<&[String], ProxyError> {
-    match &req.input {
-        Some(EmbeddingInput::One(s)) => Ok(std::slice::from_ref(s)),
-        Some(EmbeddingInput::Many(list)) => Ok(list),
-        _ => Err(ProxyError::bad_request(
-            "Gemini embeddings take text input only",
-        )),
-    }
+    req.input
+        .as_ref()
+        .and_then(EmbeddingInput::texts)
+        .ok_or_else(|| ProxyError::bad_request("Gemini embeddings take text input only"))
 }
 
 /// System/developer messages → `systemInstruction`; the rest → `contents` with consecutive

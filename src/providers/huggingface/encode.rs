@@ -147,7 +147,7 @@ pub fn encode_embeddings(
         ));
     };
     Ok(wire::FeatureExtractionRequest {
-        inputs,
+        inputs: inputs.to_vec(),
         normalize: extra.get("normalize").and_then(Value::as_bool),
         prompt_name: extra
             .get("prompt_name")
