@@ -636,3 +636,66 @@ fn stream_perf_payload() {
         ]
     );
 }
+
+/// The Messages body points into the client's request instead of copying it: message text,
+/// image data and tool schemas (docs/performance.md, "Peak allocation per request").
+#[test]
+fn encoder_borrows_the_client_request() {
+    use ai_proxy::api::chat::{Content, ContentPart};
+    use ai_proxy::providers::anthropic::wire::{BlockParam, ImageSource, MessageContent};
+    use std::borrow::Cow;
+
+    let req = chat(json!({
+        "messages": [
+            {"role": "system", "content": "be brief"},
+            {"role": "user", "content": [
+                {"type": "text", "text": "what is this?"},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}
+            ]},
+            {"role": "assistant", "content": "a square"}
+        ],
+        "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
+    }));
+    let body = encode_chat(&req, "claude-sonnet-4-5", &options(), false).unwrap();
+
+    assert!(matches!(
+        body.system,
+        Some(ai_proxy::providers::anthropic::wire::System::Text(
+            Cow::Borrowed("be brief")
+        ))
+    ));
+    let MessageContent::Blocks(blocks) = &body.messages[0].content else {
+        panic!("{:?}", body.messages[0])
+    };
+    assert!(matches!(
+        &blocks[0],
+        BlockParam::Text {
+            text: Cow::Borrowed("what is this?")
+        }
+    ));
+    let (
+        BlockParam::Image {
+            source: ImageSource::Base64 { data, .. },
+        },
+        Some(Content::Parts(parts)),
+    ) = (&blocks[1], &req.messages[1].content)
+    else {
+        panic!("{blocks:?}")
+    };
+    let ContentPart::ImageUrl { image_url } = &parts[1] else {
+        panic!("{parts:?}")
+    };
+    assert_eq!(data, "AAAA");
+    assert!(matches!(data, Cow::Borrowed(_)));
+    assert!(image_url
+        .url
+        .as_bytes()
+        .as_ptr_range()
+        .contains(&data.as_ptr()));
+    assert!(matches!(
+        &body.messages[1].content,
+        MessageContent::Text(Cow::Borrowed("a square"))
+    ));
+    let tools = body.tools.as_ref().unwrap();
+    assert!(matches!(tools[0].input_schema, Cow::Borrowed(_)));
+}

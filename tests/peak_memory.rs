@@ -1,0 +1,78 @@
+//! Peak bytes allocated per request stay within 3× the request body for large chats to the
+//! providers that encode from the typed request: the typed request takes the parsed body's
+//! strings, the provider body borrows them, and the output buffer is allocated once
+//! (docs/performance.md, "Peak allocation per request"). `benches/paths.rs` prints the same
+//! figure for every case; this test fails when a change brings a copy of the body back.
+//!
+//! One test in this binary: the counting allocator is process-wide.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::rc::Rc;
+
+use ai_proxy::config::Config;
+use ai_proxy::env::FixedEnv;
+use ai_proxy::exchange::{Exchange, RequestHead};
+use serde_json::json;
+
+#[path = "../benches/common/cases.rs"]
+#[allow(dead_code)]
+mod cases;
+
+#[path = "../benches/common/counting.rs"]
+mod counting;
+use counting::{peak_of, Counting};
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// A ~200 KB chat: 300 turns of ~600 characters, as a client writes it.
+fn large_chat(model: &str) -> Vec<u8> {
+    let text = "The quick brown fox jumps over the lazy dog near the riverbank. ".repeat(9);
+    let messages: Vec<_> = (0..300)
+        .map(|i| {
+            let role = if i % 2 == 0 { "user" } else { "assistant" };
+            json!({"role": role, "content": format!("{i}: {text}")})
+        })
+        .collect();
+    serde_json::to_vec(&json!({"model": model, "messages": messages, "max_tokens": 256})).unwrap()
+}
+
+/// Peak bytes allocated by one request's head and body, above what was live before it.
+fn request_peak(cfg: &Rc<Config>, body: &[u8]) -> usize {
+    let mut ex = Exchange::new(cfg.clone(), Rc::new(FixedEnv::default()));
+    let headers = vec![("content-type".to_string(), "application/json".to_string())];
+    let mut translated = 0;
+    let peak = peak_of(|| {
+        ex.on_request_head(RequestHead {
+            method: "POST",
+            path: "/v1/chat/completions",
+            headers: &headers,
+        });
+        let edits = ex.on_request_body(body).expect("the request is translated");
+        translated = edits.body.map_or(0, |b| b.len());
+    });
+    assert!(translated > body.len() / 2, "{translated}");
+    peak
+}
+
+#[test]
+fn large_chat_peaks_within_three_bodies() {
+    for provider in ["anthropic", "gemini", "bedrock"] {
+        let cfg = Rc::new(Config::parse(cases::config(provider).as_bytes()).unwrap());
+        let body = large_chat(cases::model_of(provider));
+        assert!(body.len() > 150_000, "{}", body.len());
+        let peak = request_peak(&cfg, &body);
+        let ratio = peak as f64 / body.len() as f64;
+        assert!(
+            ratio <= 3.0,
+            "{provider}: peak {peak} B for a {} B body ({ratio:.2}x)",
+            body.len()
+        );
+    }
+}
