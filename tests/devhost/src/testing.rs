@@ -154,7 +154,7 @@ pub fn http_body_after(
     body: &[u8],
     delay: std::time::Duration,
 ) -> Result<HttpResponse, String> {
-    use std::io::{Read, Write};
+    use std::io::Write;
     let mut s = std::net::TcpStream::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
     let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(30)));
     let mut req = format!(
@@ -175,14 +175,54 @@ pub fn http_body_after(
     if delay.is_zero() {
         wire.extend_from_slice(body);
     }
-    s.write_all(&wire).map_err(|e| e.to_string())?;
-    if !delay.is_zero() {
+    let mut sent = s.write_all(&wire).map_err(|e| e.to_string());
+    if sent.is_ok() && !delay.is_zero() {
         std::thread::sleep(delay);
-        s.write_all(body).map_err(|e| e.to_string())?;
+        sent = s.write_all(body).map_err(|e| e.to_string());
     }
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).map_err(|e| format!("read: {e}"))?;
-    parse_response(&raw)
+    read_answer(&mut s, Vec::new(), sent)
+}
+
+/// Reads the answer to the end, as curl does: a server that answers before the body is all
+/// read (Envoy's 413 at the buffer limit) closes with unread bytes, so the kernel resets the
+/// connection; the answer that came before the reset is still the answer, and a write the
+/// reset cut short is not the failure.
+fn read_answer(
+    s: &mut std::net::TcpStream,
+    mut raw: Vec<u8>,
+    sent: Result<(), String>,
+) -> Result<HttpResponse, String> {
+    use std::io::Read;
+    let mut buf = [0u8; 16 * 1024];
+    let cut = loop {
+        match s.read(&mut buf) {
+            Ok(0) => break None,
+            Ok(n) => raw.extend_from_slice(buf.get(..n).unwrap_or_default()),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => break Some(format!("read: {e}")),
+        }
+    };
+    match cut {
+        None => parse_response(&raw),
+        Some(err) => match complete_response(&raw) {
+            Some(r) => Ok(r),
+            None => Err(sent.err().map_or(err.clone(), |w| format!("{w}; {err}"))),
+        },
+    }
+}
+
+/// The answer in `raw` when all of it arrived (its length or its last chunk).
+fn complete_response(raw: &[u8]) -> Option<HttpResponse> {
+    let r = parse_response(raw).ok()?;
+    let chunked = r
+        .header("transfer-encoding")
+        .is_some_and(|v| v.contains("chunked"));
+    let whole = match r.header("content-length") {
+        _ if chunked => true,
+        Some(n) => n.trim().parse::<usize>().ok() == Some(r.body.len()),
+        None => false,
+    };
+    whole.then_some(r)
 }
 
 /// How a test client frames its request body.
@@ -281,23 +321,27 @@ fn http1_framed(
             }
             raw.extend_from_slice(buf.get(..n).unwrap_or_default());
         }
+    }
+    let sent = if framing == Framing::Expect100 {
         if raw.starts_with(b"HTTP/1.1 100") {
-            s.write_all(body).map_err(|e| e.to_string())?;
+            s.write_all(body)
+        } else {
+            Ok(())
         }
     } else {
         let half = body.len() / 2;
-        for part in [body.get(..half), body.get(half..)].into_iter().flatten() {
-            if !part.is_empty() {
-                s.write_all(format!("{:x}\r\n", part.len()).as_bytes())
-                    .and_then(|_| s.write_all(part))
-                    .and_then(|_| s.write_all(b"\r\n"))
-                    .map_err(|e| e.to_string())?;
-            }
-        }
-        s.write_all(b"0\r\n\r\n").map_err(|e| e.to_string())?;
-    }
-    s.read_to_end(&mut raw).map_err(|e| format!("read: {e}"))?;
-    parse_response(&raw)
+        [body.get(..half), body.get(half..)]
+            .into_iter()
+            .flatten()
+            .filter(|part| !part.is_empty())
+            .try_for_each(|part| {
+                s.write_all(format!("{:x}\r\n", part.len()).as_bytes())?;
+                s.write_all(part)?;
+                s.write_all(b"\r\n")
+            })
+            .and_then(|()| s.write_all(b"0\r\n\r\n"))
+    };
+    read_answer(&mut s, raw, sent.map_err(|e| e.to_string()))
 }
 
 /// HTTP/2 over cleartext with prior knowledge, through `curl --http2-prior-knowledge`
@@ -549,4 +593,46 @@ pub fn openai_stream_text(body: &str) -> (String, Option<String>) {
         }
     }
     (text, finish)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    /// A server that answers after the head and closes with the body unread, as Envoy does at
+    /// its buffer limit: the kernel resets the connection, and the answer is still read.
+    #[test]
+    fn an_answer_before_a_reset_is_the_answer() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = s.read(&mut buf).unwrap();
+                head.extend_from_slice(&buf[..n]);
+            }
+            s.write_all(
+                b"HTTP/1.1 413 Payload Too Large\r\ncontent-length: 17\r\n\r\nPayload Too Large",
+            )
+            .unwrap();
+            // Let the rest of the body arrive unread, so that closing sends a reset.
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        });
+        let body = vec![b'x'; 256 * 1024];
+        let r = http(addr, "POST", "/", &[], &body).unwrap();
+        assert_eq!((r.status, r.text()), (413, "Payload Too Large".to_string()));
+        server.join().unwrap();
+    }
+
+    /// A reset before the whole answer came is still a failure.
+    #[test]
+    fn a_cut_answer_is_an_error() {
+        let raw = b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc";
+        assert!(complete_response(raw).is_none());
+        let chunked = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n";
+        assert!(complete_response(chunked).is_none());
+    }
 }
