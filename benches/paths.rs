@@ -23,6 +23,7 @@ use ai_proxy::exchange::{Exchange, RequestHead};
 // ---- counting allocator: live bytes and their peak, reset per measured request ----------
 
 #[path = "common/counting.rs"]
+#[allow(dead_code)] // `live` is for tests/peak_memory.rs
 mod counting;
 use counting::{peak_of, Counting};
 

@@ -634,6 +634,29 @@ fn bedrock_requests_are_signed_and_client_credentials_dropped() {
     assert!(header(&e, "x-amz-date").is_some());
 }
 
+/// A body forwarded untouched (preserve) is still what the signature covers: two bodies, two
+/// signatures (the exchange signs the bytes it is handed, it keeps no copy of them).
+#[test]
+fn bedrock_preserve_signs_the_client_body() {
+    let config = json!({"route_type": "preserve",
+           "auth": {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"},
+           "model": {"provider": "bedrock", "options": {"bedrock": {"aws_region": "us-east-1"}}}});
+    let path = "/model/cohere.rerank-v3-5%3A0/invoke";
+    let signature = |query: &str| {
+        let (_, r) = send(
+            config.clone(),
+            path,
+            &[],
+            &json!({"query": query, "documents": ["a"]}),
+        );
+        let e = r.unwrap();
+        assert!(e.body.is_none(), "preserve forwards the client's bytes");
+        header(&e, "authorization").expect("signed").to_string()
+    };
+    assert_eq!(signature("one"), signature("one"));
+    assert_ne!(signature("one"), signature("two"));
+}
+
 #[test]
 fn gemini_key_in_query_and_model_in_path() {
     let (_, r) = send(

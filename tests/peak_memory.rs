@@ -4,6 +4,9 @@
 //! (docs/performance.md, "Peak allocation per request"). `benches/paths.rs` prints the same
 //! figure for every case; this test fails when a change brings a copy of the body back.
 //!
+//! An exchange waiting on the upstream holds none of the body: the typed request is dropped
+//! once encoded (a 200 KB chat held ~200 KB per in-flight request for the whole upstream call).
+//!
 //! One test in this binary: the counting allocator is process-wide.
 
 #![allow(
@@ -26,7 +29,7 @@ mod cases;
 
 #[path = "../benches/common/counting.rs"]
 mod counting;
-use counting::{peak_of, Counting};
+use counting::{live, peak_of, Counting};
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
@@ -43,8 +46,10 @@ fn large_chat(model: &str) -> Vec<u8> {
     serde_json::to_vec(&json!({"model": model, "messages": messages, "max_tokens": 256})).unwrap()
 }
 
-/// Peak bytes allocated by one request's head and body, above what was live before it.
-fn request_peak(cfg: &Rc<Config>, body: &[u8]) -> usize {
+/// Peak bytes allocated by one request's head and body, above what was live before it, and
+/// the bytes the exchange still holds once the translated body is handed to the host.
+fn request_peak(cfg: &Rc<Config>, body: &[u8]) -> (usize, usize) {
+    let base = live();
     let mut ex = Exchange::new(cfg.clone(), Rc::new(FixedEnv::default()));
     let headers = vec![("content-type".to_string(), "application/json".to_string())];
     let mut translated = 0;
@@ -58,16 +63,28 @@ fn request_peak(cfg: &Rc<Config>, body: &[u8]) -> usize {
         translated = edits.body.map_or(0, |b| b.len());
     });
     assert!(translated > body.len() / 2, "{translated}");
-    peak
+    let held = live().saturating_sub(base);
+    drop(ex);
+    (peak, held)
 }
 
 #[test]
-fn large_chat_peaks_within_three_bodies() {
-    for provider in ["anthropic", "gemini", "bedrock"] {
+fn large_chat_peaks_within_three_bodies_and_nothing_is_held() {
+    for provider in ["anthropic", "gemini", "bedrock", "openai"] {
         let cfg = Rc::new(Config::parse(cases::config(provider).as_bytes()).unwrap());
         let body = large_chat(cases::model_of(provider));
         assert!(body.len() > 150_000, "{}", body.len());
-        let peak = request_peak(&cfg, &body);
+        let (peak, held) = request_peak(&cfg, &body);
+        assert!(
+            held < 16 * 1024,
+            "{provider}: {held} B held after a {} B body was translated",
+            body.len()
+        );
+        // OpenAI-compatible providers forward the parsed body and read the typed request from
+        // a copy of it (docs/performance.md): their peak is above 3x, only what is held counts.
+        if provider == "openai" {
+            continue;
+        }
         let ratio = peak as f64 / body.len() as f64;
         assert!(
             ratio <= 3.0,

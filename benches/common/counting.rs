@@ -42,3 +42,8 @@ pub fn peak_of(f: impl FnOnce()) -> usize {
     f();
     PEAK.load(Ordering::Relaxed).saturating_sub(base)
 }
+
+/// Bytes live now.
+pub fn live() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}

@@ -14,8 +14,9 @@ use crate::upstream::parse_query;
 
 /// The body the upstream request carries.
 pub(crate) enum Outbound<'a> {
-    /// The client's, unchanged (streamed through by the host or already held).
-    Client,
+    /// The client's, unchanged (streamed through by the host or already held); the bytes when
+    /// the body has come (a signature covers them).
+    Client(&'a [u8]),
     /// The parsed request, encoded by the provider.
     Translate(&'a LlmRequest, Value),
     /// A body encoded already (route types translated outside the providers, `crate::routes`).
@@ -112,8 +113,12 @@ impl Exchange {
         let mut set_headers: Vec<(String, String)> = Vec::new();
         let mut remove_headers: Vec<String> = Vec::new();
         let mut body = None;
+        let mut client_bytes: &[u8] = &[];
         let encoded = match out {
-            Outbound::Client => None,
+            Outbound::Client(bytes) => {
+                client_bytes = bytes;
+                None
+            }
             Outbound::Translate(typed, raw) => Some(self.provider.encode(typed, raw, &ctx)?),
             Outbound::Encoded(enc) => Some(enc),
         };
@@ -199,10 +204,7 @@ impl Exchange {
             if !remove_headers.iter().any(|h| h == "authorization") {
                 remove_headers.push("authorization".into());
             }
-            let sent_body: &[u8] = body
-                .as_deref()
-                .or(self.original_body.as_deref())
-                .unwrap_or_default();
+            let sent_body: &[u8] = body.as_deref().unwrap_or(client_bytes);
             let out = Outgoing {
                 method: if self.client.method.is_empty() {
                     "POST"

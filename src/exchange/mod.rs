@@ -23,7 +23,7 @@ use serde_json::Value;
 
 use crate::analytics::metrics::ErrorClass;
 use crate::analytics::{redact::Secrets, Analytics, Summary};
-use crate::api::{LlmRequest, RouteType};
+use crate::api::RouteType;
 use crate::config::{Config, ModelOptions};
 use crate::env::Env;
 use crate::providers::{self, Provider, StreamPlan};
@@ -122,8 +122,11 @@ pub struct Exchange {
     route: RouteType,
     stream: bool,
     include_usage: bool,
-    /// The parsed request (JSON routes).
-    request: Option<LlmRequest>,
+    /// The request body was translated (JSON routes). The typed request itself is dropped once
+    /// encoded: an exchange waiting on the upstream holds none of the body (docs/performance.md).
+    translated: bool,
+    /// An embeddings request asked for `encoding_format: base64`.
+    base64_embeddings: bool,
     /// The client body's length (sizes the encoded body's buffer).
     body_len: usize,
     started_ms: u64,
@@ -136,8 +139,6 @@ pub struct Exchange {
     stream_tail: Option<Vec<u8>>,
     /// The client speaks the provider's native API (`llm_format` ≠ `openai`): pass-through.
     native: bool,
-    /// The client's body, for signing a pass-through request (Bedrock native / preserve).
-    original_body: Option<Vec<u8>>,
     /// `llm/v1/responses` on a chat-only provider: served as chat, answered as Responses.
     responses_ingress: bool,
     /// The stream converter of a Responses-over-chat stream.
@@ -192,7 +193,8 @@ impl Exchange {
             route,
             stream: false,
             include_usage: false,
-            request: None,
+            translated: false,
+            base64_embeddings: false,
             body_len: 0,
             started_ms: 0,
             status: 0,
@@ -201,7 +203,6 @@ impl Exchange {
             plan: None,
             stream_tail: None,
             native,
-            original_body: None,
             responses_ingress,
             responses_stream: None,
             image_api: None,

@@ -202,7 +202,7 @@ impl Exchange {
                 early: self.target(None).ok(),
             });
         }
-        self.forward(Outbound::Client).map(HeadStep::Forward)
+        self.forward(Outbound::Client(&[])).map(HeadStep::Forward)
     }
 
     /// Whether the body is parsed and translated (not preserve, native or multipart).
@@ -247,8 +247,7 @@ impl Exchange {
         if self.cfg.raw.logging.log_payloads {
             self.analytics.request_payload = Some(self.payload_log(body));
         }
-        self.original_body = Some(body.to_vec());
-        self.forward(Outbound::Client)
+        self.forward(Outbound::Client(body))
     }
 
     fn no_input_text(&self) -> &'static str {
@@ -365,7 +364,9 @@ impl Exchange {
             // Kong logs the body as the client sent it; credentials are redacted.
             self.analytics.request_payload = Some(self.payload_log(body));
         }
-        self.request = Some(req);
+        self.translated = true;
+        self.base64_embeddings = matches!(&req, LlmRequest::Embeddings(e)
+            if e.encoding_format.as_deref() == Some("base64"));
         Ok(edits)
     }
 

@@ -7,7 +7,7 @@ use super::chunks::{
 };
 use super::effects::{BodyStep, ResponseHeadEdits};
 use super::{Exchange, ResponseMode, StreamPlanKind, StreamState};
-use crate::api::{LlmRequest, LlmResponse, RouteType};
+use crate::api::{LlmResponse, RouteType};
 use crate::config::ProviderName;
 use crate::error::ProxyError;
 use crate::providers::{Decoded, ResponseCtx, StreamPlan};
@@ -46,9 +46,8 @@ impl Exchange {
             }
         }
 
-        let translating =
-            (self.request.is_some() || self.image_api.is_some() || self.video.is_some())
-                && self.route != RouteType::Preserve;
+        let translating = (self.translated || self.image_api.is_some() || self.video.is_some())
+            && self.route != RouteType::Preserve;
         if !ok && self.ingress {
             // Provider errors go back in Anthropic's shape with their status (read whole).
             edits.remove_headers.push("content-encoding".into());
@@ -473,10 +472,8 @@ impl Exchange {
             Ok(Decoded::Translated(mut resp)) => {
                 self.analytics.usage = resp.usage().cloned();
                 self.analytics.response_model = resp.model().map(str::to_string);
-                if let (LlmResponse::Embeddings(e), Some(LlmRequest::Embeddings(req))) =
-                    (&mut resp, &self.request)
-                {
-                    if req.encoding_format.as_deref() == Some("base64") {
+                if let LlmResponse::Embeddings(e) = &mut resp {
+                    if self.base64_embeddings {
                         embeddings_to_base64(e);
                     }
                 }

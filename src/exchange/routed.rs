@@ -225,7 +225,7 @@ impl Exchange {
     /// did not send one.
     fn forward_routed(&mut self) -> Result<RequestEdits, ProxyError> {
         self.analytics.request_model = self.model.clone();
-        let mut edits = self.forward(Outbound::Client)?;
+        let mut edits = self.forward(Outbound::Client(&[]))?;
         if self.route == RouteType::Assistants && self.client.header("openai-beta").is_none() {
             edits
                 .set_headers

@@ -91,7 +91,7 @@ impl Exchange {
         if !content {
             self.video = Some(VideoAnswer::Operation(id));
         }
-        self.forward(Outbound::Client).map(HeadStep::Forward)
+        self.forward(Outbound::Client(&[])).map(HeadStep::Forward)
     }
 
     /// The `:fetchPredictOperation` call for job `id`, with the provider's auth.
