@@ -4,6 +4,9 @@
 //! (docs/performance.md, "Peak allocation per request"). `benches/paths.rs` prints the same
 //! figure for every case; this test fails when a change brings a copy of the body back.
 //!
+//! OpenAI-compatible providers, which forward the parsed body, stay within 3.5×: the body is
+//! encoded before the typed request is built, which then takes the tree's strings.
+//!
 //! An exchange waiting on the upstream holds none of the body: the typed request is dropped
 //! once encoded (a 200 KB chat held ~200 KB per in-flight request for the whole upstream call).
 //!
@@ -80,14 +83,13 @@ fn large_chat_peaks_within_three_bodies_and_nothing_is_held() {
             "{provider}: {held} B held after a {} B body was translated",
             body.len()
         );
-        // OpenAI-compatible providers forward the parsed body and read the typed request from
-        // a copy of it (docs/performance.md): their peak is above 3x, only what is held counts.
-        if provider == "openai" {
-            continue;
-        }
+        // OpenAI-compatible providers forward the parsed body: the body, its parsed tree (~1.3x
+        // natively) and the encoded copy are alive together (docs/performance.md). A copy of
+        // the tree for the typed request, as there was, brings it to 4.4x.
+        let limit = if provider == "openai" { 3.5 } else { 3.0 };
         let ratio = peak as f64 / body.len() as f64;
         assert!(
-            ratio <= 3.0,
+            ratio <= limit,
             "{provider}: peak {peak} B for a {} B body ({ratio:.2}x)",
             body.len()
         );

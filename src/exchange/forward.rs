@@ -80,18 +80,23 @@ impl Exchange {
         Ok(target)
     }
 
-    /// Builds the upstream request: target, query, auth, encoded body, signature.
-    pub(crate) fn forward(&mut self, out: Outbound<'_>) -> Result<RequestEdits, ProxyError> {
-        let model = self.model.clone().unwrap_or_default();
-        let ctx = RequestCtx {
+    /// What a provider reads of the exchange to build the upstream request.
+    pub(crate) fn request_ctx<'a>(&'a self, model: &'a str) -> RequestCtx<'a> {
+        RequestCtx {
             route: self.route,
-            model: &model,
+            model,
             options: &self.options,
             stream: self.stream,
             client_path: &self.client.path,
             env: self.env.as_ref(),
             body_len: self.body_len,
-        };
+        }
+    }
+
+    /// Builds the upstream request: target, query, auth, encoded body, signature.
+    pub(crate) fn forward(&mut self, out: Outbound<'_>) -> Result<RequestEdits, ProxyError> {
+        let model = self.model.clone().unwrap_or_default();
+        let ctx = self.request_ctx(&model);
         let mut target = self.target(Some(&ctx))?;
         let auth_cfg = self.cfg.raw.auth.clone().unwrap_or_default();
         let signs = self.cfg.provider() == crate::config::ProviderName::Bedrock;
@@ -162,6 +167,8 @@ impl Exchange {
         }
         remove_headers.extend(auth::foreign_key_headers(&auth_cfg));
         let identity = self.identity_required;
+        // Work left for when the identity's credential arrives (set once `ctx` is done with).
+        let mut pending = None;
         if identity && !signs {
             // Cloud identity (GCP, Azure): the fetched token, or later when there is none yet.
             match &self.identity {
@@ -169,7 +176,7 @@ impl Exchange {
                     set_headers.retain(|(n, _)| !n.eq_ignore_ascii_case("authorization"));
                     set_headers.push(("authorization".into(), format!("Bearer {token}")));
                 }
-                _ => self.pending = Some(PendingAuth::Bearer),
+                _ => pending = Some(PendingAuth::Bearer),
             }
         }
         if self.ingress {
@@ -217,7 +224,7 @@ impl Exchange {
             };
             if identity && fetched.is_none() {
                 // Signed once the identity's keys arrive (the shell keeps the pending work).
-                self.pending = Some(PendingAuth::Sign {
+                pending = Some(PendingAuth::Sign {
                     provider: self.provider,
                     method: out.method.to_string(),
                     body: sent_body.to_vec(),
@@ -235,6 +242,9 @@ impl Exchange {
         // One spelling for every header name (HTTP/2 upstreams require lowercase anyway).
         for (name, _) in &mut set_headers {
             name.make_ascii_lowercase();
+        }
+        if pending.is_some() {
+            self.pending = pending;
         }
         Ok(RequestEdits {
             target,

@@ -8,6 +8,7 @@ use super::{ClientRequest, Exchange};
 use crate::api::{LlmRequest, RouteType};
 use crate::config::{RequestView, ResponseStreaming};
 use crate::error::{text, ProxyError};
+use crate::providers::Reads;
 /// The URL helpers moved to [`crate::upstream`]; re-exported at their old path.
 pub(crate) use crate::upstream::{parse_query, percent_decode};
 
@@ -337,15 +338,23 @@ impl Exchange {
         merge_defaults(map, self.route, &self.options);
 
         // The typed request takes the parsed body's strings instead of copying them: the
-        // parsed body is consumed as it is read. A provider whose encoder also reads the parsed
-        // body gets it from a copy (one deserializer for the typed request keeps the module
-        // smaller than two, docs/performance.md).
-        let source = if self.provider.reads_raw() {
-            raw.clone()
-        } else {
-            std::mem::take(&mut raw)
+        // parsed body is consumed as it is read. A provider that forwards the parsed body
+        // encodes it first; one whose encoder reads both gets a copy (one deserializer for
+        // the typed request keeps the module smaller than two, docs/performance.md).
+        let (req, encoded) = match self.provider.reads() {
+            Reads::Typed => (parse_typed(self.route, std::mem::take(&mut raw))?, None),
+            Reads::Raw => {
+                let model = self.model.clone().unwrap_or_default();
+                let enc = self
+                    .provider
+                    .encode_raw(&mut raw, &self.request_ctx(&model))?;
+                (
+                    parse_typed(self.route, std::mem::take(&mut raw))?,
+                    Some(enc),
+                )
+            }
+            Reads::Both => (parse_typed(self.route, raw.clone())?, None),
         };
-        let req = parse_typed(self.route, source)?;
         self.include_usage = match &req {
             LlmRequest::Chat(r) => r.include_usage(),
             LlmRequest::Completions(r) => r.include_usage(),
@@ -359,7 +368,11 @@ impl Exchange {
             )));
         }
         self.analytics.estimate_prompt(&req);
-        let edits = self.forward(Outbound::Translate(&req, raw))?;
+        let out = match encoded {
+            Some(enc) => Outbound::Encoded(enc),
+            None => Outbound::Translate(&req, raw),
+        };
+        let edits = self.forward(out)?;
         if self.cfg.raw.logging.log_payloads {
             // Kong logs the body as the client sent it; credentials are redacted.
             self.analytics.request_payload = Some(self.payload_log(body));

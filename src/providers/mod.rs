@@ -127,6 +127,19 @@ pub(crate) fn json_body<T: serde::Serialize + ?Sized>(
     Ok(out)
 }
 
+/// What a provider's encoder reads of the client's request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads {
+    /// Only the typed request: it is built from the parsed body itself (each string moves, the
+    /// tree's nodes are freed as they are read) and `encode` gets `Value::Null`.
+    Typed,
+    /// Only the parsed body (forwarded with a few fields edited): [`Provider::encode_raw`]
+    /// runs first, then the typed request is built from the same tree.
+    Raw,
+    /// Both: the typed request is built from a copy of the parsed body.
+    Both,
+}
+
 /// One provider. Implementations are stateless unit values shared by every request.
 pub trait Provider: Sync {
     /// Kong's provider name.
@@ -150,12 +163,20 @@ pub trait Provider: Sync {
         ctx: &RequestCtx<'_>,
     ) -> Result<Encoded, ProxyError>;
 
-    /// Whether `encode` reads `raw`. When it does not, the exchange builds the typed request
-    /// from the parsed client body itself (its strings move, its nodes are freed as they are
-    /// read) and passes `Value::Null`; when it does, the typed request is built from a copy
-    /// (peak memory per request, docs/performance.md).
-    fn reads_raw(&self) -> bool {
-        true
+    /// What the encoder reads of the client's request; it decides how many copies of the body
+    /// a request holds at once (peak memory per request, docs/performance.md).
+    fn reads(&self) -> Reads {
+        Reads::Both
+    }
+
+    /// Encodes the client's own JSON body, edited in place, for a provider whose
+    /// [`Provider::reads`] is [`Reads::Raw`]: the exchange calls it before the typed request
+    /// is built, and the typed request then takes the edited tree's strings.
+    fn encode_raw(&self, _raw: &mut Value, _ctx: &RequestCtx<'_>) -> Result<Encoded, ProxyError> {
+        Err(ProxyError::Internal(format!(
+            "{} encodes from the typed request",
+            self.name().as_str()
+        )))
     }
 
     /// Decodes a 2xx non-streamed answer.

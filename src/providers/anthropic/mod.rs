@@ -16,7 +16,8 @@ pub mod wire;
 use serde_json::Value;
 
 use super::{
-    json_body, Decoded, Encoded, Provider, RequestCtx, ResponseCtx, StreamPlan, UpstreamTarget,
+    json_body, Decoded, Encoded, Provider, Reads, RequestCtx, ResponseCtx, StreamPlan,
+    UpstreamTarget,
 };
 use crate::api::{LlmRequest, LlmResponse, RouteType};
 use crate::config::ProviderName;
@@ -82,8 +83,8 @@ impl Provider for Anthropic {
         Ok(target)
     }
 
-    fn reads_raw(&self) -> bool {
-        false
+    fn reads(&self) -> Reads {
+        Reads::Typed
     }
 
     fn encode(

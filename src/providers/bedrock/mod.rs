@@ -23,8 +23,8 @@ pub mod wire;
 use serde_json::Value;
 
 use super::{
-    json_body, Credentials, Decoded, Encoded, Outgoing, Provider, RequestCtx, ResponseCtx, Scheme,
-    StreamPlan, UpstreamTarget,
+    json_body, Credentials, Decoded, Encoded, Outgoing, Provider, Reads, RequestCtx, ResponseCtx,
+    Scheme, StreamPlan, UpstreamTarget,
 };
 use crate::api::{LlmRequest, LlmResponse, RouteType};
 use crate::auth::sigv4::{self, AwsCredentials, SignableRequest, SigningParams};
@@ -141,8 +141,8 @@ impl Provider for Bedrock {
         })
     }
 
-    fn reads_raw(&self) -> bool {
-        false
+    fn reads(&self) -> Reads {
+        Reads::Typed
     }
 
     fn encode(

@@ -24,7 +24,7 @@ pub mod wire;
 use serde_json::Value;
 
 use super::{
-    json_body, Decoded, Encoded, Provider, RequestCtx, ResponseCtx, Scheme, StreamPlan,
+    json_body, Decoded, Encoded, Provider, Reads, RequestCtx, ResponseCtx, Scheme, StreamPlan,
     UpstreamTarget,
 };
 use crate::api::{LlmRequest, RouteType};
@@ -82,8 +82,8 @@ impl Provider for Cohere {
         })
     }
 
-    fn reads_raw(&self) -> bool {
-        false
+    fn reads(&self) -> Reads {
+        Reads::Typed
     }
 
     fn encode(

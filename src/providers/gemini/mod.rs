@@ -30,7 +30,7 @@ pub mod wire;
 use serde_json::Value;
 
 use super::{
-    json_body, Decoded, Encoded, Provider, RequestCtx, ResponseCtx, Scheme, StreamPlan,
+    json_body, Decoded, Encoded, Provider, Reads, RequestCtx, ResponseCtx, Scheme, StreamPlan,
     UpstreamTarget,
 };
 use crate::api::{LlmRequest, LlmResponse, RouteType};
@@ -208,8 +208,8 @@ impl Provider for Gemini {
         target(ctx)
     }
 
-    fn reads_raw(&self) -> bool {
-        false
+    fn reads(&self) -> Reads {
+        Reads::Typed
     }
 
     fn encode(

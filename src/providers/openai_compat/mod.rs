@@ -13,7 +13,7 @@ pub mod stream;
 use serde_json::Value;
 
 use super::{
-    json_body, Decoded, Encoded, Provider, RequestCtx, ResponseCtx, Scheme, StreamPlan,
+    json_body, Decoded, Encoded, Provider, Reads, RequestCtx, ResponseCtx, Scheme, StreamPlan,
     UpstreamTarget,
 };
 use crate::api::{LlmRequest, RouteType};
@@ -118,11 +118,19 @@ impl Provider for Compat {
     fn encode(
         &self,
         _req: &LlmRequest,
-        raw: Value,
+        mut raw: Value,
         ctx: &RequestCtx<'_>,
     ) -> Result<Encoded, ProxyError> {
-        let mut body = raw;
-        if let Value::Object(map) = &mut body {
+        self.encode_raw(&mut raw, ctx)
+    }
+
+    fn reads(&self) -> Reads {
+        Reads::Raw
+    }
+
+    /// The client's body with the model, the stream flag and the profile's field drops.
+    fn encode_raw(&self, raw: &mut Value, ctx: &RequestCtx<'_>) -> Result<Encoded, ProxyError> {
+        if let Value::Object(map) = raw {
             map.insert("model".into(), Value::String(ctx.model.to_string()));
             if ctx.route != RouteType::Embeddings {
                 map.insert("stream".into(), Value::Bool(ctx.stream));
@@ -131,7 +139,7 @@ impl Provider for Compat {
                 map.remove("top_k");
             }
         }
-        let body = json_body(&body, ctx)?;
+        let body = json_body(raw, ctx)?;
         Ok(Encoded {
             body,
             headers: Vec::new(),
