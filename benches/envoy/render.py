@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Writes the Envoy config and the two request bodies for benches/envoy/run.sh.
+"""Writes the proxy's config (Envoy's, or nginx's for benches/kong/run.sh) and the two request
+bodies for benches/envoy/run.sh.
 
-    render.py WORKDIR BODY.json key=value...   (ports, wasm path, log_statistics, mode)
+    render.py WORKDIR BODY.json key=value...   (ports, wasm path, log_statistics, mode,
+                                                template, out: the file written in WORKDIR)
 The filter listener runs ai_proxy (OpenAI chat in, Anthropic out); the other gets the body the
 filter would send to Anthropic.
 """
@@ -58,6 +60,7 @@ config = {
 }
 yaml = Path(kv["template"]).read_text(encoding="utf-8")
 kv["CONFIG"] = json.dumps(json.dumps(config))  # a YAML double-quoted scalar
+kv["CONFIG_NGINX"] = "'" + json.dumps(config).replace("\\", "\\\\").replace("'", "\\'") + "'"
 for k, v in kv.items():
     yaml = yaml.replace(f"@{k}@", v)
-(work / "envoy.yaml").write_text(yaml, encoding="utf-8")
+(work / kv.get("out", "envoy.yaml")).write_text(yaml, encoding="utf-8")

@@ -47,39 +47,9 @@ until curl -sf "http://127.0.0.1:$ADMIN_PORT/ready" >/dev/null 2>&1; do
     i=$((i + 1)); [ $i -gt 100 ] && { cat "$WORK/envoy.log"; exit 1; }; sleep 0.1
 done
 
-run() { # name port body connections [headers...]
-    name=$1; port=$2; body=$3; c=$4; shift 4
-    out=$("$BIN/loadgen" --url "http://127.0.0.1:$port/$PATH_SUFFIX" --body "$body" \
-        --connections "$c" --seconds "$SECS" --warmup 1 --cpu-pid "$ENVOY_PID" "$@" || true)
-    echo "$name c=$c $out"
-    echo "$name $c $out" >>"$WORK/results"
-}
-perf_start() { # output file
-    if [ -n "${PERF_RECORD:-}" ] && [ "$c" = "8" ]; then
-        perf record -F 999 -g -p "$ENVOY_PID" -o "$1" -- sleep "$SECS" >/dev/null 2>&1 &
-        PERF_PID=$!
-    fi
-}
-perf_wait() { [ -n "${PERF_PID:-}" ] && wait "$PERF_PID"; PERF_PID=; }
-round=0
-while [ "$round" -lt "${REPEAT:-3}" ]; do
-    round=$((round + 1))
-    for c in $CONNS; do
-        perf_start "${PERF_RECORD:-}.without"
-        PATH_SUFFIX=v1/messages run without_filter "$WITHOUT_PORT" "$WORK/anthropic.json" "$c" \
-            --header "x-api-key: bench-key" --header "anthropic-version: 2023-06-01"
-        perf_wait
-        perf_start "${PERF_RECORD:-}.with"
-        PATH_SUFFIX=v1/chat/completions run with_filter "$WITH_PORT" "$WORK/openai.json" "$c"
-        perf_wait
-        if [ "${STREAM:-1}" = 1 ]; then
-            PATH_SUFFIX=v1/messages run stream_without "$WITHOUT_PORT" "$WORK/anthropic_stream.json" "$c" \
-                --header "x-api-key: bench-key" --header "anthropic-version: 2023-06-01"
-            PATH_SUFFIX=v1/chat/completions run stream_with "$WITH_PORT" "$WORK/openai_stream.json" "$c"
-        fi
-    done
-done
-python3 benches/envoy/summary.py "$WORK/results"
+PROXY_PID=$ENVOY_PID
+. benches/common/rounds.sh
+rounds
 # DEBUG=PATH: one request through the filter listener, shown with Envoy's log tail.
 if [ -n "${DEBUG:-}" ]; then
     curl -s -m 5 -i "http://127.0.0.1:$WITH_PORT/$DEBUG" -H "content-type: application/json" \

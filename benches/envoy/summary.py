@@ -59,13 +59,13 @@ for c, (without, with_) in [(c, p) for c in sorted({k[0] for k in rows}) for p i
     print(
         f"{c:>5} {with_}: throughput ratio {med(rps):.2f} (rounds {spread(rps)}); filter adds"
         f" p50 {med(p50):.0f} us, p99 {med(p99):.0f} us"
-        + (f", Envoy CPU {med(cpu):.0f} us/request (rounds {spread(cpu, 0)})" if cpu else "")
+        + (f", proxy CPU {med(cpu):.0f} us/request (rounds {spread(cpu, 0)})" if cpu else "")
     )
     if cpu:
         added[(c, with_)] = med(cpu)
     buffered = added.get((c, "with_filter"))
     if with_ == "stream_with" and cpu and buffered is not None:
         print(
-            f"{c:>5} stream: ~{(med(cpu) - buffered) / STREAM_EVENTS:.1f} us of Envoy CPU per event"
+            f"{c:>5} stream: ~{(med(cpu) - buffered) / STREAM_EVENTS:.1f} us of proxy CPU per event"
             f" (added cost of the streamed request minus the buffered one, over {STREAM_EVENTS} events)"
         )
