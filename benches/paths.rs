@@ -6,6 +6,10 @@
 //! Payloads come from `benches/make_payloads.py` (written to `target/bench-payloads/`; `make
 //! bench` runs it first). Run: `make bench` or `cargo bench -p ai-proxy --bench paths`.
 //! `BENCH_QUICK=1` runs each case a few times only (a smoke run).
+//!
+//! Built for `wasm32-wasip1` the same binary measures the core's own code in wasm, floor and
+//! all, without a host around it (`python3 benches/wasm_core.py`, which runs it in wasmtime);
+//! its figures are then labelled `wasm`.
 
 #![allow(
     clippy::unwrap_used,
@@ -18,6 +22,13 @@ use std::hint::black_box;
 use std::rc::Rc;
 
 use ai_proxy::config::Config;
+
+/// Where the figures come from: this binary natively, or built for wasm32 and run in wasmtime.
+const WHERE: &str = if cfg!(target_arch = "wasm32") {
+    "wasm"
+} else {
+    "native"
+};
 use ai_proxy::exchange::{Exchange, RequestHead};
 
 // ---- counting allocator: live bytes and their peak, reset per measured request ----------
@@ -87,7 +98,7 @@ fn main() {
     println!("per request (request + answer), median; floor = serde_json parse+serialize of the same bytes");
     println!(
         "{:<30} {:>10} {:>10} {:>7} {:>9}",
-        "case", "floor", "native", "x", "peak/body"
+        "case", "floor", WHERE, "x", "peak/body"
     );
     for c in &cases {
         let cfg_text = config(c.provider);
@@ -112,24 +123,21 @@ fn main() {
         );
         if c.name.starts_with("1 MB image") {
             println!(
-                "{:<30} native {:.2} GB/s (request bytes / time)",
+                "{:<30} {WHERE} {:.2} GB/s (request bytes / time)",
                 "",
                 c.request.len() as f64 / t_native / 1e9
             );
         }
     }
 
-    let out = cases::payload_dir().with_file_name("bench-native.json");
+    let out = cases::payload_dir().with_file_name(format!("bench-{WHERE}.json"));
     if let Err(e) = std::fs::write(&out, serde_json::Value::Object(medians).to_string()) {
         eprintln!("{}: {e}", out.display());
     }
 
     println!();
     println!("responses -> OpenAI (answer only), median");
-    println!(
-        "{:<30} {:>10} {:>10} {:>7}",
-        "answer", "floor", "native", "x"
-    );
+    println!("{:<30} {:>10} {:>10} {:>7}", "answer", "floor", WHERE, "x");
     for (provider, tool) in cases::ANSWERS {
         let c = case("", "req_small_chat.json", provider, tool);
         let cfg = Rc::new(Config::parse(config(provider).as_bytes()).unwrap());
@@ -168,11 +176,11 @@ fn main() {
 
     println!();
     println!(
-        "scaling: chat -> anthropic, request side, native (median); peak bytes allocated / body"
+        "scaling: chat -> anthropic, request side, {WHERE} (median); peak bytes allocated / body"
     );
     println!(
         "{:<10} {:>10} {:>10} {:>10} {:>9}",
-        "body", "floor", "native", "ns/byte", "peak/body"
+        "body", "floor", WHERE, "ns/byte", "peak/body"
     );
     // No request size limit here (`max_request_body_size: 0`), so the 8 MB chat is measured
     // too: the default 1 MiB limit would refuse it with 413.
