@@ -354,8 +354,16 @@ impl Http {
         self.reply(reply)
     }
 
-    fn apply_body_step(&mut self, step: &BodyStep) {
-        if let Some(bytes) = &step.replace {
+    /// Writes a body step's edits; `chunk_len` is the length of the chunk it replaces.
+    fn apply_body_step(&mut self, step: &BodyStep, chunk_len: usize) {
+        // Replacing an empty chunk with nothing changes nothing, except on Kong's engine: there
+        // it drops the end of the body, so a stream whose last (empty) chunk is replaced by
+        // nothing never sends its chunked terminator (docs/hosts.md §9).
+        let replace = step
+            .replace
+            .as_ref()
+            .filter(|b| !(b.is_empty() && chunk_len == 0));
+        if let Some(bytes) = replace {
             if let Err(e) = raw::replace_body(BufferType::HttpResponseBody, bytes) {
                 log::error!("ai-proxy: host refused the response body (status {})", e.0);
             }
@@ -627,7 +635,7 @@ impl HttpContext for Http {
             .get_http_response_body(0, body_size)
             .unwrap_or_default();
         let step = self.exchange.on_response_body(&chunk, end_of_stream);
-        self.apply_body_step(&step);
+        self.apply_body_step(&step, chunk.len());
         Action::Continue
     }
 }

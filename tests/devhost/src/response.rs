@@ -127,6 +127,7 @@ impl Vm {
                 s.response_body.clear();
             }
             s.response_body.extend_from_slice(&chunk);
+            s.response_last_chunk = eos;
             len = s.response_body.len();
         }
         if paused && profile == Profile::Kong && !eos && len < kong_cap {
@@ -181,13 +182,24 @@ impl Vm {
     fn release_resp_chunk(&mut self, id: u32, eos: bool) -> Flow {
         let b = self.take_resp_body(id);
         self.release_resp_headers(id);
+        let lost = self.end_lost(id);
         let d = self.drive(id);
         d.resp_body_paused = false;
         d.resp_out.extend_from_slice(&b);
+        if eos && lost {
+            // docs/hosts.md §9: no chunked terminator follows; nginx closes the connection.
+            d.reset = true;
+            return Flow::Reset;
+        }
         if eos {
             d.resp = Resp::Complete;
         }
         Flow::Continue
+    }
+
+    /// Kong's engine lost the end of this response (docs/hosts.md §9).
+    pub(crate) fn end_lost(&self, id: u32) -> bool {
+        self.stream_state(id).is_some_and(|s| s.response_end_lost)
     }
 
     pub(crate) fn take_resp_body(&mut self, id: u32) -> Vec<u8> {

@@ -132,6 +132,12 @@ pub struct Stream {
     pub response_resumed: bool,
     /// `proxy_close_stream` was called (stream reset).
     pub reset: bool,
+    /// The response body callback in progress is the last one (`end_of_stream`).
+    pub response_last_chunk: bool,
+    /// Kong: the last, empty response chunk was replaced by nothing, and ngx_wasm_module lost
+    /// the end of the body with it (docs/hosts.md §9): no chunked terminator, the connection
+    /// closes (the client sees a reset).
+    pub response_end_lost: bool,
     /// Request path as the client sent it (Kong `request.path` is `$request_uri`, docs/hosts.md §7).
     pub original_path: String,
     /// Host header as the client sent it.
@@ -394,9 +400,23 @@ impl HostState {
     ) -> HostResult<()> {
         let profile = self.profile();
         let buf = self.buffer(bt, true)?;
+        let was_empty = buf.is_empty();
         match profile {
             Profile::Envoy => envoy_set_buffer(buf, start, size, data)?,
             Profile::Kong => kong_set_buffer(buf, start, size, data),
+        }
+        if profile == Profile::Kong
+            && bt == BufferType::HttpResponseBody
+            && was_empty
+            && data.is_empty()
+        {
+            let last = self.stream().is_some_and(|s| s.response_last_chunk);
+            if last {
+                if let Some(s) = self.stream_mut() {
+                    s.response_end_lost = true;
+                }
+                self.host_log("[kong] the last, empty response chunk was replaced by nothing: the end of the body is lost");
+            }
         }
         if bt == BufferType::HttpRequestBody {
             if let Some(s) = self.stream_mut() {

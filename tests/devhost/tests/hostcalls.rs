@@ -82,6 +82,24 @@ fn kong_set_buffer_table() {
     }
 }
 
+/// docs/hosts.md §9: on Kong's engine, replacing the last, empty response chunk with nothing
+/// loses the end of the body; any other replacement (a value, a chunk that is not the last) and
+/// Envoy keep it.
+#[test]
+fn kong_loses_the_end_when_the_last_empty_chunk_is_replaced_by_nothing() {
+    let lost = |p: Profile, last: bool, value: &[u8]| {
+        let mut st = state(p, Phase::ResponseBody);
+        st.streams.get_mut(&2).unwrap().response_last_chunk = last;
+        st.set_buffer(BufferType::HttpResponseBody, 0, usize::MAX, value)
+            .unwrap();
+        st.streams[&2].response_end_lost
+    };
+    assert!(lost(Profile::Kong, true, b""));
+    assert!(!lost(Profile::Kong, true, b"data: [DONE]\n\n"));
+    assert!(!lost(Profile::Kong, false, b""));
+    assert!(!lost(Profile::Envoy, true, b""));
+}
+
 /// docs/hosts.md §5: Envoy request headers after Continue: single reads BAD_ARGUMENT, pairs empty.
 #[test]
 fn envoy_dropped_header_map() {

@@ -744,6 +744,17 @@ fn upstream_faults_under_real_envoy() {
     assert_run(run_catalogue_on("upstream.json", TestHost::RealEnvoy), 40);
 }
 
+/// The same catalogue through Kong's engine (real nginx + ngx_wasm_module), when it is built:
+/// streams that end in an error frame end there too (a replaced last chunk once lost the end
+/// of the body, docs/hosts.md §9).
+#[test]
+fn upstream_faults_under_real_nginx() {
+    if !devhost::nginx::available() {
+        return;
+    }
+    assert_run(run_catalogue_on("upstream.json", TestHost::RealNginx), 40);
+}
+
 /// Faults only a real connection shows (resets, stalls, lying lengths), under every host a
 /// case names.
 #[test]
