@@ -11,8 +11,9 @@
 //! Built with `cargo build --release --target wasm32-wasip1 --example host_floor`; not part of
 //! the filter.
 
+use proxy_wasm::hostcalls::set_buffer;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
-use proxy_wasm::types::{Action, ContextType, LogLevel};
+use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel};
 
 proxy_wasm::main! {{
     proxy_wasm::set_log_level(LogLevel::Warn);
@@ -72,7 +73,7 @@ impl HttpContext for Floor {
             return Action::Pause;
         }
         let body = self.get_http_request_body(0, size).unwrap_or_default();
-        self.set_http_request_body(0, size, &body);
+        replace(BufferType::HttpRequestBody, &body);
         if !self.kong() {
             // Envoy: a rewritten body's length is the filter's to set (Kong's engine sets it).
             self.set_http_request_header("content-length", Some(&body.len().to_string()));
@@ -97,8 +98,18 @@ impl HttpContext for Floor {
         if !self.stream && !end_of_stream && !self.kong() {
             return Action::Pause;
         }
-        let chunk = self.get_http_response_body(0, size).unwrap_or_default();
-        self.set_http_response_body(0, size, &chunk);
+        if size > 0 {
+            let chunk = self.get_http_response_body(0, size).unwrap_or_default();
+            replace(BufferType::HttpResponseBody, &chunk);
+        }
         Action::Continue
     }
+}
+
+/// Replaces the whole buffer as the filter does (`src/filter/raw.rs`, `replace_body`): `start
+/// 0, size usize::MAX` is the one call both hosts read as "replace it all" (docs/hosts.md §3).
+/// An empty chunk is left alone, as the filter leaves it: replacing a stream's last, empty
+/// chunk makes Kong's engine lose the end of the body (docs/hosts.md §9).
+fn replace(buffer: BufferType, bytes: &[u8]) {
+    let _ = set_buffer(buffer, 0, usize::MAX, bytes);
 }

@@ -148,6 +148,10 @@ pub async fn serve(listener: TcpListener, rec: Arc<Mutex<Vec<Recorded>>>, opts: 
         let Ok((tcp, _)) = listener.accept().await else {
             continue;
         };
+        // Each stream piece leaves as its own segment, as a provider's server sends its events.
+        // With Nagle on, the pieces after the first waited for the proxy's delayed ACK (~40 ms)
+        // and reached it as one chunk: a "15-event" stream was one body callback.
+        let _ = tcp.set_nodelay(true);
         let (rec, opts) = (rec.clone(), opts.clone());
         tokio::spawn(async move {
             let svc = hyper::service::service_fn(move |req| handle(req, rec.clone(), opts.clone()));
