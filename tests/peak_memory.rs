@@ -24,7 +24,6 @@ use std::rc::Rc;
 use ai_proxy::config::Config;
 use ai_proxy::env::FixedEnv;
 use ai_proxy::exchange::{Exchange, RequestHead};
-use serde_json::json;
 
 #[path = "../benches/common/cases.rs"]
 #[allow(dead_code)]
@@ -36,18 +35,6 @@ use counting::{live, peak_of, Counting};
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
-
-/// A ~200 KB chat: 300 turns of ~600 characters, as a client writes it.
-fn large_chat(model: &str) -> Vec<u8> {
-    let text = "The quick brown fox jumps over the lazy dog near the riverbank. ".repeat(9);
-    let messages: Vec<_> = (0..300)
-        .map(|i| {
-            let role = if i % 2 == 0 { "user" } else { "assistant" };
-            json!({"role": role, "content": format!("{i}: {text}")})
-        })
-        .collect();
-    serde_json::to_vec(&json!({"model": model, "messages": messages, "max_tokens": 256})).unwrap()
-}
 
 /// Peak bytes allocated by one request's head and body, above what was live before it, and
 /// the bytes the exchange still holds once the translated body is handed to the host.
@@ -75,7 +62,7 @@ fn request_peak(cfg: &Rc<Config>, body: &[u8]) -> (usize, usize) {
 fn large_chat_peaks_within_three_bodies_and_nothing_is_held() {
     for provider in ["anthropic", "gemini", "bedrock", "openai"] {
         let cfg = Rc::new(Config::parse(cases::config(provider).as_bytes()).unwrap());
-        let body = large_chat(cases::model_of(provider));
+        let body = cases::large_chat(cases::model_of(provider));
         assert!(body.len() > 150_000, "{}", body.len());
         let (peak, held) = request_peak(&cfg, &body);
         assert!(

@@ -1,6 +1,8 @@
 //! The bench cases, shared by the native bench (`benches/paths.rs`) and the `.wasm` bench in the
 //! dev host (`tests/devhost/benches/paths_wasm.rs`): configs, payloads, the floor and the timer.
-//! Both include this file with `#[path]`, so the two always measure the same requests.
+//! Both include this file with `#[path]`, so the two always measure the same requests; the
+//! memory tests (`tests/peak_memory.rs`, `tests/devhost/tests/in_flight_memory.rs`) take their
+//! large chat from here too.
 //!
 //! Payloads come from `benches/make_payloads.py` (written to `target/bench-payloads/`).
 
@@ -8,6 +10,20 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 const BEDROCK_AUTH: &str = r#""auth":{"aws_access_key_id":"AKIDEXAMPLE","aws_secret_access_key":"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}"#;
+
+/// A ~200 KB chat built in memory, as a client writes it: 300 turns of ~600 characters (for the
+/// tests that need one without the payload files).
+pub fn large_chat(model: &str) -> Vec<u8> {
+    let text = "The quick brown fox jumps over the lazy dog near the riverbank. ".repeat(9);
+    let messages: Vec<_> = (0..300)
+        .map(|i| {
+            let role = if i % 2 == 0 { "user" } else { "assistant" };
+            serde_json::json!({"role": role, "content": format!("{i}: {text}")})
+        })
+        .collect();
+    let chat = serde_json::json!({"model": model, "messages": messages, "max_tokens": 256});
+    serde_json::to_vec(&chat).unwrap_or_default()
+}
 
 /// The filter config for a bench provider (chat route, the model pinned).
 pub fn config(provider: &str) -> String {

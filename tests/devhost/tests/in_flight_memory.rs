@@ -13,21 +13,12 @@
 
 use devhost::harness::{self, Request, UpstreamReply};
 use devhost::{testing, CallResponse, HostOptions, HttpCall, Profile, Vm};
-use serde_json::json;
+
+#[path = "../../../benches/common/cases.rs"]
+#[allow(dead_code)]
+mod cases;
 
 const IN_FLIGHT: usize = 32;
-
-/// A ~200 KB chat: 300 turns of ~600 characters.
-fn large_chat(model: &str) -> Vec<u8> {
-    let text = "The quick brown fox jumps over the lazy dog near the riverbank. ".repeat(9);
-    let messages: Vec<_> = (0..300)
-        .map(|i| {
-            let role = if i % 2 == 0 { "user" } else { "assistant" };
-            json!({"role": role, "content": format!("{i}: {text}")})
-        })
-        .collect();
-    serde_json::to_vec(&json!({"model": model, "messages": messages, "max_tokens": 256})).unwrap()
-}
 
 /// Linear memory growth with `IN_FLIGHT` requests sent and none answered, after one request
 /// ran whole (so the allocator already has the pages one request needs).
@@ -38,7 +29,7 @@ fn growth_in_flight(profile: Profile, config: &str, model: &str, answer: &str) -
     // allows it, as the deployment guide says to set it.
     opts.client_body_buffer_size = 1024 * 1024;
     let mut vm = Vm::start(&module, opts).unwrap();
-    let body = large_chat(model);
+    let body = cases::large_chat(model);
     let headers = [("content-type", "application/json")];
     let req = Request::new("POST", "/v1/chat/completions", &headers, &body);
     let mut upstream = |_: &devhost::UpstreamRequest| UpstreamReply {
