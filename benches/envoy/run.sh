@@ -13,13 +13,6 @@
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
-BODY=${1:-target/bench-payloads/req_small_chat.json}
-SECS=${SECONDS_PER_RUN:-5}
-CONNS=${CONNECTIONS:-"1 8"}
-WASM=${WASM:-$ROOT/target/wasm32-wasip1/release/ai_proxy.wasm}
-FLOOR_WASM=${FLOOR_WASM:-$ROOT/target/wasm32-wasip1/release/examples/host_floor.wasm}
-[ -f "$FLOOR_WASM" ] || cargo build -q --release --target wasm32-wasip1 --example host_floor
-BIN=$ROOT/target/debug
 ENVOY=${ENVOY:-}
 if [ -z "$ENVOY" ]; then
     if [ ! -x .venv-bench/bin/envoy ]; then
@@ -28,31 +21,19 @@ if [ -z "$ENVOY" ]; then
     fi
     ENVOY=.venv-bench/bin/envoy
 fi
-WORK=$(mktemp -d)
-cleanup() {
-    [ -n "${ENVOY_PID:-}" ] && kill "$ENVOY_PID" 2>/dev/null || true
-    [ -n "${MOCK_PID:-}" ] && kill "$MOCK_PID" 2>/dev/null || true
-    [ -n "${KEEP_LOG:-}" ] && cp "$WORK/envoy.log" "$KEEP_LOG"; rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-MOCK_PORT=$(free_port); WITH_PORT=$(free_port); WITHOUT_PORT=$(free_port); ADMIN_PORT=$(free_port)
-FLOOR_PORT=$(free_port)
-
-"$BIN/mock-upstream" --listen "127.0.0.1:$MOCK_PORT" --max-seconds 3600 >"$WORK/mock.log" 2>&1 &
-MOCK_PID=$!
+PROXY_LOG=envoy.log
+. benches/common/setup.sh
+ADMIN_PORT=$(free_port)
 python3 benches/envoy/render.py "$WORK" "$BODY" template=benches/envoy/envoy.yaml.in \
     MOCK_PORT="$MOCK_PORT" WITH_PORT="$WITH_PORT" WITHOUT_PORT="$WITHOUT_PORT" ADMIN_PORT="$ADMIN_PORT" \
     FLOOR_PORT="$FLOOR_PORT" FLOOR_WASM="$FLOOR_WASM" WASM="$WASM" LOG_STATISTICS="${LOG_STATISTICS:-true}" STOP="${STOP:-0}"
 "$ENVOY" -c "$WORK/envoy.yaml" --concurrency 1 --disable-hot-restart --log-level "${LOG_LEVEL:-info}" ${ENVOY_ARGS:-} >"$WORK/envoy.log" 2>&1 &
-ENVOY_PID=$!
+PROXY_PID=$!
 i=0
 until curl -sf "http://127.0.0.1:$ADMIN_PORT/ready" >/dev/null 2>&1; do
     i=$((i + 1)); [ $i -gt 100 ] && { cat "$WORK/envoy.log"; exit 1; }; sleep 0.1
 done
 
-PROXY_PID=$ENVOY_PID
 . benches/common/rounds.sh
 rounds
 # DEBUG=PATH: one request through the filter listener, shown with Envoy's log tail.

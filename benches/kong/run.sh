@@ -7,42 +7,24 @@
 # Env: NGINX (default: $NGINX_WASM_DIR/sbin/nginx, or target/nginx-wasm/sbin/nginx: `make
 #      nginx-engine`), SECONDS_PER_RUN (5), CONNECTIONS ("1 8"), LOG_STATISTICS (true), WASM,
 #      REPEAT (3), STREAM (1), PERF_RECORD, LOG_LEVEL (nginx's error_log level, default notice),
-#      FLOOR_WASM (default: the example built for wasm32).
+#      FLOOR_WASM (default: the example built for wasm32), KEEP_LOG (copy the error log there).
 # nginx listens on 127.0.0.1 only.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
-BODY=${1:-target/bench-payloads/req_small_chat.json}
-SECS=${SECONDS_PER_RUN:-5}
-CONNS=${CONNECTIONS:-"1 8"}
-WASM=${WASM:-$ROOT/target/wasm32-wasip1/release/ai_proxy.wasm}
-FLOOR_WASM=${FLOOR_WASM:-$ROOT/target/wasm32-wasip1/release/examples/host_floor.wasm}
-BIN=$ROOT/target/debug
 NGINX=${NGINX:-${NGINX_WASM_DIR:-$ROOT/target/nginx-wasm}/sbin/nginx}
 if [ ! -x "$NGINX" ]; then
     echo "kong engine bench: no $NGINX (make nginx-engine); skipped"
     exit 0
 fi
-[ -f "$FLOOR_WASM" ] || cargo build -q --release --target wasm32-wasip1 --example host_floor
-WORK=$(mktemp -d)
-cleanup() {
-    [ -n "${NGINX_PID:-}" ] && kill "$NGINX_PID" 2>/dev/null || true
-    [ -n "${MOCK_PID:-}" ] && kill "$MOCK_PID" 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-MOCK_PORT=$(free_port); WITH_PORT=$(free_port); WITHOUT_PORT=$(free_port); FLOOR_PORT=$(free_port)
-
-"$BIN/mock-upstream" --listen "127.0.0.1:$MOCK_PORT" --max-seconds 3600 >"$WORK/mock.log" 2>&1 &
-MOCK_PID=$!
+PROXY_LOG=logs/error.log
+. benches/common/setup.sh
 python3 benches/envoy/render.py "$WORK" "$BODY" template=benches/kong/nginx.conf.in out=nginx.conf \
     MOCK_PORT="$MOCK_PORT" WITH_PORT="$WITH_PORT" WITHOUT_PORT="$WITHOUT_PORT" \
     FLOOR_PORT="$FLOOR_PORT" FLOOR_WASM="$FLOOR_WASM" WASM="$WASM" LOG_STATISTICS="${LOG_STATISTICS:-true}" LOG_LEVEL="${LOG_LEVEL:-notice}"
 mkdir -p "$WORK/logs"
 "$NGINX" -p "$WORK/" -c nginx.conf >"$WORK/nginx.out" 2>&1 &
-NGINX_PID=$!
+PROXY_PID=$!
 i=0
 until curl -s -o /dev/null "http://127.0.0.1:$WITHOUT_PORT/" 2>/dev/null; do
     i=$((i + 1)); [ $i -gt 100 ] && { cat "$WORK/nginx.out" "$WORK/logs/error.log"; exit 1; }; sleep 0.1
@@ -52,7 +34,6 @@ curl -sf -m 5 -o /dev/null "http://127.0.0.1:$WITH_PORT/v1/chat/completions" \
     -H "content-type: application/json" --data-binary @"$WORK/openai.json" \
     || { echo "kong engine bench: the filter's server did not answer 2xx"; tail -5 "$WORK/logs/error.log"; exit 1; }
 
-PROXY_PID=$NGINX_PID
 . benches/common/rounds.sh
 # DEBUG_STREAM=1: one streamed request through the filter, shown with the error log tail.
 [ -n "${DEBUG_STREAM:-}" ] && { curl -s -m 5 -i "http://127.0.0.1:$WITH_PORT/v1/chat/completions" -H "content-type: application/json" \
